@@ -1,0 +1,32 @@
+/**
+ * What one agent observes, as plain data. The fleet stamps each event with
+ * the run clock; the harness keeps them in its history. The agent knows
+ * nothing of the harness beyond this shape.
+ */
+export type Transport = 'ws' | 'poll';
+
+export type AgentObservation =
+  | { type: 'ws.connecting'; attempt: number }
+  | { type: 'ws.open'; conn: number }
+  | {
+      type: 'ws.close';
+      conn: number;
+      code: number;
+      reason: string;
+      /** How long this connection was open, ms. */
+      openMs: number;
+      /** Who ended it: the hub (or network), the agent's own liveness check, or the agent stopping. */
+      by: 'remote' | 'dead' | 'stop';
+    }
+  | { type: 'ws.failed'; attempt: number; error: string; status?: number }
+  | { type: 'ws.dead'; conn: number; silentMs: number }
+  | { type: 'reconnect.scheduled'; attempt: number; delayMs: number }
+  | { type: 'poll.started' }
+  | { type: 'poll.paused' }
+  | { type: 'poll'; ok: boolean; commands: number; status?: number; error?: string }
+  | { type: 'command'; id: string; name: string; transport: Transport; repeat: boolean }
+  | { type: 'ack.failed'; ids: string[]; transport: Transport; error: string };
+
+export type AgentEvent = AgentObservation & { t: number; agent: string };
+
+export type AgentEventSink = (event: AgentEvent) => void;

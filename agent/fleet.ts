@@ -1,0 +1,92 @@
+import { EdgeAgent, type AgentOptions } from './agent.ts';
+import type { AgentEvent, AgentEventSink } from './events.ts';
+import type { Rng } from './rng.ts';
+
+export interface FleetOptions extends Omit<AgentOptions, 'id' | 'hubUrl' | 'rng' | 'observe'> {
+  /** Number of agents. */
+  agents: number;
+  /** Agent ids are `${idPrefix}1` ... `${idPrefix}N`, stable across runs. Default 'agent-'. */
+  idPrefix?: string;
+  /** The hub URL each agent dials; a function lets groups of agents go through different proxies. */
+  hubUrl: string | ((agentId: string, index: number) => string);
+  /** Spread agent starts evenly over this long, ms. Default 0 (all at once). */
+  rampMs?: number;
+  /** Root of the run's randomness; each agent takes the child stream named by its id. */
+  rng: Rng;
+  /** Run clock in ms, stamped on every event. */
+  clock: () => number;
+  sink: AgentEventSink;
+}
+
+export interface FleetCounts {
+  connected: number;
+  polling: number;
+  down: number;
+}
+
+/** Many agents in one process, each small: a socket, a few timers, a set of applied ids. */
+export class Fleet {
+  readonly agents: EdgeAgent[];
+  readonly #rampMs: number;
+  #rampTimer: NodeJS.Timeout | undefined;
+  #started = 0;
+
+  constructor(options: FleetOptions) {
+    const { agents: count, idPrefix = 'agent-', hubUrl, rampMs = 0, rng, clock, sink, ...agentOptions } = options;
+    this.#rampMs = rampMs;
+    this.agents = Array.from({ length: count }, (_, index) => {
+      const id = `${idPrefix}${index + 1}`;
+      return new EdgeAgent({
+        ...agentOptions,
+        id,
+        hubUrl: typeof hubUrl === 'function' ? hubUrl(id, index) : hubUrl,
+        rng: rng.child(id),
+        observe: (observation) => sink({ ...observation, t: clock(), agent: id } as AgentEvent),
+      });
+    });
+  }
+
+  get ids(): string[] {
+    return this.agents.map((a) => a.id);
+  }
+
+  /** Starts every agent, spread over the ramp; resolves once the last one has been started. */
+  start(): Promise<void> {
+    const total = this.agents.length;
+    if (this.#rampMs <= 0 || total <= 1) {
+      for (const agent of this.agents) agent.start();
+      this.#started = total;
+      return Promise.resolve();
+    }
+    const tickMs = Math.max(10, Math.floor(this.#rampMs / total));
+    const perTick = Math.max(1, Math.ceil((total * tickMs) / this.#rampMs));
+    return new Promise((resolve) => {
+      const tick = () => {
+        const end = Math.min(total, this.#started + perTick);
+        while (this.#started < end) this.agents[this.#started++]!.start();
+        if (this.#started < total) this.#rampTimer = setTimeout(tick, tickMs);
+        else resolve();
+      };
+      tick();
+    });
+  }
+
+  counts(): FleetCounts {
+    let connected = 0;
+    let polling = 0;
+    for (const agent of this.agents) {
+      if (agent.connected) connected++;
+      else if (agent.polling) polling++;
+    }
+    return { connected, polling, down: this.agents.length - connected - polling };
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.#rampTimer);
+    await Promise.all(this.agents.map((a) => a.stop()));
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}

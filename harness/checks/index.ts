@@ -1,0 +1,30 @@
+import { checkCommandDelivery, type CommandDeliveryOptions } from './command-delivery.ts';
+import { checkConnectionDurations, type ConnectionDurationsOptions } from './connection-durations.ts';
+import { checkConnectionLoop, type ConnectionLoopOptions } from './connection-loop.ts';
+import { checkHubHandlersPerConnection, checkHubReplaced, type HubReplacedOptions } from './hub-metrics.ts';
+import { checkReconnects, type ReconnectsOptions } from './reconnects.ts';
+import type { CheckInput, CheckResult } from './types.ts';
+
+export type { CheckInput, CheckResult } from './types.ts';
+
+/** Which checks a scenario runs, with their options; a check left out is not run. */
+export interface ChecksConfig {
+  connectionLoop?: ConnectionLoopOptions;
+  reconnects?: ReconnectsOptions;
+  connectionDurations?: ConnectionDurationsOptions;
+  hubReplaced?: HubReplacedOptions;
+  hubHandlersPerConnection?: Record<string, never>;
+  commandDelivery?: CommandDeliveryOptions;
+}
+
+/** Runs the configured checks in a fixed order, so reports read the same every run. */
+export function evaluateChecks(input: CheckInput, config: ChecksConfig): CheckResult[] {
+  const results: CheckResult[] = [];
+  if (config.connectionLoop) results.push(checkConnectionLoop(input, config.connectionLoop));
+  if (config.reconnects) results.push(checkReconnects(input, config.reconnects));
+  if (config.connectionDurations) results.push(checkConnectionDurations(input, config.connectionDurations));
+  if (config.commandDelivery) results.push(checkCommandDelivery(input, config.commandDelivery));
+  if (config.hubReplaced) results.push(checkHubReplaced(input, config.hubReplaced));
+  if (config.hubHandlersPerConnection) results.push(checkHubHandlersPerConnection(input, config.hubHandlersPerConnection));
+  return results;
+}

@@ -1,0 +1,116 @@
+import { parseArgs } from 'node:util';
+import { HarnessError } from '../errors.ts';
+
+export interface CliArgs {
+  command: 'list' | 'run' | 'help';
+  scenario?: string;
+  help: boolean;
+  agents?: number;
+  durationMs?: number;
+  seed?: string;
+  defects: string[];
+  hubUrl?: string;
+  agentIdPrefix?: string;
+  token?: string;
+  reportDir?: string;
+  loopMinCycles?: number;
+  loopMaxConnectionMs?: number;
+}
+
+export const USAGE = `usage:
+  npm run scenario list
+  npm run scenario <name|./file.ts> -- [options]
+
+options:
+  --agents N                 number of simulated agents (default: the scenario's)
+  --duration D               steady-phase length: 20s, 2m, 500ms (default: the scenario's)
+  --defect NAME              switch on a reference-hub defect (repeatable), e.g. duplicate-ws-handler
+  --hub-url URL              target a hub you run (protocol v1) instead of the reference hub
+  --agent-id-prefix P        agent ids are P1..PN (default agent-)
+  --token T                  bearer token agents send (the reference hub then requires it)
+  --seed N                   seed for jitter and traffic; the report prints it for replay
+  --report-dir DIR           where to write the report (default reports/<scenario>-<time>)
+  --loop-cycles N            loop detector: short connections in a row that make a loop (default 3)
+  --loop-max-connection D    loop detector: a connection shorter than this is short (default 5s)
+  -h, --help                 this help
+
+exit codes: 0 every check passed, 1 a check failed, 2 usage or harness error`;
+
+function usageError(message: string, fix: string): HarnessError {
+  return new HarnessError('EC_USAGE', message, fix);
+}
+
+/** "20s", "2m", "500ms", "1h", or a bare number of seconds, to ms. */
+export function parseDuration(flag: string, text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw usageError(`${flag} ${JSON.stringify(text)} is not a duration`, `write it like 20s, 2m, 500ms or 1h`);
+  const unitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']!;
+  const ms = Math.round(Number(match[1]) * unitMs);
+  if (ms <= 0) throw usageError(`${flag} ${JSON.stringify(text)} must be longer than 0`, 'pass a positive duration, e.g. 20s');
+  return ms;
+}
+
+function parseWhole(flag: string, text: string, min: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) {
+    throw usageError(`${flag} ${JSON.stringify(text)} must be a whole number >= ${min}`, `pass e.g. ${flag} ${Math.max(min, 10)}`);
+  }
+  return n;
+}
+
+/** Validates the whole command line once, where it enters. */
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        agents: { type: 'string' },
+        duration: { type: 'string' },
+        seed: { type: 'string' },
+        defect: { type: 'string', multiple: true },
+        'hub-url': { type: 'string' },
+        'agent-id-prefix': { type: 'string' },
+        token: { type: 'string' },
+        'report-dir': { type: 'string' },
+        'loop-cycles': { type: 'string' },
+        'loop-max-connection': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw usageError((error as Error).message.split('\n')[0]!, 'run `npm run scenario -- --help` for the options');
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw usageError(`expected one scenario, got ${positionals.map((p) => JSON.stringify(p)).join(' ')}`, 'pass one scenario name; put options after `--`, e.g. npm run scenario loop -- --agents 5');
+  const first = positionals[0];
+  const help = values.help ?? false;
+  const command = first === undefined ? 'help' : first === 'list' ? 'list' : 'run';
+  const hubUrl = values['hub-url'];
+  if (hubUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(hubUrl);
+    } catch {}
+    if (!url || !['http:', 'https:'].includes(url.protocol)) throw usageError(`--hub-url ${JSON.stringify(hubUrl)} is not an http(s) URL`, 'pass the hub base URL, e.g. --hub-url http://127.0.0.1:8080');
+  }
+  const seed = values.seed;
+  if (seed !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(seed)) throw usageError(`--seed ${JSON.stringify(seed)} is not a valid seed`, 'use a number or a short word, e.g. --seed 42');
+  return {
+    command,
+    scenario: command === 'run' ? first : undefined,
+    help,
+    agents: values.agents === undefined ? undefined : parseWhole('--agents', values.agents, 1),
+    durationMs: values.duration === undefined ? undefined : parseDuration('--duration', values.duration),
+    seed,
+    defects: (values.defect ?? []).flatMap((d) => d.split(',')).filter((d) => d !== ''),
+    hubUrl,
+    agentIdPrefix: values['agent-id-prefix'],
+    token: values.token,
+    reportDir: values['report-dir'],
+    loopMinCycles: values['loop-cycles'] === undefined ? undefined : parseWhole('--loop-cycles', values['loop-cycles'], 2),
+    loopMaxConnectionMs: values['loop-max-connection'] === undefined ? undefined : parseDuration('--loop-max-connection', values['loop-max-connection']),
+  };
+}

@@ -1,0 +1,25 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SCENARIOS, defineScenario, type ScenarioDefinition } from '../../scenarios/index.ts';
+import { HarnessError } from '../errors.ts';
+
+/** A built-in scenario by name, or a user's scenario file (its default export) by path. */
+export async function loadScenario(nameOrPath: string): Promise<ScenarioDefinition> {
+  const builtIn = SCENARIOS.get(nameOrPath);
+  if (builtIn) return builtIn;
+  const looksLikePath = /[\\/]/.test(nameOrPath) || /\.[cm]?[jt]s$/.test(nameOrPath);
+  if (!looksLikePath) {
+    throw new HarnessError('EC_UNKNOWN_SCENARIO', `no scenario named ${JSON.stringify(nameOrPath)}`, `run \`npm run scenario list\`; built-in: ${[...SCENARIOS.keys()].join(', ')}; or pass a file path like ./my-scenario.ts`);
+  }
+  const file = resolve(process.env.INIT_CWD ?? process.cwd(), nameOrPath);
+  if (!existsSync(file)) throw new HarnessError('EC_UNKNOWN_SCENARIO', `scenario file ${file} does not exist`, 'check the path (relative paths start where you ran npm)');
+  let module: { default?: unknown };
+  try {
+    module = await import(pathToFileURL(file).href);
+  } catch (error) {
+    throw new HarnessError('EC_BAD_SCENARIO', `cannot load scenario file ${file}: ${(error as Error).message}`, 'fix the error in that file', { cause: error });
+  }
+  if (module.default === undefined) throw new HarnessError('EC_BAD_SCENARIO', `scenario file ${file} has no default export`, 'end the file with `export default defineScenario({...})`');
+  return defineScenario(module.default as ScenarioDefinition);
+}

@@ -1,0 +1,78 @@
+import { HubError } from '../../server/errors.ts';
+import { HUB_DEFECTS } from '../../server/defects/index.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import { EXIT, HarnessError } from '../errors.ts';
+import { defaultReportDir, renderConsoleSummary, writeReports } from '../reporters/index.ts';
+import { runScenario } from '../runner/run.ts';
+import { USAGE, parseCliArgs } from './args.ts';
+import { loadScenario } from './load-scenario.ts';
+import { progressPrinter } from './progress.ts';
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseCliArgs(argv);
+  if (args.command === 'help' || (args.help && args.command !== 'run')) {
+    process.stdout.write(`${USAGE}\n`);
+    return args.command === 'help' && !args.help ? EXIT.harness : EXIT.passed;
+  }
+  if (args.command === 'list') {
+    for (const s of SCENARIOS.values()) {
+      process.stdout.write(`${s.name.padEnd(12)} ${s.description}\n${''.padEnd(12)} default: ${s.defaults.agents} agents, ${s.defaults.durationMs / 1000}s\n`);
+    }
+    process.stdout.write(`\nhub defects (--defect): ${[...HUB_DEFECTS.values()].map((d) => `\n  ${d.name.padEnd(22)} ${d.description}`).join('')}\n`);
+    return EXIT.passed;
+  }
+  const scenario = await loadScenario(args.scenario!);
+  if (args.help) {
+    process.stdout.write(`${scenario.name}: ${scenario.description}\ndefault: ${scenario.defaults.agents} agents, ${scenario.defaults.durationMs / 1000}s\n\n${USAGE}\n`);
+    return EXIT.passed;
+  }
+
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) {
+      process.stderr.write(`\n${signal} again: exiting without cleanup\n`);
+      process.exit(EXIT.harness);
+    }
+    process.stderr.write(`\n${signal}: stopping the run and cleaning up (press Ctrl-C again to force)\n`);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const progress = progressPrinter(process.stderr);
+  const result = await runScenario(scenario, {
+    agents: args.agents,
+    durationMs: args.durationMs,
+    seed: args.seed,
+    hubDefects: args.defects,
+    hubUrl: args.hubUrl,
+    agentIdPrefix: args.agentIdPrefix,
+    token: args.token,
+    loopMinCycles: args.loopMinCycles,
+    loopMaxConnectionMs: args.loopMaxConnectionMs,
+    signal: abort.signal,
+    onProgress: (p) => progress.update(p),
+  });
+  progress.done();
+  const dir = args.reportDir ?? defaultReportDir(result);
+  await writeReports(result, dir);
+  process.stdout.write(renderConsoleSummary(result, dir));
+  if (result.verdict === 'interrupted') return EXIT.harness;
+  return result.verdict === 'passed' ? EXIT.passed : EXIT.failed;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof HarnessError || error instanceof HubError) {
+      process.stderr.write(`error: ${error.message}\nfix: ${error.fix}\n`);
+    } else {
+      process.stderr.write(`error: unexpected failure in the harness: ${(error as Error)?.stack ?? String(error)}\nfix: this is a bug in edge-chaos; please report it with the command you ran\n`);
+    }
+    process.exitCode = EXIT.harness;
+  },
+);

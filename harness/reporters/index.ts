@@ -1,0 +1,33 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HarnessError } from '../errors.ts';
+import type { RunResult } from '../runner/result.ts';
+import { renderAgentLogs } from './agent-logs.ts';
+import { renderJunit } from './junit.ts';
+import { renderSummaryJson } from './summary-json.ts';
+
+export { renderConsoleSummary } from './console.ts';
+
+/** A report folder name that sorts by time and names the scenario. */
+export function defaultReportDir(result: RunResult, root = 'reports'): string {
+  const stamp = result.startedAt.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
+  return join(root, `${result.scenario.name.replace(/[^a-z0-9-]/gi, '_')}-${stamp}`);
+}
+
+/** Writes every report file for a run into `dir`; returns the files written. */
+export async function writeReports(result: RunResult, dir: string): Promise<string[]> {
+  const files = new Map<string, string>([
+    ['summary.json', renderSummaryJson(result)],
+    ['junit.xml', renderJunit(result)],
+    ['events.ndjson', result.events.map((e) => JSON.stringify(e)).join('\n') + '\n'],
+  ]);
+  if (result.hubMetricsText !== undefined) files.set('hub-metrics.txt', result.hubMetricsText);
+  for (const [agent, log] of renderAgentLogs(result)) files.set(join('agent-logs', `${agent}.log`), log);
+  try {
+    await mkdir(join(dir, 'agent-logs'), { recursive: true });
+    await Promise.all([...files].map(([name, content]) => writeFile(join(dir, name), content)));
+  } catch (error) {
+    throw new HarnessError('EC_REPORT_WRITE', `cannot write the report to ${dir}: ${(error as Error).message}`, 'pass --report-dir with a folder you can write to', { cause: error });
+  }
+  return [...files.keys()].map((name) => join(dir, name));
+}

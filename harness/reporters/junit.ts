@@ -1,0 +1,40 @@
+import type { RunResult } from '../runner/result.ts';
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
+
+/** JUnit XML: one test case per check, the evidence in the failure body, so CI shows why. */
+export function renderJunit(result: RunResult): string {
+  const failed = result.checks.filter((c) => c.status === 'failed').length;
+  const skipped = result.checks.filter((c) => c.status === 'skipped').length;
+  const suite = `edge-chaos.${result.scenario.name}`;
+  const seconds = (result.elapsedMs / 1000).toFixed(3);
+  const cases = result.checks.map((check) => {
+    const open = `    <testcase classname="${escapeXml(suite)}" name="${escapeXml(`${check.id}: ${check.title}`)}" time="0">`;
+    if (check.status === 'passed') return `${open}</testcase>`;
+    if (check.status === 'skipped') return `${open}\n      <skipped message="${escapeXml(check.reason)}"/>\n    </testcase>`;
+    const body = `${check.summary}\n\nevidence:\n${JSON.stringify(check.evidence, null, 2)}`;
+    return `${open}\n      <failure message="${escapeXml(check.summary)}" type="${escapeXml(check.id)}">${escapeXml(body)}</failure>\n    </testcase>`;
+  });
+  const properties = [
+    ['seed', result.params.seed],
+    ['agents', String(result.params.agents)],
+    ['durationMs', String(result.params.durationMs)],
+    ['hubDefects', result.params.hubDefects.join(',')],
+    ['hub', `${result.hub.kind} ${result.hub.url}`],
+    ['replay', result.replay],
+  ].map(([k, v]) => `      <property name="${k}" value="${escapeXml(v!)}"/>`);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="edge-chaos" tests="${result.checks.length}" failures="${failed}" skipped="${skipped}" time="${seconds}">`,
+    `  <testsuite name="${escapeXml(suite)}" tests="${result.checks.length}" failures="${failed}" skipped="${skipped}" errors="0" time="${seconds}" timestamp="${result.startedAt}">`,
+    '    <properties>',
+    ...properties,
+    '    </properties>',
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

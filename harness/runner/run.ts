@@ -1,0 +1,224 @@
+import { randomInt } from 'node:crypto';
+import { Fleet, type FleetCounts } from '../../agent/fleet.ts';
+import { createRng } from '../../agent/rng.ts';
+import { isValidAgentId } from '../../protocol/v1.ts';
+import type { ScenarioDefinition } from '../../scenarios/define.ts';
+import { evaluateChecks, type ChecksConfig } from '../checks/index.ts';
+import { HarnessError } from '../errors.ts';
+import type { HistoryEvent } from '../history/events.ts';
+import { History } from '../history/history.ts';
+import { Cleanup } from './cleanup.ts';
+import { connectExternalHub, scrapeHubMetrics, startInProcessHub, type HubRuntime } from '../runtime/hub.ts';
+import type { MetricSamples } from '../runtime/prom-text.ts';
+import { RESULT_SCHEMA_VERSION, verdictOf, type RunResult } from './result.ts';
+import { replayCommand } from './replay.ts';
+import { CommandTraffic } from './traffic.ts';
+import { waitFor, waitMs } from './wait.ts';
+
+export interface RunOptions {
+  /** Number of agents. Default: the scenario's. */
+  agents?: number;
+  /** Steady-phase length, ms. Default: the scenario's. */
+  durationMs?: number;
+  /** Seed for every random choice (jitter, traffic). Default: a fresh random one, printed for replay. */
+  seed?: string;
+  /** Named defects to switch on in the reference hub. */
+  hubDefects?: string[];
+  /** Target a hub someone else runs instead of starting the reference hub. */
+  hubUrl?: string;
+  /** Agent ids are `${agentIdPrefix}1..N`. Default 'agent-'. */
+  agentIdPrefix?: string;
+  /** Bearer token agents send (and the in-process hub requires). */
+  token?: string;
+  /** Loop detector: short connections in a row that make a loop. Default: the scenario's, else 3. */
+  loopMinCycles?: number;
+  /** Loop detector: a connection shorter than this is short, ms. Default: the scenario's, else 5_000. */
+  loopMaxConnectionMs?: number;
+  /** Aborting stops the run at once; the result is then 'interrupted'. */
+  signal?: AbortSignal;
+  /** Called about once a second with the fleet's state. */
+  onProgress?: (progress: RunProgress) => void;
+}
+
+export interface RunProgress extends FleetCounts {
+  elapsedMs: number;
+  phase: string;
+  reconnects: number;
+}
+
+/**
+ * Runs one scenario: hub, fleet, traffic, the steady phase, settling, then
+ * the checks over the one history. Everything started here is stopped here,
+ * on success, failure or abort.
+ */
+export async function runScenario(scenario: ScenarioDefinition, options: RunOptions = {}): Promise<RunResult> {
+  const params = resolveParams(scenario, options);
+  const history = new History();
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const clock = () => Math.round((performance.now() - t0) * 10) / 10;
+  const rng = createRng(params.seed);
+  const signal = options.signal ?? new AbortController().signal;
+  let phase: HistoryEvent & { type: 'run.phase' } = { t: 0, type: 'run.phase', phase: 'ramp' };
+  const setPhase = (p: typeof phase.phase) => history.append((phase = { t: clock(), type: 'run.phase', phase: p }));
+
+  const stack = new Cleanup();
+  const tally = new RunTally(history);
+  let hubMetricsText: string | undefined;
+  let hubMetrics: MetricSamples | undefined;
+  let metricsMissing: string | undefined;
+  let traffic: CommandTraffic | undefined;
+  let fleet: Fleet | undefined;
+  let hub: HubRuntime | undefined;
+  try {
+    hub = stack.use(
+      options.hubUrl
+        ? await connectExternalHub(options.hubUrl)
+        : await startInProcessHub({ defects: params.hubDefects, pingIntervalMs: scenario.hub?.pingIntervalMs, tokens: options.token ? [options.token] : undefined }),
+    );
+    const hubUrl = hub.url;
+    const rampMs = scenario.defaults.rampMs ?? Math.min(5_000, params.agents * 2);
+    fleet = new Fleet({
+      agents: params.agents,
+      idPrefix: params.agentIdPrefix,
+      hubUrl,
+      token: options.token,
+      rampMs,
+      rng: rng.child('fleet'),
+      clock,
+      sink: (event) => history.append(event),
+      pingIntervalMs: scenario.hub?.pingIntervalMs,
+      pollIntervalMs: scenario.agent?.pollIntervalMs,
+      backoff: scenario.agent?.backoff,
+    });
+    stack.defer(() => fleet!.stop());
+    const progressTimer = setInterval(() => options.onProgress?.({ ...fleet!.counts(), elapsedMs: clock(), phase: phase.phase, reconnects: tally.reconnects(params.agents) }), 1_000);
+    stack.defer(() => clearInterval(progressTimer));
+
+    setPhase('ramp');
+    await fleet.start();
+    setPhase('steady');
+    if (scenario.traffic) {
+      traffic = new CommandTraffic({ hubUrl, agents: fleet.ids, rng: rng.child('traffic'), history, clock });
+      traffic.start(scenario.traffic.commandIntervalMs);
+      stack.defer(() => traffic!.stop());
+    }
+    await waitMs(params.durationMs, signal);
+
+    if (!signal.aborted) {
+      setPhase('settle');
+      await traffic?.stop();
+      await waitFor(history, () => tally.outstanding.size === 0, scenario.settleMs ?? 10_000, signal);
+    }
+    if (!signal.aborted) {
+      const scraped = await scrapeHubMetrics(hubUrl);
+      if ('missing' in scraped) metricsMissing = scraped.missing;
+      else ({ text: hubMetricsText, samples: hubMetrics } = scraped);
+    }
+    setPhase('stop');
+  } finally {
+    await stack.run();
+  }
+
+  const endMs = clock();
+  const interrupted = signal.aborted;
+  const checksConfig: ChecksConfig = typeof scenario.checks === 'function' ? scenario.checks(params) : { ...scenario.checks };
+  if (checksConfig.connectionLoop) checksConfig.connectionLoop = { ...checksConfig.connectionLoop, ...params.loop };
+  const agentIds = fleet?.ids ?? [];
+  const checks = evaluateChecks(
+    {
+      events: history.events,
+      agents: agentIds,
+      hubMetrics,
+      hubMetricsMissing: interrupted ? 'the run was interrupted before the hub was scraped' : metricsMissing,
+      commandsMissing: traffic?.unavailable ?? (scenario.traffic ? undefined : 'the scenario issues no commands'),
+      endMs,
+    },
+    checksConfig,
+  );
+
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    scenario: { name: scenario.name, description: scenario.description },
+    params: {
+      agents: params.agents,
+      durationMs: params.durationMs,
+      seed: params.seed,
+      agentIdPrefix: params.agentIdPrefix,
+      hubDefects: params.hubDefects,
+      loop: {
+        minCycles: checksConfig.connectionLoop?.minCycles ?? 3,
+        maxConnectionMs: checksConfig.connectionLoop?.maxConnectionMs ?? 5_000,
+      },
+    },
+    hub: { kind: hub?.kind ?? 'none', url: hub?.url ?? '', metrics: hubMetricsText !== undefined, admin: scenario.traffic !== undefined && traffic?.unavailable === undefined },
+    startedAt: startedAt.toISOString(),
+    elapsedMs: Math.round(endMs),
+    verdict: verdictOf(checks, interrupted),
+    checks,
+    stats: statsOf(history.events, agentIds.length),
+    replay: replayCommand(scenario.name, params, options),
+    agentIds,
+    events: history.events,
+    hubMetricsText,
+  };
+}
+
+function resolveParams(scenario: ScenarioDefinition, options: RunOptions) {
+  const agents = options.agents ?? scenario.defaults.agents;
+  if (!Number.isInteger(agents) || agents < 1) {
+    throw new HarnessError('EC_BAD_OPTION', `agents must be a whole number >= 1, got ${agents}`, 'pass --agents with a positive whole number, e.g. --agents 10');
+  }
+  const durationMs = options.durationMs ?? scenario.defaults.durationMs;
+  if (!(durationMs > 0)) throw new HarnessError('EC_BAD_OPTION', `duration must be > 0, got ${durationMs} ms`, 'pass --duration like 20s or 2m');
+  const agentIdPrefix = options.agentIdPrefix ?? 'agent-';
+  if (!isValidAgentId(`${agentIdPrefix}${agents}`)) {
+    throw new HarnessError('EC_BAD_OPTION', `agent id prefix ${JSON.stringify(agentIdPrefix)} makes invalid edge_agent_ids`, 'use only A-Z a-z 0-9 . _ : - in --agent-id-prefix, at most 120 characters');
+  }
+  const hubDefects = options.hubDefects ?? [];
+  if (options.hubUrl && hubDefects.length > 0) {
+    throw new HarnessError('EC_BAD_OPTION', `--defect ${hubDefects.join(',')} needs the reference hub, but --hub-url ${options.hubUrl} targets another`, 'drop --defect, or drop --hub-url to run the reference hub');
+  }
+  const loop: { minCycles?: number; maxConnectionMs?: number } = {};
+  if (options.loopMinCycles !== undefined) loop.minCycles = options.loopMinCycles;
+  if (options.loopMaxConnectionMs !== undefined) loop.maxConnectionMs = options.loopMaxConnectionMs;
+  return { agents, durationMs, agentIdPrefix, hubDefects, loop, seed: options.seed ?? String(randomInt(1, 2 ** 31)) };
+}
+
+export type ResolvedParams = ReturnType<typeof resolveParams>;
+
+/** Running counts the live progress line and the settle phase read without rescanning the history. */
+class RunTally {
+  opens = 0;
+  /** Commands issued and not yet applied by their agent. */
+  readonly outstanding = new Set<string>();
+  // A command can reach its agent over the WebSocket before the admin call that issued it returns.
+  readonly #applied = new Set<string>();
+
+  constructor(history: History) {
+    history.subscribe((e) => {
+      if (e.type === 'ws.open') this.opens++;
+      else if (e.type === 'command.issued' && !this.#applied.has(e.id)) this.outstanding.add(e.id);
+      else if (e.type === 'command') {
+        this.#applied.add(e.id);
+        this.outstanding.delete(e.id);
+      }
+    });
+  }
+
+  reconnects(agents: number): number {
+    return Math.max(0, this.opens - agents);
+  }
+}
+
+function statsOf(events: readonly HistoryEvent[], agents: number): RunResult['stats'] {
+  const stats = { agents, connects: 0, disconnects: 0, connectFailures: 0, commandsIssued: 0, commandsApplied: 0, events: events.length };
+  for (const e of events) {
+    if (e.type === 'ws.open') stats.connects++;
+    else if (e.type === 'ws.close' && e.by !== 'stop') stats.disconnects++;
+    else if (e.type === 'ws.failed') stats.connectFailures++;
+    else if (e.type === 'command.issued') stats.commandsIssued++;
+    else if (e.type === 'command' && !e.repeat) stats.commandsApplied++;
+  }
+  return stats;
+}

@@ -1,0 +1,75 @@
+import type { Rng } from '../../agent/rng.ts';
+import { ADMIN_COMMANDS_PATH, type EnqueueResponse } from '../../protocol/v1.ts';
+import type { History } from '../history/history.ts';
+
+/**
+ * A steady trickle of commands, each to an agent picked from the run's
+ * seeded stream, through the hub's admin API. A hub without that API (a
+ * foreign hub) stops the traffic and says why; the delivery check then skips.
+ */
+export class CommandTraffic {
+  readonly #hubUrl: string;
+  readonly #agents: readonly string[];
+  readonly #rng: Rng;
+  readonly #history: History;
+  readonly #clock: () => number;
+  readonly #inFlight = new Set<Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
+  #sequence = 0;
+  /** Why no (more) commands are issued, once that is known. */
+  unavailable: string | undefined;
+
+  constructor(opts: { hubUrl: string; agents: readonly string[]; rng: Rng; history: History; clock: () => number }) {
+    this.#hubUrl = opts.hubUrl;
+    this.#agents = opts.agents;
+    this.#rng = opts.rng;
+    this.#history = opts.history;
+    this.#clock = opts.clock;
+  }
+
+  start(intervalMs: number): void {
+    this.#timer = setInterval(() => this.#issueOne(), intervalMs);
+  }
+
+  /** Stops issuing and waits for requests already sent. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await Promise.all(this.#inFlight);
+  }
+
+  #issueOne(): void {
+    if (this.unavailable) return clearInterval(this.#timer);
+    const agent = this.#agents[Math.floor(this.#rng.next() * this.#agents.length)]!;
+    const name = `cmd-${++this.#sequence}`;
+    const request = this.#send(agent, name);
+    this.#inFlight.add(request);
+    void request.finally(() => this.#inFlight.delete(request));
+  }
+
+  async #send(agent: string, name: string): Promise<void> {
+    // Stamped when sent: the hub may deliver over the WebSocket before its HTTP answer arrives.
+    const sentAt = this.#clock();
+    try {
+      const response = await fetch(new URL(ADMIN_COMMANDS_PATH, this.#hubUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ edge_agent_id: agent, name, payload: { sequence: this.#sequence } }),
+        signal: AbortSignal.timeout(5_000),
+      });
+      if (response.status === 404 || response.status === 405) {
+        await response.body?.cancel();
+        this.unavailable ??= `the hub has no POST ${ADMIN_COMMANDS_PATH} (HTTP ${response.status}), so the harness cannot issue commands`;
+        return;
+      }
+      if (response.status !== 201 && response.status !== 200) {
+        await response.body?.cancel();
+        this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, error: `HTTP ${response.status}`, status: response.status });
+        return;
+      }
+      const body = (await response.json()) as EnqueueResponse;
+      this.#history.append({ t: sentAt, type: 'command.issued', agent, id: String(body.id), name });
+    } catch (error) {
+      this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, error: (error as Error).message });
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import type { BackoffOptions } from '../agent/backoff.ts';
+import type { ChecksConfig } from '../harness/checks/index.ts';
+import { HarnessError } from '../harness/errors.ts';
+
+/** Parameters a run resolves from the scenario's defaults and the command line. */
+export interface ScenarioParams {
+  agents: number;
+  durationMs: number;
+}
+
+/** A scenario is plain data: who runs, for how long, what traffic, which checks. */
+export interface ScenarioDefinition {
+  /** Lower-case words joined by '-', e.g. "loop". */
+  name: string;
+  /** One line: what the scenario does and what it proves. */
+  description: string;
+  defaults: {
+    /** Number of agents. */
+    agents: number;
+    /** How long the steady phase lasts, ms. */
+    durationMs: number;
+    /** Spread agent starts over this long, ms. Default: 2 ms per agent, at most 5_000. */
+    rampMs?: number;
+  };
+  hub?: {
+    /** The reference hub's ping interval (agents expect the same), ms. Default 10_000. */
+    pingIntervalMs?: number;
+  };
+  agent?: {
+    backoff?: BackoffOptions;
+    /** Interval between HTTP polls while the WebSocket is down, ms. Default 2_000. */
+    pollIntervalMs?: number;
+  };
+  traffic?: {
+    /** Issue one command to a random agent this often through the hub's admin API, ms. */
+    commandIntervalMs: number;
+  };
+  /** After the steady phase, wait at most this long for issued commands to be applied, ms. Default 10_000. */
+  settleMs?: number;
+  /** The checks and their options; a function can scale them with the run's parameters. */
+  checks: ChecksConfig | ((params: ScenarioParams) => ChecksConfig);
+}
+
+const NAME_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const CHECK_KEYS = new Set(['connectionLoop', 'reconnects', 'connectionDurations', 'hubReplaced', 'hubHandlersPerConnection', 'commandDelivery']);
+
+/**
+ * Checks a scenario once, where it is loaded, and returns it unchanged. An
+ * error names the scenario, the field and the bad value.
+ */
+export function defineScenario(definition: ScenarioDefinition): ScenarioDefinition {
+  const where = typeof definition?.name === 'string' ? `scenario ${JSON.stringify(definition.name)}` : 'scenario';
+  const fail = (field: string, expected: string, value: unknown): never => {
+    throw new HarnessError('EC_BAD_SCENARIO', `${where}: ${field} must be ${expected}, got ${JSON.stringify(value)}`, `fix ${field} in the scenario definition`);
+  };
+  if (typeof definition !== 'object' || definition === null) fail('the definition', 'an object', definition);
+  if (typeof definition.name !== 'string' || !NAME_RE.test(definition.name)) fail('name', 'lower-case words joined by "-"', definition.name);
+  if (typeof definition.description !== 'string' || definition.description.trim() === '') fail('description', 'a non-empty string', definition.description);
+  const d = definition.defaults;
+  if (typeof d !== 'object' || d === null) fail('defaults', 'an object with agents and durationMs', d);
+  if (!Number.isInteger(d.agents) || d.agents < 1) fail('defaults.agents', 'a whole number >= 1', d.agents);
+  if (!(typeof d.durationMs === 'number' && d.durationMs > 0)) fail('defaults.durationMs', 'a number of ms > 0', d.durationMs);
+  if (d.rampMs !== undefined && !(typeof d.rampMs === 'number' && d.rampMs >= 0)) fail('defaults.rampMs', 'a number of ms >= 0', d.rampMs);
+  const ping = definition.hub?.pingIntervalMs;
+  if (ping !== undefined && !(typeof ping === 'number' && ping >= 10)) fail('hub.pingIntervalMs', 'a number of ms >= 10', ping);
+  const interval = definition.traffic?.commandIntervalMs;
+  if (definition.traffic !== undefined && !(typeof interval === 'number' && interval >= 1)) fail('traffic.commandIntervalMs', 'a number of ms >= 1', interval);
+  if (definition.settleMs !== undefined && !(typeof definition.settleMs === 'number' && definition.settleMs >= 0)) fail('settleMs', 'a number of ms >= 0', definition.settleMs);
+  const backoff = definition.agent?.backoff;
+  for (const key of ['minMs', 'maxMs', 'factor', 'resetAfterMs'] as const) {
+    const v = backoff?.[key];
+    if (v !== undefined && !(typeof v === 'number' && v >= 0)) fail(`agent.backoff.${key}`, 'a number >= 0', v);
+  }
+  if (typeof definition.checks === 'object' && definition.checks !== null) {
+    for (const key of Object.keys(definition.checks)) if (!CHECK_KEYS.has(key)) fail(`checks.${key}`, `one of ${[...CHECK_KEYS].join(', ')}`, key);
+  } else if (typeof definition.checks !== 'function') {
+    fail('checks', 'an object or a function of the run parameters', definition.checks);
+  }
+  return definition;
+}

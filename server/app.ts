@@ -1,0 +1,141 @@
+import type { Duplex } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { WebSocketServer } from 'ws';
+import {
+  AGENT_ID_PARAM,
+  CLOSE_SERVICE_RESTART,
+  DEFAULT_PING_INTERVAL_MS,
+  WS_PATH,
+  encodeCommand,
+  isValidAgentId,
+  type Command,
+} from '../protocol/v1.ts';
+import { MemoryCommandStore, type CommandStore } from './commands.ts';
+import { ConnectionManager } from './connections.ts';
+import { resolveHubDefects, type HubParts } from './defects/index.ts';
+import { edgeWsHandler } from './edge-ws.ts';
+import { HubError } from './errors.ts';
+import { HubMetrics } from './metrics.ts';
+import { registerHttpRoutes } from './routes.ts';
+import { WsRouter } from './ws-router.ts';
+
+export interface HubOptions {
+  /** Interval between WebSocket pings to every agent, ms. Default 10_000. */
+  pingIntervalMs?: number;
+  /** When non-empty, agents must send `Authorization: Bearer <token>` with one of these. Default: no auth. */
+  tokens?: readonly string[];
+  /** Named defects to switch on (see server/defects). Default none. */
+  defects?: readonly string[];
+  /** Where pending commands live. Default: in memory. */
+  store?: CommandStore;
+  /** Fastify logger setting. Default false (the harness records its own events). */
+  logger?: boolean | { level: string };
+  /** Also export Node process metrics (memory, event loop). Default false. */
+  processMetrics?: boolean;
+}
+
+export interface Hub extends HubParts {
+  readonly app: FastifyInstance;
+  readonly pingIntervalMs: number;
+  /** Queues a command and sends it at once when the agent is connected. */
+  enqueue(agentId: string, name: string, payload: unknown): Command;
+  isAuthorized(authorization: string | undefined): boolean;
+  routeTable(): { http: { method: string; url: string }[]; ws: ReturnType<WsRouter['table']> };
+}
+
+/**
+ * The reference hub as an app that has not listened: callers (main.ts,
+ * tests, the harness) choose where it listens. Route inspection runs when
+ * the app becomes ready, so a hub with a duplicate WebSocket handler refuses
+ * to start.
+ */
+export function buildHub(options: HubOptions = {}): Hub {
+  const pingIntervalMs = options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
+  if (!Number.isFinite(pingIntervalMs) || pingIntervalMs < 10) {
+    throw new HubError('EC_HUB_BAD_OPTION', `pingIntervalMs must be a number >= 10, got ${pingIntervalMs}`, 'pass a ping interval in milliseconds, e.g. 10000');
+  }
+  const defects = resolveHubDefects(options.defects ?? []);
+  const tokens = new Set(options.tokens ?? []);
+  const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
+  const metrics = new HubMetrics({ defaultMetrics: options.processMetrics ?? false });
+  const httpRoutes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') httpRoutes.push({ method, url: route.url });
+  });
+
+  const hub: Hub = {
+    app,
+    pingIntervalMs,
+    metrics,
+    ws: new WsRouter(),
+    connections: new ConnectionManager(metrics),
+    store: options.store ?? new MemoryCommandStore(),
+    inspectRoutes: true,
+    enqueue(agentId, name, payload) {
+      const command = hub.store.enqueue(agentId, name, payload);
+      metrics.commandsEnqueued.inc();
+      metrics.commandsPending.set(hub.store.pendingCount());
+      if (hub.connections.send(agentId, encodeCommand(command))) metrics.commandsDelivered.inc({ transport: 'ws' });
+      return command;
+    },
+    isAuthorized(authorization) {
+      if (tokens.size === 0) return true;
+      const match = /^Bearer (.+)$/.exec(authorization ?? '');
+      return match !== null && tokens.has(match[1]!);
+    },
+    routeTable: () => ({ http: [...httpRoutes], ws: hub.ws.table() }),
+  };
+
+  let closing = false;
+  let pingTimer: NodeJS.Timeout | undefined;
+  hub.ws.route(WS_PATH, 'edge-ws', edgeWsHandler(hub));
+  for (const defect of defects) defect.apply(hub);
+  registerHttpRoutes(hub);
+  attachUpgrade(hub);
+
+  app.addHook('onReady', async () => {
+    if (hub.inspectRoutes) hub.ws.inspect();
+    pingTimer = setInterval(() => hub.connections.heartbeat(), pingIntervalMs);
+    pingTimer.unref();
+  });
+  app.addHook('preClose', async () => {
+    clearInterval(pingTimer);
+    closing = true;
+    await hub.connections.closeAll(CLOSE_SERVICE_RESTART.code, CLOSE_SERVICE_RESTART.reason);
+  });
+  app.addHook('onClose', async () => {
+    hub.store.close();
+  });
+
+  function attachUpgrade(h: Hub): void {
+    const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: 1 << 20 });
+    app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const url = new URL(request.url ?? '/', 'http://hub.invalid');
+      if (closing) return refuse(socket, 503, 'hub is shutting down');
+      if (!h.ws.has(url.pathname)) return refuse(socket, 404, `no WebSocket route at ${url.pathname}`);
+      const agentId = url.searchParams.get(AGENT_ID_PARAM);
+      if (!isValidAgentId(agentId)) {
+        return refuse(socket, 400, `${AGENT_ID_PARAM} must be 1 to 128 characters of [A-Za-z0-9._:-], got ${JSON.stringify(agentId)}`);
+      }
+      if (!h.isAuthorized(request.headers.authorization)) return refuse(socket, 401, 'missing or wrong bearer token');
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        ws.on('error', () => {}); // a peer's protocol error closes the socket; the close is what we record
+        metrics.connectionsAccepted.inc();
+        metrics.handlersPerConnection.observe(h.ws.dispatch(url.pathname, ws, { agentId, request }));
+      });
+    });
+
+    function refuse(socket: Duplex, status: number, message: string): void {
+      metrics.upgradesRejected.inc({ status: String(status) });
+      const body = JSON.stringify({ error: message, status });
+      const statusText = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
+      socket.end(
+        `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    }
+  }
+
+  return hub;
+}
