@@ -1,0 +1,128 @@
+import { parseHostPort } from './address.ts';
+import type { ProxyConfig } from './collection.ts';
+import { ToxiproxyApiError } from './errors.ts';
+import type { ProxySettings } from './proxy.ts';
+import type { ToxicSet } from './toxic-set.ts';
+import { decodeAttributes } from './toxics/attributes.ts';
+import { findToxicDefinition } from './toxics/registry.ts';
+import type { StreamDirection, ToxicSpec } from './toxics/types.ts';
+
+/**
+ * Request bodies, checked once where they enter. Each reader returns a typed
+ * value or throws the ToxiproxyApiError real Toxiproxy would answer with;
+ * checks run in real Toxiproxy's order, so the same bad body gets the same
+ * error. Unknown keys are ignored and null means "not given", as with Go's
+ * JSON decoder.
+ */
+
+/** Where a proxy listens when the body names no address (see address.ts for why loopback). */
+const DEFAULT_LISTEN = '127.0.0.1:0';
+
+type JsonObject = Record<string, unknown>;
+
+export function parseJson(raw: unknown): unknown {
+  const text = typeof raw === 'string' ? raw : '';
+  if (text.trim() === '') throw new ToxiproxyApiError('BAD_REQUEST_BODY', 'EOF');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ToxiproxyApiError('BAD_REQUEST_BODY', (error as Error).message);
+  }
+}
+
+function asObject(value: unknown, what: string): JsonObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ToxiproxyApiError('BAD_REQUEST_BODY', `${what} must be a JSON object`);
+  }
+  return value as JsonObject;
+}
+
+function field<T>(body: JsonObject, key: string, kind: 'string' | 'boolean' | 'number', fallback: T, at = ''): T {
+  const value = body[key];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== kind) {
+    throw new ToxiproxyApiError('BAD_REQUEST_BODY', `${key} must be a ${kind}, got ${JSON.stringify(value)}${at}`);
+  }
+  return value as T;
+}
+
+function checkListen(listen: string, at: string): void {
+  if (parseHostPort(listen) === undefined) {
+    throw new ToxiproxyApiError('BAD_ADDRESS', `${JSON.stringify(listen)} is not host:port${at}`);
+  }
+}
+
+function readProxyConfig(body: JsonObject, at: string): ProxyConfig {
+  const name = field(body, 'name', 'string', '', at);
+  const listen = field(body, 'listen', 'string', '', at) || DEFAULT_LISTEN;
+  const upstream = field(body, 'upstream', 'string', '', at);
+  const enabled = field(body, 'enabled', 'boolean', true, at);
+  if (name === '') throw new ToxiproxyApiError('MISSING_FIELD', `name${at}`);
+  if (upstream === '') throw new ToxiproxyApiError('MISSING_FIELD', `upstream${at}`);
+  checkListen(listen, at);
+  return { name, listen, upstream, enabled };
+}
+
+/** POST /proxies. `toxics` in the body is ignored, as real Toxiproxy does. */
+export function readProxyCreate(raw: unknown): ProxyConfig {
+  return readProxyConfig(asObject(parseJson(raw), 'proxy'), '');
+}
+
+/** POST /populate: all entries are checked before any proxy is created. */
+export function readPopulate(raw: unknown): ProxyConfig[] {
+  const body = parseJson(raw);
+  if (!Array.isArray(body)) throw new ToxiproxyApiError('BAD_REQUEST_BODY', 'populate takes a JSON array of proxies');
+  return body.map((entry, index) => readProxyConfig(asObject(entry, `proxy ${index + 1}`), ` at proxy ${index + 1}`));
+}
+
+/** POST|PATCH /proxies/{proxy}: fields not given keep their current value. */
+export function readProxyUpdate(raw: unknown, current: ProxySettings): ProxySettings {
+  const body = asObject(parseJson(raw), 'proxy');
+  const listen = field(body, 'listen', 'string', current.listen) || DEFAULT_LISTEN;
+  const upstream = field(body, 'upstream', 'string', current.upstream);
+  const enabled = field(body, 'enabled', 'boolean', current.enabled);
+  if (upstream === '') throw new ToxiproxyApiError('MISSING_FIELD', 'upstream');
+  checkListen(listen, '');
+  return { listen, upstream, enabled };
+}
+
+function readToxicity(body: JsonObject, fallback: number): number {
+  const toxicity = field(body, 'toxicity', 'number', fallback);
+  if (!(toxicity >= 0 && toxicity <= 1)) {
+    throw new ToxiproxyApiError('BAD_REQUEST_BODY', `toxicity must be between 0 and 1, got ${toxicity}`);
+  }
+  return toxicity;
+}
+
+function readStream(body: JsonObject): StreamDirection {
+  const stream = field(body, 'stream', 'string', 'downstream').toLowerCase();
+  if (stream !== 'upstream' && stream !== 'downstream') throw new ToxiproxyApiError('INVALID_STREAM');
+  return stream;
+}
+
+/** POST /proxies/{proxy}/toxics. */
+export function readToxicCreate(raw: unknown, existing: ToxicSet): ToxicSpec {
+  const body = asObject(parseJson(raw), 'toxic');
+  const givenName = field(body, 'name', 'string', '');
+  const type = field(body, 'type', 'string', '');
+  const toxicity = readToxicity(body, 1);
+  const stream = readStream(body);
+  const name = givenName === '' ? `${type}_${stream}` : givenName;
+  const definition = findToxicDefinition(type);
+  if (definition === undefined) throw new ToxiproxyApiError('INVALID_TOXIC_TYPE');
+  if (existing.get(name) !== undefined) throw new ToxiproxyApiError('TOXIC_ALREADY_EXISTS');
+  const attributes = decodeAttributes(definition, body['attributes'], {});
+  if (typeof attributes === 'string') throw new ToxiproxyApiError('BAD_ATTRIBUTES', attributes);
+  return { name, type, stream, toxicity, attributes };
+}
+
+/** POST|PATCH /proxies/{proxy}/toxics/{toxic}: attributes merge; name, type and stream stay. */
+export function readToxicUpdate(raw: unknown, current: ToxicSpec): ToxicSpec {
+  const body = asObject(parseJson(raw), 'toxic');
+  const toxicity = readToxicity(body, current.toxicity);
+  const definition = findToxicDefinition(current.type);
+  if (definition === undefined) throw new ToxiproxyApiError('INVALID_TOXIC_TYPE');
+  const attributes = decodeAttributes(definition, body['attributes'], current.attributes);
+  if (typeof attributes === 'string') throw new ToxiproxyApiError('BAD_ATTRIBUTES', attributes);
+  return { ...current, toxicity, attributes };
+}

@@ -1,0 +1,15 @@
+/**
+ * A seeded source of numbers in [0, 1), for `--seed` and for tests that need
+ * toxicity rolls and jitter to repeat. mulberry32: tiny, fast, and good
+ * enough for fault injection (not for anything secret).
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}

@@ -1,0 +1,74 @@
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { formatHostPort } from './address.ts';
+import { buildToxiproxyApi } from './api.ts';
+import { ProxyCollection } from './collection.ts';
+import { ToxiproxyServerError } from './errors.ts';
+import { ToxiproxyMetrics } from './metrics.ts';
+
+export interface StartToxiproxyServerOptions {
+  /** Address the HTTP API binds. Default 127.0.0.1. */
+  readonly host?: string;
+  /** Port of the HTTP API. Default 8474; 0 picks a free port. */
+  readonly port?: number;
+  /**
+   * Numbers in [0, 1) for toxicity rolls, latency jitter and slicer sizes.
+   * Default Math.random; pass `seededRandom(seed)` from random.ts to repeat a run.
+   */
+  readonly random?: () => number;
+}
+
+export interface StartedToxiproxyServer extends AsyncDisposable {
+  /** Base URL of the API, e.g. http://127.0.0.1:8474. */
+  readonly url: string;
+  readonly port: number;
+  /** Closes the API, every proxy listener and every proxied connection. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_TOXIPROXY_HOST = '127.0.0.1';
+export const DEFAULT_TOXIPROXY_PORT = 8474;
+
+/**
+ * Starts a server speaking Toxiproxy 2.12's HTTP API with real TCP proxies.
+ * `await using toxiproxy = await startToxiproxyServer({ port: 0 })` leaves
+ * nothing behind when the scope ends.
+ */
+export async function startToxiproxyServer(options: StartToxiproxyServerOptions = {}): Promise<StartedToxiproxyServer> {
+  const host = options.host ?? DEFAULT_TOXIPROXY_HOST;
+  const port = options.port ?? DEFAULT_TOXIPROXY_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new ToxiproxyServerError('BAD_OPTION', `port must be an integer 0..65535, got ${port}`, 'pass --port 8474, or --port 0 for any free port');
+  }
+  const metrics: ToxiproxyMetrics = new ToxiproxyMetrics(() => collection.meteredLinks());
+  const collection: ProxyCollection = new ProxyCollection({
+    random: options.random ?? Math.random,
+    nowMs: () => performance.now(),
+    metrics,
+  });
+  const app = buildToxiproxyApi({ collection, metrics });
+  try {
+    await app.listen({ host, port });
+  } catch (error) {
+    await app.close();
+    throw new ToxiproxyServerError(
+      'API_LISTEN',
+      `cannot listen on ${host}:${port}: ${(error as Error).message}`,
+      'free that port or pick another with --port (0 picks a free one)',
+      { cause: error },
+    );
+  }
+  const address = app.server.address() as AddressInfo;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await app.close();
+      await collection.close();
+    })());
+  return {
+    url: `http://${formatHostPort(address.address, address.port)}`,
+    port: address.port,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}

@@ -1,0 +1,33 @@
+import type { EndKind, ToxicDefinition } from './types.ts';
+
+/**
+ * On the first data (or EOF), waits `timeout` ms and then resets the
+ * connection: a real TCP RST, so both peers see ECONNRESET. Data in between
+ * is dropped, as it would be lost in a reset anyway.
+ */
+export const resetPeer: ToxicDefinition<'timeout'> = {
+  type: 'reset_peer',
+  attributeNames: ['timeout'],
+  createStage(attributes, ctx) {
+    let timer: NodeJS.Timeout | undefined;
+    let armed = false;
+    let receivedEnd: EndKind | undefined;
+    const arm = (): void => {
+      if (armed) return;
+      armed = true;
+      timer = setTimeout(() => ctx.out.end('reset'), Math.max(0, attributes.timeout));
+    };
+    return {
+      write: arm,
+      end(kind) {
+        receivedEnd = kind;
+        arm();
+      },
+      interrupt() {
+        clearTimeout(timer);
+        return { held: [], end: receivedEnd, state: undefined };
+      },
+      heldBytes: () => 0,
+    };
+  },
+};

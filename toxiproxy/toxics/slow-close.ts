@@ -1,0 +1,27 @@
+import type { EndKind, ToxicDefinition } from './types.ts';
+
+/** Data passes untouched; the close (of whatever kind) waits `delay` ms. */
+export const slowClose: ToxicDefinition<'delay'> = {
+  type: 'slow_close',
+  attributeNames: ['delay'],
+  createStage(attributes, ctx) {
+    let timer: NodeJS.Timeout | undefined;
+    let pendingEnd: EndKind | undefined;
+    return {
+      write: (chunk) => ctx.out.push(chunk),
+      end(kind) {
+        pendingEnd = kind;
+        timer = setTimeout(() => {
+          timer = undefined;
+          pendingEnd = undefined;
+          ctx.out.end(kind);
+        }, Math.max(0, attributes.delay));
+      },
+      interrupt() {
+        clearTimeout(timer);
+        return { held: [], end: pendingEnd, state: undefined };
+      },
+      heldBytes: () => 0,
+    };
+  },
+};
