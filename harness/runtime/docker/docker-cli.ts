@@ -65,7 +65,7 @@ export async function dockerOk(args: readonly string[], opts?: Parameters<typeof
   if (result.exitCode !== 0) {
     throw new DockerError(
       DockerErrorCode.command,
-      `docker ${args.slice(0, 2).join(' ')} failed (exit ${result.exitCode}): ${result.stderr.trim()}`,
+      `docker ${args[0] ?? ''} failed (exit ${result.exitCode}): ${result.stderr.trim()}`,
       'check that the engine is running (docker info) and see its log (/tmp/edge-chaos-docker/dockerd.log under .ci/docker-up)',
     );
   }

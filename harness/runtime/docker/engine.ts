@@ -3,7 +3,8 @@
  * testcontainers environment this machine needs; every module here that
  * touches testcontainers imports this file first.
  */
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { request } from 'node:http';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { DockerError, DockerErrorCode, START_ENGINE_FIX } from './errors.ts';
@@ -26,7 +27,7 @@ export function configureTestcontainersEnv(): void {
 }
 configureTestcontainersEnv();
 
-type Endpoint =
+export type Endpoint =
   | { kind: 'unix'; socketPath: string; label: string }
   | { kind: 'tcp'; host: string; port: number; label: string }
   | { kind: 'other'; label: string };
@@ -49,34 +50,40 @@ export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): Endpoint {
 }
 
 /**
- * Answers whether testcontainers can reach an engine, and if not, why in
- * words a user can act on. Never throws.
+ * Answers whether we can use an engine, and if not, why in words a user can
+ * act on. "Use" means all three things this folder relies on: the endpoint
+ * the docker CLI talks to answers /_ping, testcontainers finds an engine, and
+ * the docker CLI is installed. Never throws.
  */
 export async function dockerAvailability(opts: {
   /** How long to wait for the engine to answer, in ms. Default 5_000. */
   timeoutMs?: number;
 } = {}): Promise<DockerAvailability> {
   const timeoutMs = opts.timeoutMs ?? 5_000;
-  let clientError: unknown;
-  try {
-    await withTimeout(getContainerRuntimeClient(), timeoutMs, 'testcontainers found no engine in time');
-    return { available: true };
-  } catch (err) {
-    clientError = err;
-  }
-  // testcontainers' own error only says "no working strategy"; ping the
-  // endpoint ourselves to tell the user which part is missing.
   const endpoint = dockerEndpoint();
-  const pingProblem = await pingProblemOf(endpoint, timeoutMs);
+  // Our own ping first: testcontainers' error only says "no working strategy",
+  // and it falls back to /var/run/docker.sock where the CLI would not.
+  const pingProblem = await engineProblem(endpoint, timeoutMs);
   if (pingProblem !== undefined) {
     return { available: false, reason: `${pingProblem}; ${START_ENGINE_FIX}` };
   }
-  return {
-    available: false,
-    reason:
-      `a Docker engine answers at ${endpoint.label} but testcontainers cannot use it ` +
-      `(${errorText(clientError)}); run with DEBUG=testcontainers* to see why`,
-  };
+  try {
+    await withTimeout(getContainerRuntimeClient(), timeoutMs, 'testcontainers found no engine in time');
+  } catch (err) {
+    return {
+      available: false,
+      reason:
+        `a Docker engine answers at ${endpoint.label} but testcontainers cannot use it ` +
+        `(${errorText(err)}); run with DEBUG='testcontainers*' to see why`,
+    };
+  }
+  if (!onPath('docker')) {
+    return {
+      available: false,
+      reason: 'the docker CLI is not on PATH (image import and cleanup use it); install it with: apt-get install docker.io',
+    };
+  }
+  return { available: true };
 }
 
 /** Throws a coded error unless an engine answers; for callers that need one. */
@@ -87,18 +94,20 @@ export async function requireDocker(): Promise<void> {
   }
 }
 
-/** Returns why the endpoint does not answer /_ping, or undefined if it does. */
-async function pingProblemOf(endpoint: Endpoint, timeoutMs: number): Promise<string | undefined> {
-  if (endpoint.kind === 'other') {
-    return `cannot check the Docker engine at DOCKER_HOST=${endpoint.label} (only unix:// and tcp:// are supported here)`;
-  }
+/**
+ * Why the endpoint does not answer GET /_ping with 200, or undefined if it
+ * does (or if it is of a kind we cannot ping, such as ssh://: then
+ * testcontainers' check decides).
+ */
+export async function engineProblem(endpoint: Endpoint, timeoutMs: number): Promise<string | undefined> {
+  if (endpoint.kind === 'other') return undefined;
   if (endpoint.kind === 'unix' && !existsSync(endpoint.socketPath)) {
     return `no Docker engine answers at ${endpoint.label} (the socket does not exist)`;
   }
   const target =
     endpoint.kind === 'unix' ? { socketPath: endpoint.socketPath } : { host: endpoint.host, port: endpoint.port };
   return new Promise((resolve) => {
-    const req = request({ ...target, path: '/_ping', method: 'GET', timeout: timeoutMs }, (res) => {
+    const req = request({ ...target, path: '/_ping', method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
       res.resume();
       resolve(res.statusCode === 200 ? undefined : `the Docker engine at ${endpoint.label} answered /_ping with HTTP ${res.statusCode}`);
     });
@@ -130,4 +139,15 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string)
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+function onPath(command: string): boolean {
+  return (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }

@@ -17,10 +17,15 @@ const ROOT_FILE = /^[^.].*\.(json|ts|mts|js|mjs|cjs)$/;
 
 export type ProjectFile =
   | { kind: 'dir'; rel: string; mode: number }
-  | { kind: 'file'; rel: string; abs: string; mode: number; size: number }
+  /** content: the bytes hashed, for sources; node_modules files are streamed from abs. */
+  | { kind: 'file'; rel: string; abs: string; mode: number; size: number; content?: Buffer }
   | { kind: 'symlink'; rel: string; target: string };
 
-/** Lists the project's files that go into /app, parents before children, sorted. */
+/**
+ * Lists the project's files that go into /app, parents before children,
+ * sorted. Source files are read into memory here, so the bytes hashed are the
+ * bytes archived even while someone edits the tree.
+ */
 export async function listProjectFiles(projectDir: string): Promise<{ sources: ProjectFile[]; nodeModules: ProjectFile[] }> {
   const sources: ProjectFile[] = [];
   for (const entry of await sortedEntries(projectDir)) {
@@ -31,6 +36,12 @@ export async function listProjectFiles(projectDir: string): Promise<{ sources: P
   for (const dir of SOURCE_DIRS) {
     if (await isDir(join(projectDir, dir))) {
       await walk(projectDir, dir, sources, (name) => !EXCLUDED_NAMES.has(name) && !name.endsWith('.log'));
+    }
+  }
+  for (const file of sources) {
+    if (file.kind === 'file') {
+      file.content = await readFile(file.abs);
+      file.size = file.content.length;
     }
   }
   const nodeModules: ProjectFile[] = [];
@@ -55,7 +66,7 @@ export async function inputsHash(parts: {
   hash.update(`recipe ${parts.recipeVersion}\nruntime ${parts.runtimeFingerprint}\n`);
   for (const file of parts.sources) {
     if (file.kind === 'file') {
-      const contentHash = createHash('sha256').update(await readFile(file.abs)).digest('hex');
+      const contentHash = createHash('sha256').update(file.content ?? (await readFile(file.abs))).digest('hex');
       hash.update(`file ${file.rel} ${file.mode.toString(8)} ${contentHash}\n`);
     } else if (file.kind === 'symlink') {
       hash.update(`symlink ${file.rel} ${file.target}\n`);

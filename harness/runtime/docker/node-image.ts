@@ -27,6 +27,8 @@ const DEFAULT_PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..
 const IMAGE_NODE_PATH = '/usr/local/bin/node';
 /** Non-root: the hub binds a high port and needs no privileges. */
 const IMAGE_UID = 1000;
+/** Hash-tagged images of one repository kept after a build, the new one included. */
+const IMAGES_KEPT = 3;
 /** Importing ~250 MB on a slow disk; generous, it only bounds a hung engine. */
 const IMPORT_TIMEOUT_MS = 300_000;
 
@@ -87,7 +89,33 @@ export async function buildHubImage(opts: BuildHubImageOptions = {}): Promise<{ 
   });
   await dockerOk(['tag', image, movingTag], { timeoutMs: 15_000 });
   log(`built ${image} (also ${movingTag}) in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
+  const pruned = await pruneOldImages(repository, image);
+  if (pruned.length > 0) log(`removed older images ${pruned.join(', ')}`);
   return { image, built: true };
+}
+
+/**
+ * Every source edit makes a new ~240 MB image; keep the newest few and drop
+ * the rest so a day of edit-test cycles does not fill the disk. Only hash
+ * tags of this repository; `docker rmi` without force refuses images a
+ * container still uses. Returns what it removed; never throws.
+ */
+async function pruneOldImages(repository: string, justBuilt: string): Promise<string[]> {
+  const listing = await docker(['images', '--format', '{{.Tag}}', repository], { timeoutMs: 15_000 }).catch(() => undefined);
+  if (listing === undefined || listing.exitCode !== 0) return [];
+  // docker lists newest first.
+  const old = listing.stdout
+    .split('\n')
+    .filter((tag) => /^[0-9a-f]{12}$/.test(tag))
+    .map((tag) => `${repository}:${tag}`)
+    .filter((image) => image !== justBuilt)
+    .slice(IMAGES_KEPT - 1);
+  const removed: string[] = [];
+  for (const image of old) {
+    const result = await docker(['rmi', image], { timeoutMs: 30_000 }).catch(() => undefined);
+    if (result?.exitCode === 0) removed.push(image);
+  }
+  return removed;
 }
 
 type NodeRuntime = { entries: TarEntry[]; libraryDirs: string[]; fingerprint: string };
@@ -161,7 +189,9 @@ function projectEntries(files: readonly ProjectFile[]): TarEntry[] {
     const path = `/app/${file.rel}`;
     if (file.kind === 'dir') return { type: 'dir', path, mode: 0o755 };
     if (file.kind === 'symlink') return { type: 'symlink', path, target: file.target };
-    return { type: 'file', path, mode: file.mode & 0o111 ? 0o755 : 0o644, size: file.size, source: file.abs };
+    const mode = file.mode & 0o111 ? 0o755 : 0o644;
+    if (file.content !== undefined) return { type: 'file', path, mode, content: file.content };
+    return { type: 'file', path, mode, size: file.size, source: file.abs };
   });
 }
 
