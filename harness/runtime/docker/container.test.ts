@@ -1,6 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { HEALTH_PATH } from '../../../protocol/v1.ts';
 import { LABEL_OWNER_PID, sweepOrphans } from './cleanup.ts';
 import { HostContainer } from './container.ts';
 import { buildHubImage } from './node-image.ts';
@@ -52,6 +54,16 @@ describe.skipIf(gate.skip)(`hub container on the local engine${gate.suffix}`, ()
     expect(hub.logs().at(-1)).toBe('bye');
     expect(containerExists(hub.id)).toBe(false);
     expect(await hub.stop()).toEqual({ exitCode: 0 }); // idempotent
+  });
+
+  test.skipIf(!existsSync(`${projectDir}/server/main.ts`))('the default command runs the reference hub (server/main.ts) on PORT', async () => {
+    const hub = await new HostContainer(image).withHttpWait(HEALTH_PATH).start();
+    try {
+      expect(await (await fetch(`${hub.url}${HEALTH_PATH}`)).json()).toMatchObject({ status: 'ok' });
+    } finally {
+      expect(await hub.stop()).toEqual({ exitCode: 0 });
+    }
+    expect(hub.logs().join('\n')).toMatch(/SIGTERM/);
   });
 
   test('SIGKILL stops a process that ignores SIGTERM, at once', async () => {
