@@ -10,6 +10,8 @@ export const HARNESS_ERRORS = {
   EC_BAD_OPTION: 'a run option is not valid',
   EC_HUB_UNREACHABLE: 'the hub does not answer',
   EC_HUB_START: 'the hub could not start',
+  EC_PROXY_UNREACHABLE: 'the Toxiproxy server does not answer',
+  EC_PROXY_SETUP: 'the fault proxies could not be set up',
   EC_REPORT_WRITE: 'the report could not be written',
   EC_INTERRUPTED: 'the run was interrupted',
 } as const;

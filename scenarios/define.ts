@@ -1,6 +1,9 @@
 import type { BackoffOptions } from '../agent/backoff.ts';
-import type { ChecksConfig } from '../harness/checks/index.ts';
+import { CHECK_NAMES, type ChecksConfig } from '../harness/checks/index.ts';
 import { HarnessError } from '../harness/errors.ts';
+import { faultStepProblem, type FaultStep, type GroupSpec } from './faults.ts';
+
+export type { FaultSpec, FaultStep, GroupSpec } from './faults.ts';
 
 /** Parameters a run resolves from the scenario's defaults and the command line. */
 export interface ScenarioParams {
@@ -35,6 +38,18 @@ export interface ScenarioDefinition {
     /** Issue one command to a random agent this often through the hub's admin API, ms. */
     commandIntervalMs: number;
   };
+  /**
+   * Shares of the fleet, each behind its own proxy, so a fault can hit only
+   * part of it. Agents not in a named group form the group 'rest'; with no
+   * groups, the whole fleet is the group 'fleet'.
+   */
+  groups?: GroupSpec[];
+  /**
+   * The fault timeline, relative to the start of the steady phase. A function
+   * scales it with the run's duration. Any fault puts the agents behind
+   * Toxiproxy.
+   */
+  faults?: FaultStep[] | ((params: ScenarioParams) => FaultStep[]);
   /** After the steady phase, wait at most this long for issued commands to be applied, ms. Default 10_000. */
   settleMs?: number;
   /** The checks and their options; a function can scale them with the run's parameters. */
@@ -42,7 +57,7 @@ export interface ScenarioDefinition {
 }
 
 const NAME_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const CHECK_KEYS = new Set(['connectionLoop', 'reconnects', 'connectionDurations', 'hubReplaced', 'hubHandlersPerConnection', 'commandDelivery']);
+const CHECK_KEYS = new Set<string>(CHECK_NAMES);
 
 /**
  * Checks a scenario once, where it is loaded, and returns it unchanged. An
@@ -71,10 +86,39 @@ export function defineScenario(definition: ScenarioDefinition): ScenarioDefiniti
     const v = backoff?.[key];
     if (v !== undefined && !(typeof v === 'number' && v >= 0)) fail(`agent.backoff.${key}`, 'a number >= 0', v);
   }
+  const groupNames: string[] = [];
+  if (definition.groups !== undefined) {
+    if (!Array.isArray(definition.groups)) fail('groups', 'an array of { name, share }', definition.groups);
+    let total = 0;
+    definition.groups.forEach((g, i) => {
+      if (typeof g?.name !== 'string' || !NAME_RE.test(g.name) || ['all', 'rest', 'fleet'].includes(g.name)) fail(`groups[${i}].name`, "lower-case words joined by '-', not all/rest/fleet", g?.name);
+      if (!(typeof g.share === 'number' && g.share > 0 && g.share <= 1)) fail(`groups[${i}].share`, 'a fraction > 0 and <= 1', g.share);
+      total += g.share;
+      groupNames.push(g.name);
+    });
+    if (total > 1 + 1e-9) fail('groups', 'shares adding up to at most 1', total);
+  }
+  if (Array.isArray(definition.faults)) checkFaults(definition.faults, 'faults');
+  else if (definition.faults !== undefined && typeof definition.faults !== 'function') fail('faults', 'an array of fault steps or a function of the run parameters', definition.faults);
   if (typeof definition.checks === 'object' && definition.checks !== null) {
     for (const key of Object.keys(definition.checks)) if (!CHECK_KEYS.has(key)) fail(`checks.${key}`, `one of ${[...CHECK_KEYS].join(', ')}`, key);
   } else if (typeof definition.checks !== 'function') {
     fail('checks', 'an object or a function of the run parameters', definition.checks);
   }
   return definition;
+
+  function checkFaults(steps: FaultStep[], field: string): void {
+    steps.forEach((step, i) => {
+      const problem = faultStepProblem(step, [...groupNames, 'rest', 'fleet']);
+      if (problem) fail(`${field}[${i}]${problem[0] ? `.${problem[0]}` : ''}`, problem[1], problem[2]);
+    });
+  }
+}
+
+/** The fault timeline for a run, checked again when it came from a function. */
+export function resolveFaults(definition: ScenarioDefinition, params: ScenarioParams): FaultStep[] {
+  if (definition.faults === undefined) return [];
+  const steps = typeof definition.faults === 'function' ? definition.faults(params) : definition.faults;
+  defineScenario({ ...definition, faults: steps });
+  return steps;
 }

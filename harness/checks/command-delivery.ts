@@ -1,9 +1,15 @@
+import { GroupMap, faultWindows } from './fault-windows.ts';
 import { distribution, formatMs } from './stats.ts';
 import type { Checker } from './types.ts';
 
 export interface CommandDeliveryOptions {
   /** Fail when the median issue-to-apply latency exceeds this, ms. Default: no bound. */
   maxP50LatencyMs?: number;
+  /**
+   * Fail when commands issued while a fault hit their agent were applied with
+   * a median latency below this, ms: proof that the fault really acted.
+   */
+  minP50LatencyDuringFaultsMs?: number;
 }
 
 /**
@@ -38,6 +44,9 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
   const lost: { id: string; agent: string; issuedAtMs: number }[] = [];
   const duplicated: { id: string; agent: string; applied: number }[] = [];
   const latencies: number[] = [];
+  const faultLatencies: number[] = [];
+  const windows = faultWindows(input.events, input.endMs);
+  const groups = new GroupMap(input.groups ?? []);
   const byTransport: Record<string, number> = {};
   for (const [cmdId, { agent, t }] of issued) {
     const a = applied.get(cmdId);
@@ -47,10 +56,12 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
     }
     if (a.count > 1) duplicated.push({ id: cmdId, agent, applied: a.count });
     latencies.push(Math.max(0, a.firstT - t));
+    if (windows.some((w) => t >= w.fromMs && t <= w.toMs && groups.hits(w, agent))) faultLatencies.push(Math.max(0, a.firstT - t));
     byTransport[a.transport] = (byTransport[a.transport] ?? 0) + 1;
   }
   const pendingAtHub = input.hubMetrics?.sum('edge_hub_commands_pending');
   const latency = distribution(latencies);
+  const latencyDuringFaults = distribution(faultLatencies);
   const evidence = {
     issued: issued.size,
     applied: issued.size - lost.length,
@@ -59,6 +70,7 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
     issueFailures,
     pendingAtHub,
     latency,
+    latencyDuringFaults,
     lost: lost.slice(0, 50),
     duplicated: duplicated.slice(0, 50),
   };
@@ -69,7 +81,14 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
   if (options.maxP50LatencyMs !== undefined && latency && latency.p50Ms > options.maxP50LatencyMs) {
     problems.push(`median latency ${formatMs(latency.p50Ms)} over ${formatMs(options.maxP50LatencyMs)}`);
   }
-  const latencyText = latency ? `latency p50 ${formatMs(latency.p50Ms)}, p95 ${formatMs(latency.p95Ms)}` : 'no latency';
+  const minFault = options.minP50LatencyDuringFaultsMs;
+  if (minFault !== undefined) {
+    if (!latencyDuringFaults) problems.push('no command was issued while a fault was active');
+    else if (latencyDuringFaults.p50Ms < minFault) problems.push(`median latency during faults ${formatMs(latencyDuringFaults.p50Ms)} is under ${formatMs(minFault)}: the fault did not act`);
+  }
+  const latencyText =
+    (latency ? `latency p50 ${formatMs(latency.p50Ms)}, p95 ${formatMs(latency.p95Ms)}` : 'no latency') +
+    (latencyDuringFaults ? `; during faults p50 ${formatMs(latencyDuringFaults.p50Ms)}` : '');
   if (problems.length > 0) return { id, title, status: 'failed', summary: `${issued.size} issued: ${problems.join('; ')}`, evidence };
   return { id, title, status: 'passed', summary: `${issued.size} issued, all applied once (${latencyText})`, evidence };
 };

@@ -1,4 +1,5 @@
 import type { EventOf } from '../history/events.ts';
+import { GroupMap, faultWindows, type FaultWindow } from './fault-windows.ts';
 import { formatMs } from './stats.ts';
 import type { Checker } from './types.ts';
 
@@ -7,6 +8,15 @@ export interface ConnectionLoopOptions {
   minCycles?: number;
   /** A connection that ends sooner than this after opening is short, ms. Default 5_000. */
   maxConnectionMs?: number;
+  /**
+   * A short connection that ended while a network fault hit its agent is blamed
+   * on the network, unless it lasted less than this, ms: a hub that closes
+   * connections right after they open is looping whatever the network does.
+   * Default 500.
+   */
+  immediateMs?: number;
+  /** How long after a fault heals its effects may still show, ms. Default 1_000. */
+  faultGraceMs?: number;
 }
 
 export interface LoopingAgent {
@@ -33,9 +43,20 @@ type Close = EventOf<'ws.close'>;
 export const checkConnectionLoop: Checker<ConnectionLoopOptions> = (input, options) => {
   const minCycles = options.minCycles ?? 3;
   const maxConnectionMs = options.maxConnectionMs ?? 5_000;
+  const immediateMs = options.immediateMs ?? 500;
+  const graceMs = options.faultGraceMs ?? 1_000;
+  const windows = faultWindows(input.events, input.endMs);
+  const groups = new GroupMap(input.groups ?? []);
+  const duringFault = (close: Close, agentWindows: FaultWindow[]) =>
+    agentWindows.some((w) => close.t >= w.fromMs && close.t <= w.toMs + graceMs && groups.hits(w, close.agent));
+  let blamedOnNetwork = 0;
   const closesByAgent = new Map<string, Close[]>();
   for (const e of input.events) {
     if (e.type !== 'ws.close' || e.by === 'stop') continue;
+    if (e.openMs >= immediateMs && windows.length > 0 && duringFault(e, windows)) {
+      blamedOnNetwork++;
+      continue;
+    }
     let list = closesByAgent.get(e.agent);
     if (!list) closesByAgent.set(e.agent, (list = []));
     list.push(e);
@@ -50,7 +71,8 @@ export const checkConnectionLoop: Checker<ConnectionLoopOptions> = (input, optio
 
   const base = { id: 'connection-loop', title: `No connection loops (${minCycles}+ connections in a row each shorter than ${formatMs(maxConnectionMs)})` };
   if (looping.length === 0) {
-    return { ...base, status: 'passed', summary: `no agent had ${minCycles} short connections in a row`, evidence: { minCycles, maxConnectionMs, looping: [] } };
+    const network = blamedOnNetwork > 0 ? ` (${blamedOnNetwork} close(s) during network faults blamed on the network)` : '';
+    return { ...base, status: 'passed', summary: `no agent had ${minCycles} short connections in a row${network}`, evidence: { minCycles, maxConnectionMs, immediateMs, blamedOnNetwork, looping: [] } };
   }
   const reasons = new Map<string, number>();
   for (const l of looping) for (const c of l.closes) reasons.set(`${c.code} "${c.reason}"`, (reasons.get(`${c.code} "${c.reason}"`) ?? 0) + c.count);
@@ -64,7 +86,7 @@ export const checkConnectionLoop: Checker<ConnectionLoopOptions> = (input, optio
       `connection loop: ${looping.length}/${input.agents.length} agents kept reconnecting ` +
       `(up to ${Math.max(...looping.map((l) => l.cycles))} short connections in a row, period ~${formatMs(periods[Math.floor(periods.length / 2)]!)}), ` +
       `closed with ${topReasons.join(', ')}; first seen on ${first.agent} at ${formatMs(first.firstSeenAtMs)}`,
-    evidence: { minCycles, maxConnectionMs, looping },
+    evidence: { minCycles, maxConnectionMs, immediateMs, blamedOnNetwork, looping },
   };
 };
 

@@ -2,7 +2,11 @@ import { checkCommandDelivery, type CommandDeliveryOptions } from './command-del
 import { checkConnectionDurations, type ConnectionDurationsOptions } from './connection-durations.ts';
 import { checkConnectionLoop, type ConnectionLoopOptions } from './connection-loop.ts';
 import { checkHubHandlersPerConnection, checkHubReplaced, type HubReplacedOptions } from './hub-metrics.ts';
+import { checkDeadDetection, type DeadDetectionOptions } from './dead-detection.ts';
+import { checkFaultEffect, type FaultEffectOptions } from './fault-effect.ts';
+import { checkReconnectStorm, type ReconnectStormOptions } from './reconnect-storm.ts';
 import { checkReconnects, type ReconnectsOptions } from './reconnects.ts';
+import { checkRecovery, type RecoveryOptions } from './recovery.ts';
 import type { CheckInput, CheckResult } from './types.ts';
 
 export type { CheckInput, CheckResult } from './types.ts';
@@ -15,7 +19,25 @@ export interface ChecksConfig {
   hubReplaced?: HubReplacedOptions;
   hubHandlersPerConnection?: Record<string, never>;
   commandDelivery?: CommandDeliveryOptions;
+  recovery?: RecoveryOptions;
+  deadDetection?: DeadDetectionOptions;
+  reconnectStorm?: ReconnectStormOptions;
+  faultEffect?: FaultEffectOptions;
 }
+
+/** The keys of ChecksConfig, for validating scenario files. */
+export const CHECK_NAMES: readonly (keyof ChecksConfig)[] = [
+  'connectionLoop',
+  'reconnects',
+  'connectionDurations',
+  'commandDelivery',
+  'faultEffect',
+  'recovery',
+  'deadDetection',
+  'reconnectStorm',
+  'hubReplaced',
+  'hubHandlersPerConnection',
+];
 
 /** Runs the configured checks in a fixed order, so reports read the same every run. */
 export function evaluateChecks(input: CheckInput, config: ChecksConfig): CheckResult[] {
@@ -24,6 +46,10 @@ export function evaluateChecks(input: CheckInput, config: ChecksConfig): CheckRe
   if (config.reconnects) results.push(checkReconnects(input, config.reconnects));
   if (config.connectionDurations) results.push(checkConnectionDurations(input, config.connectionDurations));
   if (config.commandDelivery) results.push(checkCommandDelivery(input, config.commandDelivery));
+  if (config.faultEffect) results.push(checkFaultEffect(input, config.faultEffect));
+  if (config.recovery) results.push(checkRecovery(input, config.recovery));
+  if (config.deadDetection) results.push(checkDeadDetection(input, config.deadDetection));
+  if (config.reconnectStorm) results.push(checkReconnectStorm(input, config.reconnectStorm));
   if (config.hubReplaced) results.push(checkHubReplaced(input, config.hubReplaced));
   if (config.hubHandlersPerConnection) results.push(checkHubHandlersPerConnection(input, config.hubHandlersPerConnection));
   return results;

@@ -17,6 +17,8 @@ export interface CheckInput {
   hubMetricsMissing?: string;
   /** Why no commands were issued, when none were. */
   commandsMissing?: string;
+  /** Which agents sat behind which proxy, so a fault's window applies to the right agents. */
+  groups?: readonly { name: string; agents: readonly string[] }[];
   /** Ms since start at which observation ended. */
   endMs: number;
 }

@@ -6,7 +6,8 @@ export type HarnessEvent =
   | { t: number; type: 'command.issued'; agent: string; id: string; name: string }
   | { t: number; type: 'command.issue.failed'; agent: string; error: string; status?: number }
   | { t: number; type: 'fault.applied'; fault: string; kind: string; target: string; detail: Record<string, unknown> }
-  | { t: number; type: 'fault.removed'; fault: string; kind: string; target: string }
+  | { t: number; type: 'fault.removed'; fault: string; kind: string; target: string; atStop?: boolean }
+  | { t: number; type: 'fault.error'; error: string }
   | { t: number; type: 'hub.redeploy'; kind: string; phase: 'begin' | 'end'; detail?: Record<string, unknown> };
 
 export type { AgentEvent };

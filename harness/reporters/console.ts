@@ -11,8 +11,10 @@ export function renderConsoleSummary(result: RunResult, reportDir?: string): str
     `scenario ${result.scenario.name}: ${params.agents} agents, ${formatMs(params.durationMs)}, seed ${params.seed}` +
       `${params.hubDefects.length ? `, hub defects: ${params.hubDefects.join(', ')}` : ''} (hub: ${result.hub.kind} ${result.hub.url})`,
     `connects ${stats.connects}, disconnects ${stats.disconnects}, failed connects ${stats.connectFailures}, commands ${stats.commandsApplied}/${stats.commandsIssued} applied`,
-    '',
   ];
+  const faults = faultLines(result);
+  if (faults.length > 0) lines.push(`faults (through ${result.proxy}):`, ...faults.map((f) => `  ${f}`));
+  lines.push('');
   for (const check of result.checks) lines.push(`  ${MARK[check.status]}  ${check.id.padEnd(28)} ${check.summary}`);
   lines.push('');
   const failed = result.checks.filter((c) => c.status === 'failed').length;
@@ -22,4 +24,27 @@ export function renderConsoleSummary(result: RunResult, reportDir?: string): str
   if (reportDir) lines.push(`report: ${reportDir}`);
   lines.push(`replay: ${result.replay}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** One line per fault: what, on whom, and when it was applied and healed. */
+function faultLines(result: RunResult): string[] {
+  const byFault = new Map<string, { kind: string; target: string; windows: [number, number | undefined][] }>();
+  for (const e of result.events) {
+    if (e.type === 'fault.applied') {
+      const f = byFault.get(e.fault) ?? { kind: e.kind, target: e.target, windows: [] };
+      f.windows.push([e.t, undefined]);
+      byFault.set(e.fault, f);
+    } else if (e.type === 'fault.removed') {
+      const w = byFault.get(e.fault)?.windows.at(-1);
+      if (w) w[1] = e.t;
+    }
+  }
+  return [...byFault].map(([name, f]) => {
+    const group = result.groups.find((g) => g.name === f.target);
+    const who = group ? `${f.target} (${group.agents} agents: ${group.firstAgent}..${group.lastAgent})` : f.target;
+    const first = f.windows[0]!;
+    const last = f.windows.at(-1)!;
+    const span = `${formatMs(first[0])} -> ${last[1] === undefined ? 'end' : formatMs(last[1])}`;
+    return `${name}: ${f.kind} on ${who}, ${span}${f.windows.length > 1 ? `, ${f.windows.length} times` : ''}`;
+  });
 }

@@ -18,6 +18,10 @@ export interface RunResult {
     loop: { minCycles: number; maxConnectionMs: number };
   };
   hub: { kind: string; url: string; metrics: boolean; admin: boolean };
+  /** The Toxiproxy in use ("embedded http://...", "url http://..."), when agents went through one. */
+  proxy?: string;
+  /** The fleet's groups, each behind its own proxy (empty when agents dialed the hub directly). */
+  groups: { name: string; agents: number; firstAgent: string; lastAgent: string }[];
   startedAt: string;
   /** Wall time from start to the end of observation, ms. */
   elapsedMs: number;

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { Fleet, type FleetCounts } from '../../agent/fleet.ts';
 import { createRng } from '../../agent/rng.ts';
 import { isValidAgentId } from '../../protocol/v1.ts';
-import type { ScenarioDefinition } from '../../scenarios/define.ts';
+import { resolveFaults, type ScenarioDefinition } from '../../scenarios/define.ts';
 import { evaluateChecks, type ChecksConfig } from '../checks/index.ts';
 import { HarnessError } from '../errors.ts';
 import type { HistoryEvent } from '../history/events.ts';
@@ -10,6 +10,9 @@ import { History } from '../history/history.ts';
 import { Cleanup } from './cleanup.ts';
 import { connectExternalHub, scrapeHubMetrics, startInProcessHub, type HubRuntime } from '../runtime/hub.ts';
 import type { MetricSamples } from '../runtime/prom-text.ts';
+import { FaultInjector } from '../runtime/faults.ts';
+import { startFaultProxy, type ToxiproxyChoice } from '../runtime/proxy.ts';
+import { assignGroups } from './groups.ts';
 import { RESULT_SCHEMA_VERSION, verdictOf, type RunResult } from './result.ts';
 import { replayCommand } from './replay.ts';
 import { CommandTraffic } from './traffic.ts';
@@ -30,6 +33,11 @@ export interface RunOptions {
   agentIdPrefix?: string;
   /** Bearer token agents send (and the in-process hub requires). */
   token?: string;
+  /**
+   * Which Toxiproxy carries the agents' traffic when the scenario has faults
+   * (or always, when set). Default: TOXIPROXY_URL when set, else the embedded server.
+   */
+  toxiproxy?: ToxiproxyChoice;
   /** Loop detector: short connections in a row that make a loop. Default: the scenario's, else 3. */
   loopMinCycles?: number;
   /** Loop detector: a connection shorter than this is short, ms. Default: the scenario's, else 5_000. */
@@ -70,6 +78,8 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
   let traffic: CommandTraffic | undefined;
   let fleet: Fleet | undefined;
   let hub: HubRuntime | undefined;
+  let groupsUsed: ReturnType<typeof assignGroups> = [];
+  let proxyKind: string | undefined;
   try {
     hub = stack.use(
       options.hubUrl
@@ -77,11 +87,18 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
         : await startInProcessHub({ defects: params.hubDefects, pingIntervalMs: scenario.hub?.pingIntervalMs, tokens: options.token ? [options.token] : undefined }),
     );
     const hubUrl = hub.url;
+    const groups = assignGroups(scenario.groups ?? [], params.agents);
+    const faults = resolveFaults(scenario, params);
+    const choice = options.toxiproxy ?? (faults.length > 0 ? defaultToxiproxy() : undefined);
+    const proxy = choice ? stack.use(await startFaultProxy({ choice, hubUrl, groups: groups.map((g) => g.name) })) : undefined;
+    groupsUsed = proxy ? groups : [];
+    proxyKind = proxy ? `${proxy.kind} ${proxy.apiUrl}` : undefined;
+    const agentHubUrl = (_id: string, index: number) => (proxy ? proxy.urlFor(groups.find((g) => index < g.endIndex)!.name) : hubUrl);
     const rampMs = scenario.defaults.rampMs ?? Math.min(5_000, params.agents * 2);
     fleet = new Fleet({
       agents: params.agents,
       idPrefix: params.agentIdPrefix,
-      hubUrl,
+      hubUrl: agentHubUrl,
       token: options.token,
       rampMs,
       rng: rng.child('fleet'),
@@ -103,7 +120,15 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
       traffic.start(scenario.traffic.commandIntervalMs);
       stack.defer(() => traffic!.stop());
     }
-    await waitMs(params.durationMs, signal);
+    if (proxy && faults.length > 0) {
+      const injector = new FaultInjector({ proxy, groups: groups.map((g) => g.name), history, clock });
+      stack.defer(() => injector.stop());
+      injector.schedule(faults, params.durationMs);
+      await waitMs(params.durationMs, signal);
+      await injector.stop();
+    } else {
+      await waitMs(params.durationMs, signal);
+    }
 
     if (!signal.aborted) {
       setPhase('settle');
@@ -131,6 +156,7 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
       agents: agentIds,
       hubMetrics,
       hubMetricsMissing: interrupted ? 'the run was interrupted before the hub was scraped' : metricsMissing,
+      groups: groupsUsed.map((g) => ({ name: g.name, agents: agentIds.slice(g.startIndex, g.endIndex) })),
       commandsMissing: traffic?.unavailable ?? (scenario.traffic ? undefined : 'the scenario issues no commands'),
       endMs,
     },
@@ -151,6 +177,8 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
         maxConnectionMs: checksConfig.connectionLoop?.maxConnectionMs ?? 5_000,
       },
     },
+    groups: groupsUsed.map((g) => ({ name: g.name, agents: g.endIndex - g.startIndex, firstAgent: agentIds[g.startIndex] ?? '', lastAgent: agentIds[g.endIndex - 1] ?? '' })),
+    proxy: proxyKind,
     hub: { kind: hub?.kind ?? 'none', url: hub?.url ?? '', metrics: hubMetricsText !== undefined, admin: scenario.traffic !== undefined && traffic?.unavailable === undefined },
     startedAt: startedAt.toISOString(),
     elapsedMs: Math.round(endMs),
@@ -183,6 +211,11 @@ function resolveParams(scenario: ScenarioDefinition, options: RunOptions) {
   if (options.loopMinCycles !== undefined) loop.minCycles = options.loopMinCycles;
   if (options.loopMaxConnectionMs !== undefined) loop.maxConnectionMs = options.loopMaxConnectionMs;
   return { agents, durationMs, agentIdPrefix, hubDefects, loop, seed: options.seed ?? String(randomInt(1, 2 ** 31)) };
+}
+
+function defaultToxiproxy(): ToxiproxyChoice {
+  const url = process.env.TOXIPROXY_URL;
+  return url ? { kind: 'url', url } : { kind: 'embedded' };
 }
 
 export type ResolvedParams = ReturnType<typeof resolveParams>;

@@ -1,0 +1,59 @@
+import type { HistoryEvent } from '../history/events.ts';
+
+export interface FaultWindow {
+  fault: string;
+  kind: string;
+  /** The group the fault hit, or 'all'. */
+  target: string;
+  fromMs: number;
+  /** When it healed; the end of observation when it never did. */
+  toMs: number;
+  healed: boolean;
+}
+
+/** Pairs each fault.applied with its fault.removed. A flap yields one window per down phase. */
+export function faultWindows(events: readonly HistoryEvent[], endMs: number): FaultWindow[] {
+  const open = new Map<string, FaultWindow>();
+  const windows: FaultWindow[] = [];
+  for (const e of events) {
+    if (e.type === 'fault.applied') {
+      const w: FaultWindow = { fault: e.fault, kind: e.kind, target: e.target, fromMs: e.t, toMs: endMs, healed: false };
+      open.set(e.fault, w);
+      windows.push(w);
+    } else if (e.type === 'fault.removed') {
+      const w = open.get(e.fault);
+      if (!w) continue;
+      w.toMs = e.t;
+      w.healed = e.atStop !== true;
+      open.delete(e.fault);
+    }
+  }
+  return windows;
+}
+
+/** Agents by group, and the windows that hit each group. */
+export class GroupMap {
+  readonly #groupOf = new Map<string, string>();
+  readonly #members = new Map<string, string[]>();
+
+  constructor(groups: readonly { name: string; agents: readonly string[] }[]) {
+    for (const g of groups) {
+      this.#members.set(g.name, [...g.agents]);
+      for (const a of g.agents) this.#groupOf.set(a, g.name);
+    }
+  }
+
+  groupOf(agent: string): string | undefined {
+    return this.#groupOf.get(agent);
+  }
+
+  /** The agents a fault aimed at `target` hits; every known agent for 'all'. */
+  agentsHit(target: string): string[] {
+    if (target === 'all') return [...this.#groupOf.keys()];
+    return this.#members.get(target) ?? [];
+  }
+
+  hits(window: FaultWindow, agent: string): boolean {
+    return window.target === 'all' || this.#groupOf.get(agent) === window.target;
+  }
+}

@@ -1,0 +1,62 @@
+import { GroupMap, faultWindows } from './fault-windows.ts';
+import { formatMs, percentile } from './stats.ts';
+import type { Checker } from './types.ts';
+
+export interface RecoveryOptions {
+  /** Share of the agents a fault hit that must be connected again, percent. Default 100. */
+  percent?: number;
+  /** ...within this long after the fault heals, ms. */
+  withinMs: number;
+}
+
+/**
+ * Time to recover: after each fault heals, how long until the given share of
+ * the agents it hit are connected again. An agent already connected when the
+ * fault heals counts as back at once.
+ */
+export const checkRecovery: Checker<RecoveryOptions> = (input, options) => {
+  const percent = options.percent ?? 100;
+  const id = 'recovery';
+  const title = `${percent}% of affected agents back within ${formatMs(options.withinMs)} of each heal`;
+  const groups = new GroupMap(input.groups ?? []);
+  const healed = faultWindows(input.events, input.endMs).filter((w) => w.healed);
+  if (healed.length === 0) return { id, title, status: 'skipped', summary: 'skipped: no fault healed during the run', reason: 'no fault healed during the run' };
+
+  const perFault = healed.map((w) => {
+    const agents = groups.agentsHit(w.target);
+    const connected = new Map<string, boolean>();
+    const backAt = new Map<string, number>();
+    for (const e of input.events) {
+      if (!('agent' in e) || (e.type !== 'ws.open' && e.type !== 'ws.close')) continue;
+      if (e.t <= w.toMs) connected.set(e.agent, e.type === 'ws.open');
+      else if (e.type === 'ws.open' && !backAt.has(e.agent)) backAt.set(e.agent, e.t - w.toMs);
+    }
+    const times: number[] = [];
+    const notBack: string[] = [];
+    for (const agent of agents) {
+      const t = connected.get(agent) ? 0 : backAt.get(agent);
+      if (t === undefined) notBack.push(agent);
+      else times.push(t);
+    }
+    times.sort((a, b) => a - b);
+    const needed = Math.ceil((percent / 100) * agents.length);
+    const timeToPercentMs = needed === 0 ? 0 : times.length >= needed ? times[needed - 1]! : undefined;
+    return {
+      fault: w.fault,
+      target: w.target,
+      healedAtMs: Math.round(w.toMs),
+      agents: agents.length,
+      back: times.length,
+      timeToPercentMs: timeToPercentMs === undefined ? undefined : Math.round(timeToPercentMs),
+      p50Ms: times.length ? Math.round(percentile(times, 50)) : undefined,
+      notBack: notBack.slice(0, 20),
+    };
+  });
+  const bad = perFault.filter((f) => f.timeToPercentMs === undefined || f.timeToPercentMs > options.withinMs);
+  const evidence = { percent, withinMs: options.withinMs, faults: perFault };
+  const worst = Math.max(...perFault.map((f) => f.timeToPercentMs ?? Infinity));
+  if (bad.length === 0) return { id, title, status: 'passed', summary: `${perFault.length} heal(s): ${percent}% back within ${formatMs(worst)} at worst`, evidence };
+  const f = bad[0]!;
+  const what = f.timeToPercentMs === undefined ? `only ${f.back}/${f.agents} came back before the end` : `${percent}% back only after ${formatMs(f.timeToPercentMs)}`;
+  return { id, title, status: 'failed', summary: `after ${f.fault} healed at ${formatMs(f.healedAtMs)}: ${what}${f.notBack.length ? ` (not back: ${f.notBack.slice(0, 5).join(', ')})` : ''}`, evidence };
+};

@@ -1,0 +1,19 @@
+import { defineScenario } from './define.ts';
+
+/** Connections reset by peer (TCP RST): agents back off with jitter and recover. */
+export default defineScenario({
+  name: 'reset',
+  description: '30% of agents get TCP resets 1.5 s into every connection for 40% of the run: they back off with jitter (no storm) and recover after heal',
+  defaults: { agents: 10, durationMs: 30_000 },
+  agent: { backoff: { maxMs: 5_000 } },
+  groups: [{ name: 'reset', share: 0.3 }],
+  traffic: { commandIntervalMs: 1_000 },
+  faults: ({ durationMs }) => [{ name: 'reset-peer', atMs: durationMs * 0.2, durationMs: durationMs * 0.4, group: 'reset', fault: { kind: 'reset', resetAfterMs: 1_500 } }],
+  checks: {
+    faultEffect: {},
+    reconnectStorm: { minBackoffMs: 1_000 },
+    recovery: { withinMs: 10_000 },
+    connectionLoop: {},
+    commandDelivery: {},
+  },
+});
