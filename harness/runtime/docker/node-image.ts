@@ -15,6 +15,7 @@ import { docker, dockerOk } from './docker-cli.ts';
 import { DockerError, DockerErrorCode } from './errors.ts';
 import { inputsHash, listProjectFiles } from './image-inputs.ts';
 import type { ProjectFile } from './image-inputs.ts';
+import { withBuildLock } from './build-lock.ts';
 import { tarStream } from './tar-writer.ts';
 import type { TarEntry } from './tar-writer.ts';
 
@@ -64,13 +65,30 @@ export async function buildHubImage(opts: BuildHubImageOptions = {}): Promise<{ 
   const hash = await inputsHash({ recipeVersion: RECIPE_VERSION, runtimeFingerprint: runtime.fingerprint, sources });
   const image = `${repository}:${hash.slice(0, 12)}`;
 
-  if ((await docker(['image', 'inspect', '--format', '{{.Id}}', image], { timeoutMs: 15_000 })).exitCode === 0) {
+  return withBuildLock(image, IMPORT_TIMEOUT_MS, async () => {
+    if ((await docker(['image', 'inspect', '--format', '{{.Id}}', image], { timeoutMs: 15_000 })).exitCode === 0) {
+      await dockerOk(['tag', image, movingTag], { timeoutMs: 15_000 });
+      log(`${image} is up to date (inputs unchanged)`);
+      return { image, built: false };
+    }
+    await importImage({ image, hash, runtime, files: [...sources, ...nodeModules], log });
     await dockerOk(['tag', image, movingTag], { timeoutMs: 15_000 });
-    log(`${image} is up to date (inputs unchanged)`);
-    return { image, built: false };
-  }
+    log(`built ${image} (also ${movingTag}) in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
+    const pruned = await pruneOldImages(repository, image);
+    if (pruned.length > 0) log(`removed older images ${pruned.join(', ')}`);
+    return { image, built: true };
+  });
+}
 
-  const files = [...sources, ...nodeModules];
+/** One `docker import` of the whole root filesystem, streamed: no staging copy on disk. */
+async function importImage(parts: {
+  image: string;
+  hash: string;
+  runtime: NodeRuntime;
+  files: ProjectFile[];
+  log: (line: string) => void;
+}): Promise<void> {
+  const { image, hash, runtime, files, log } = parts;
   log(`building ${image} from ${files.length} project files and node ${process.version}`);
   const entries = [...baseEntries(), ...runtime.entries, ...projectEntries(files)];
   const changes = [
@@ -87,11 +105,6 @@ export async function buildHubImage(opts: BuildHubImageOptions = {}): Promise<{ 
     stdin: Readable.from(tarStream(withParents(entries))),
     timeoutMs: IMPORT_TIMEOUT_MS,
   });
-  await dockerOk(['tag', image, movingTag], { timeoutMs: 15_000 });
-  log(`built ${image} (also ${movingTag}) in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
-  const pruned = await pruneOldImages(repository, image);
-  if (pruned.length > 0) log(`removed older images ${pruned.join(', ')}`);
-  return { image, built: true };
 }
 
 /**
