@@ -5,7 +5,8 @@ import type { StartToxiproxyServerOptions } from './server.ts';
 
 /**
  * `npm run toxiproxy -- [--host 127.0.0.1] [--port 8474] [--seed N]`: the
- * embedded Toxiproxy as its own process. Prints the URL it listens on and
+ * embedded Toxiproxy as its own process. toxiproxy-server's spelling
+ * (`-host=127.0.0.1 -port=8474`) works too, so it can stand in for it. Prints the URL it listens on and
  * stops cleanly on SIGINT/SIGTERM. A bad flag or a taken port prints one line
  * of cause and one of fix, and exits 2.
  */
@@ -20,7 +21,10 @@ function parseArgs(argv: readonly string[]): StartToxiproxyServerOptions {
   const options: { host?: string; port?: number; random?: () => number } = {};
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index] ?? '';
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const equals = arg.indexOf('=');
+    const [given, inline] = arg.startsWith('-') && equals > 0 ? [arg.slice(0, equals), arg.slice(equals + 1)] : [arg, undefined];
+    // Go's flag package, and so toxiproxy-server, takes -port as well as --port.
+    const flag = /^-[a-z]/.test(given) ? `-${given}` : given;
     const value = (): string => {
       const next = inline ?? argv[(index += 1)];
       if (next === undefined || next === '') throw usageError(`${flag} needs a value`);
