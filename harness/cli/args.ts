@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { HarnessError } from '../errors.ts';
+import type { ToxiproxyChoice } from '../runtime/proxy.ts';
 
 export interface CliArgs {
   command: 'list' | 'run' | 'help';
@@ -15,6 +16,7 @@ export interface CliArgs {
   reportDir?: string;
   loopMinCycles?: number;
   loopMaxConnectionMs?: number;
+  toxiproxy?: ToxiproxyChoice;
 }
 
 export const USAGE = `usage:
@@ -28,6 +30,8 @@ options:
   --hub-url URL              target a hub you run (protocol v1) instead of the reference hub
   --agent-id-prefix P        agent ids are P1..PN (default agent-)
   --token T                  bearer token agents send (the reference hub then requires it)
+  --toxiproxy T              fault proxy: embedded (default), container, or the URL of a running
+                             Toxiproxy (also TOXIPROXY_URL); used when the scenario has faults
   --seed N                   seed for jitter and traffic; the report prints it for replay
   --report-dir DIR           where to write the report (default reports/<scenario>-<time>)
   --loop-cycles N            loop detector: short connections in a row that make a loop (default 3)
@@ -77,6 +81,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         'report-dir': { type: 'string' },
         'loop-cycles': { type: 'string' },
         'loop-max-connection': { type: 'string' },
+        toxiproxy: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -99,6 +104,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const seed = values.seed;
   if (seed !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(seed)) throw usageError(`--seed ${JSON.stringify(seed)} is not a valid seed`, 'use a number or a short word, e.g. --seed 42');
   return {
+    toxiproxy: values.toxiproxy === undefined ? undefined : parseToxiproxy(values.toxiproxy),
     command,
     scenario: command === 'run' ? first : undefined,
     help,
@@ -113,4 +119,14 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     loopMinCycles: values['loop-cycles'] === undefined ? undefined : parseWhole('--loop-cycles', values['loop-cycles'], 2),
     loopMaxConnectionMs: values['loop-max-connection'] === undefined ? undefined : parseDuration('--loop-max-connection', values['loop-max-connection']),
   };
+}
+
+function parseToxiproxy(text: string): ToxiproxyChoice {
+  if (text === 'embedded') return { kind: 'embedded' };
+  if (text === 'container') return { kind: 'container' };
+  try {
+    const url = new URL(text);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return { kind: 'url', url: text };
+  } catch {}
+  throw usageError(`--toxiproxy ${JSON.stringify(text)} is not embedded, container or an http URL`, 'pass --toxiproxy embedded, --toxiproxy container, or --toxiproxy http://127.0.0.1:8474');
 }

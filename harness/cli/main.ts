@@ -52,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
     token: args.token,
     loopMinCycles: args.loopMinCycles,
     loopMaxConnectionMs: args.loopMaxConnectionMs,
+    toxiproxy: args.toxiproxy,
     signal: abort.signal,
     onProgress: (p) => progress.update(p),
   });

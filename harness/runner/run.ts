@@ -133,10 +133,11 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
     if (!signal.aborted) {
       setPhase('settle');
       await traffic?.stop();
-      await waitFor(history, () => tally.outstanding.size === 0, scenario.settleMs ?? 10_000, signal);
-    }
-    if (!signal.aborted) {
-      const scraped = await scrapeHubMetrics(hubUrl);
+      // A healthy fleet ends with every agent connected and every command applied;
+      // waiting for that (bounded) lets recovery and delivery be judged, not cut off.
+      const settleDeadline = performance.now() + (scenario.settleMs ?? 10_000);
+      await waitFor(history, () => tally.outstanding.size === 0 && tally.connected === params.agents, scenario.settleMs ?? 10_000, signal);
+      const scraped = await scrapeUntilAcked(hubUrl, settleDeadline, signal);
       if ('missing' in scraped) metricsMissing = scraped.missing;
       else ({ text: hubMetricsText, samples: hubMetrics } = scraped);
     }
@@ -223,6 +224,8 @@ export type ResolvedParams = ReturnType<typeof resolveParams>;
 /** Running counts the live progress line and the settle phase read without rescanning the history. */
 class RunTally {
   opens = 0;
+  /** Agents whose WebSocket is open now. */
+  connected = 0;
   /** Commands issued and not yet applied by their agent. */
   readonly outstanding = new Set<string>();
   // A command can reach its agent over the WebSocket before the admin call that issued it returns.
@@ -230,7 +233,10 @@ class RunTally {
 
   constructor(history: History) {
     history.subscribe((e) => {
-      if (e.type === 'ws.open') this.opens++;
+      if (e.type === 'ws.open') {
+        this.opens++;
+        this.connected++;
+      } else if (e.type === 'ws.close') this.connected--;
       else if (e.type === 'command.issued' && !this.#applied.has(e.id)) this.outstanding.add(e.id);
       else if (e.type === 'command') {
         this.#applied.add(e.id);
@@ -241,6 +247,20 @@ class RunTally {
 
   reconnects(agents: number): number {
     return Math.max(0, this.opens - agents);
+  }
+}
+
+/**
+ * The hub's metrics once it has no pending command, or at the deadline: an
+ * agent's ack can still be on the wire (through a slow proxy) when it has
+ * applied the command. The hub offers no event to wait on, so this polls it.
+ */
+async function scrapeUntilAcked(hubUrl: string, deadline: number, signal: AbortSignal): ReturnType<typeof scrapeHubMetrics> {
+  for (;;) {
+    const scraped = await scrapeHubMetrics(hubUrl);
+    if ('missing' in scraped || !(scraped.samples.sum('edge_hub_commands_pending')! > 0)) return scraped;
+    if (performance.now() >= deadline || signal.aborted) return scraped;
+    await waitMs(200, signal);
   }
 }
 

@@ -5,7 +5,9 @@ import { HarnessError } from '../errors.ts';
 export type ToxiproxyChoice =
   | { kind: 'embedded' }
   /** A Toxiproxy someone runs (TOXIPROXY_URL or --toxiproxy URL); it must be able to listen on 127.0.0.1. */
-  | { kind: 'url'; url: string };
+  | { kind: 'url'; url: string }
+  /** A Toxiproxy container started through testcontainers (needs a Docker engine). */
+  | { kind: 'container'; image?: string };
 
 /** Toxiproxy proxies in front of the hub, one per group of agents, driven only through toxiproxy-node-client. */
 export interface FaultProxy extends AsyncDisposable {
@@ -35,8 +37,13 @@ export async function startFaultProxy(opts: { choice: ToxiproxyChoice; hubUrl: s
     const server = await startToxiproxyServer({ host: '127.0.0.1', port: 0 });
     apiUrl = server.url;
     stopServer = () => server.stop();
-  } else {
+  } else if (opts.choice.kind === 'url') {
     apiUrl = opts.choice.url.replace(/\/+$/, '');
+  } else {
+    const { startToxiproxyContainer } = await import('./docker/toxiproxy-container.ts');
+    const container = await startToxiproxyContainer({ image: opts.choice.image });
+    apiUrl = container.url;
+    stopServer = () => container.stop();
   }
   const client = new Toxiproxy(apiUrl);
   const proxies = new Map<string, Proxy>();

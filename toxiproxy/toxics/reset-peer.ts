@@ -25,7 +25,12 @@ export const resetPeer: ToxicDefinition<'timeout'> = {
       },
       interrupt() {
         clearTimeout(timer);
-        return { held: [], end: receivedEnd, state: undefined };
+        // Real Toxiproxy does not cancel a reset already under way: once data
+        // has arrived the connection is reset, even if the toxic is removed
+        // meanwhile (its data is gone). Handing on nothing would leave the
+        // connection stalled for good; we reset at removal, at most `timeout`
+        // earlier than real Toxiproxy would.
+        return { held: [], end: armed ? 'reset' : receivedEnd, state: undefined };
       },
       heldBytes: () => 0,
     };
