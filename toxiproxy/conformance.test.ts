@@ -5,6 +5,7 @@ import {
   REAL_TOXIPROXY_URL,
   TestClient,
   closedLoopbackPort,
+  metricValue,
   openTarget,
   pace,
   rawRequest,
@@ -20,6 +21,10 @@ import type { RawResponse, Target, TcpServerFixture } from './conformance-suppor
  * bodies the client hides). Runs against the embedded server, or a real
  * Toxiproxy when TOXIPROXY_URL is set. Timing checks hold lower bounds tight
  * and upper bounds loose: CI is a noisy 2-core machine.
+ *
+ * One file on purpose: vitest runs files in parallel, and against one shared
+ * real Toxiproxy a /reset in one file would strip the toxics of tests running
+ * in another.
  */
 
 let target: Target;
@@ -354,17 +359,6 @@ describe('proxying', () => {
     });
   });
 });
-
-/** The value of one Prometheus sample whose labels include `labels`, or 0. */
-function metricValue(text: string, name: string, labels: Record<string, string>): number {
-  for (const line of text.split('\n')) {
-    const match = /^(\w+)\{(.*)\} (\S+)$/.exec(line);
-    if (match?.[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([key, value]) => found[key] === value)) return Number(match[3]);
-  }
-  return 0;
-}
 
 describe('toxic behaviour', () => {
   it('latency: delays each round trip by at least the latency', async () => {

@@ -9,13 +9,14 @@ export const resetPeer: ToxicDefinition<'timeout'> = {
   type: 'reset_peer',
   attributeNames: ['timeout'],
   createStage(attributes, ctx) {
+    const timeoutMs = Math.max(0, attributes.timeout);
     let timer: NodeJS.Timeout | undefined;
     let armed = false;
     let receivedEnd: EndKind | undefined;
     const arm = (): void => {
       if (armed) return;
       armed = true;
-      timer = setTimeout(() => ctx.out.end('reset'), Math.max(0, attributes.timeout));
+      timer = setTimeout(() => ctx.out.end('reset'), timeoutMs);
     };
     return {
       write: arm,

@@ -5,6 +5,7 @@ export const slowClose: ToxicDefinition<'delay'> = {
   type: 'slow_close',
   attributeNames: ['delay'],
   createStage(attributes, ctx) {
+    const delayMs = Math.max(0, attributes.delay);
     let timer: NodeJS.Timeout | undefined;
     let pendingEnd: EndKind | undefined;
     return {
@@ -15,7 +16,7 @@ export const slowClose: ToxicDefinition<'delay'> = {
           timer = undefined;
           pendingEnd = undefined;
           ctx.out.end(kind);
-        }, Math.max(0, attributes.delay));
+        }, delayMs);
       },
       interrupt() {
         clearTimeout(timer);
