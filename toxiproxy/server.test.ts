@@ -18,7 +18,13 @@ import { startToxiproxyServer } from './server.ts';
 const LEAK_PROBE = `
 import net from 'node:net';
 import { startToxiproxyServer } from './toxiproxy/server.ts';
-const echo = net.createServer((socket) => { socket.on('error', () => {}); socket.pipe(socket); });
+let echoed = 0;
+let onEchoed = () => {};
+const echo = net.createServer((socket) => {
+  socket.on('error', () => {});
+  socket.on('data', (data) => { echoed += data.length; onEchoed(); });
+  socket.pipe(socket);
+});
 await new Promise((resolve) => echo.listen(0, '127.0.0.1', resolve));
 const server = await startToxiproxyServer({ port: 0 });
 const post = (path, body) => fetch(server.url + path, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json());
@@ -30,8 +36,9 @@ const clients = await Promise.all([1, 2, 3].map(() => new Promise((resolve) => {
   const socket = net.connect(Number(port), host, () => resolve(socket));
   socket.on('error', () => {});
 })));
+const allEchoed = new Promise((resolve) => { onEchoed = () => echoed >= 3 * 17 && resolve(); });
 for (const socket of clients) socket.end('held for a minute');
-await new Promise((resolve) => setTimeout(resolve, 200));
+await allEchoed;
 await server.stop();
 await server.stop();
 await Promise.all(clients.map((socket) => socket.closed ? undefined : new Promise((resolve) => socket.once('close', resolve))));
