@@ -514,6 +514,7 @@ describe('toxic behaviour', () => {
 describe('proxy lifecycle with open connections', () => {
   it('disabling drops open connections; re-enabling listens on the same address', async () => {
     const proxy = await createProxy('disable');
+    await addToxic(proxy, 'noop', {}, { name: 'kept' });
     const client = await connect(proxy.listen);
     await client.roundTrip('up');
     const disabled = await proxy.update({ enabled: false, listen: proxy.listen, upstream: proxy.upstream });
@@ -521,6 +522,8 @@ describe('proxy lifecycle with open connections', () => {
     await expect(TestClient.connect(proxy.listen)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     const enabled = await disabled.update({ enabled: true, listen: proxy.listen, upstream: proxy.upstream });
     expect(enabled.listen).toBe(proxy.listen);
+    const toxics = (await raw('GET', `/proxies/${proxy.name}/toxics`)).json() as { name: string }[];
+    expect(toxics.map((toxic) => toxic.name)).toEqual(['kept']);
     const again = await connect(proxy.listen);
     await again.roundTrip('again');
   });
