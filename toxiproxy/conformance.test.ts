@@ -389,15 +389,19 @@ describe('toxic behaviour', () => {
     expect(client.received.toString()).toBe('ab');
   });
 
-  it('acts on an open connection at once when added, and stops when removed', async () => {
+  it('acts on an open connection at once when added, updated and removed', async () => {
     const proxy = await createProxy('live');
     const client = await connect(proxy.listen);
     expect(await client.roundTrip('1')).toBeLessThan(500);
     const toxic = await addToxic(proxy, 'latency', { latency: 500, jitter: 0 });
     expect(await client.roundTrip('2')).toBeGreaterThanOrEqual(499);
-    await toxic.remove();
+    const quick = await toxic.update({ ...toxic.toJson(), attributes: { latency: 0, jitter: 0 } });
     expect(await client.roundTrip('3')).toBeLessThan(500);
-    expect(client.received.toString()).toBe('123');
+    await quick.update({ ...quick.toJson(), attributes: { latency: 500, jitter: 0 } });
+    expect(await client.roundTrip('4')).toBeGreaterThanOrEqual(499);
+    await toxic.remove();
+    expect(await client.roundTrip('5')).toBeLessThan(500);
+    expect(client.received.toString()).toBe('12345');
   });
 
   it('loses and reorders nothing while toxics change under a busy connection', async () => {
