@@ -495,6 +495,19 @@ describe('toxic behaviour', () => {
     expect(client.error?.code).toBe('ECONNRESET');
   });
 
+  it('reset_peer: removing it once data was swallowed still resets the connection', async () => {
+    const proxy = await createProxy('reset_removed');
+    const toxic = await addToxic(proxy, 'reset_peer', { timeout: 500 });
+    const client = await connect(proxy.listen);
+    const before = echo.receivedBytes;
+    client.send('swallowed');
+    await vi.waitFor(() => expect(echo.receivedBytes).toBeGreaterThanOrEqual(before + 9), { timeout: 5_000 });
+    await toxic.remove();
+    await client.waitForClose();
+    expect(client.error?.code).toBe('ECONNRESET');
+    expect(client.received.length).toBe(0);
+  });
+
   it('limit_data: forwards the limit, then closes', async () => {
     const proxy = await createProxy('limit_data');
     await addToxic(proxy, 'limit_data', { bytes: 10 });
