@@ -1,9 +1,9 @@
 import type { BackoffOptions } from '../agent/backoff.ts';
 import { CHECK_NAMES, type ChecksConfig } from '../harness/checks/index.ts';
 import { HarnessError } from '../harness/errors.ts';
-import { faultStepProblem, type FaultStep, type GroupSpec } from './faults.ts';
+import { faultStepProblem, redeployStepProblem, type FaultStep, type GroupSpec, type RedeployStep } from './faults.ts';
 
-export type { FaultSpec, FaultStep, GroupSpec } from './faults.ts';
+export type { FaultSpec, FaultStep, GroupSpec, RedeployStep } from './faults.ts';
 
 /** Parameters a run resolves from the scenario's defaults and the command line. */
 export interface ScenarioParams {
@@ -50,6 +50,14 @@ export interface ScenarioDefinition {
    * Toxiproxy.
    */
   faults?: FaultStep[] | ((params: ScenarioParams) => FaultStep[]);
+  /**
+   * Hub redeploys on the timeline, relative to the start of the steady phase.
+   * A scenario with redeploys refuses to run against a hub the harness may not
+   * restart (--hub-url).
+   */
+  redeploys?: RedeployStep[] | ((params: ScenarioParams) => RedeployStep[]);
+  /** Put the agents behind Toxiproxy even without faults (rolling redeploys need it). Default: only when there are faults. */
+  proxy?: boolean;
   /** After the steady phase, wait at most this long for issued commands to be applied, ms. Default 10_000. */
   settleMs?: number;
   /** The checks and their options; a function can scale them with the run's parameters. */
@@ -100,6 +108,8 @@ export function defineScenario(definition: ScenarioDefinition): ScenarioDefiniti
   }
   if (Array.isArray(definition.faults)) checkFaults(definition.faults, 'faults');
   else if (definition.faults !== undefined && typeof definition.faults !== 'function') fail('faults', 'an array of fault steps or a function of the run parameters', definition.faults);
+  if (Array.isArray(definition.redeploys)) checkRedeploys(definition.redeploys);
+  else if (definition.redeploys !== undefined && typeof definition.redeploys !== 'function') fail('redeploys', 'an array of redeploy steps or a function of the run parameters', definition.redeploys);
   if (typeof definition.checks === 'object' && definition.checks !== null) {
     for (const key of Object.keys(definition.checks)) if (!CHECK_KEYS.has(key)) fail(`checks.${key}`, `one of ${[...CHECK_KEYS].join(', ')}`, key);
   } else if (typeof definition.checks !== 'function') {
@@ -107,12 +117,27 @@ export function defineScenario(definition: ScenarioDefinition): ScenarioDefiniti
   }
   return definition;
 
+  function checkRedeploys(steps: RedeployStep[]): void {
+    steps.forEach((step, i) => {
+      const problem = redeployStepProblem(step);
+      if (problem) fail(`redeploys[${i}]${problem[0] ? `.${problem[0]}` : ''}`, problem[1], problem[2]);
+    });
+  }
+
   function checkFaults(steps: FaultStep[], field: string): void {
     steps.forEach((step, i) => {
       const problem = faultStepProblem(step, [...groupNames, 'rest', 'fleet']);
       if (problem) fail(`${field}[${i}]${problem[0] ? `.${problem[0]}` : ''}`, problem[1], problem[2]);
     });
   }
+}
+
+/** The redeploy timeline for a run, checked again when it came from a function. */
+export function resolveRedeploys(definition: ScenarioDefinition, params: ScenarioParams): RedeployStep[] {
+  if (definition.redeploys === undefined) return [];
+  const steps = typeof definition.redeploys === 'function' ? definition.redeploys(params) : definition.redeploys;
+  defineScenario({ ...definition, redeploys: steps });
+  return steps;
 }
 
 /** The fault timeline for a run, checked again when it came from a function. */

@@ -71,3 +71,30 @@ export function faultStepProblem(step: FaultStep, groups: readonly string[]): [s
       return undefined;
   }
 }
+
+/** A hub redeploy on the scenario timeline. */
+export interface RedeployStep {
+  /** Names it in events and reports. Default `<kind>-<index>`. */
+  name?: string;
+  /** When it starts, ms after the steady phase starts. */
+  atMs: number;
+  /**
+   * graceful: SIGTERM, the hub closes every socket with 1012, a new one starts.
+   * crash: SIGKILL, no close frames; agents find out through TCP or their liveness check.
+   * rolling: a second hub starts on another port, the proxy's upstream switches to it, the old one drains.
+   * slow-start: like graceful, but the new hub takes downMs (default 5_000) to accept connections.
+   */
+  kind: 'graceful' | 'crash' | 'rolling' | 'slow-start';
+  /** How long the hub stays down between stop and start, ms. Default 0 (5_000 for slow-start). */
+  downMs?: number;
+}
+
+const REDEPLOY_KINDS = new Set(['graceful', 'crash', 'rolling', 'slow-start']);
+
+export function redeployStepProblem(step: RedeployStep): [string, string, unknown] | undefined {
+  if (typeof step !== 'object' || step === null) return ['', 'an object', step];
+  if (!(typeof step.atMs === 'number' && step.atMs >= 0)) return ['atMs', 'a number of ms >= 0', step.atMs];
+  if (!REDEPLOY_KINDS.has(step.kind)) return ['kind', `one of ${[...REDEPLOY_KINDS].join(', ')}`, step.kind];
+  if (step.downMs !== undefined && !(typeof step.downMs === 'number' && step.downMs >= 0)) return ['downMs', 'a number of ms >= 0', step.downMs];
+  return undefined;
+}

@@ -67,6 +67,11 @@ export class ConnectionManager {
     }
   }
 
+  /** Drops every socket at once, no close frame: what peers see when the process dies. */
+  terminateAll(): void {
+    for (const entry of this.#entries.values()) entry.socket.terminate();
+  }
+
   /** Closes every socket and resolves once all have closed or `timeoutMs` passed (then terminates). */
   async closeAll(code: number, reason: string, timeoutMs = 2_000): Promise<void> {
     const sockets = [...this.#entries.values()].map((e) => e.socket);

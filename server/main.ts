@@ -59,6 +59,11 @@ try {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  if (process.env.EDGE_CHAOS_EXIT_WITH_PARENT === '1') {
+    // Started by the harness with a pipe on stdin: when the harness dies, even by SIGKILL, the pipe closes.
+    process.stdin.on('end', () => shutdown('parent gone'));
+    process.stdin.resume();
+  }
 } catch (error) {
   if (error instanceof HubError) fail(error.message, error.fix);
   const code = (error as { code?: string }).code;

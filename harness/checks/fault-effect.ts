@@ -6,7 +6,7 @@ export interface FaultEffectOptions {
   graceMs?: number;
 }
 
-const DISRUPTIVE = new Set(['partition', 'flap', 'reset', 'blackhole']);
+const DISRUPTIVE = new Set(['partition', 'flap', 'reset', 'blackhole', 'redeploy:graceful', 'redeploy:crash', 'redeploy:rolling', 'redeploy:slow-start']);
 
 /**
  * Guards against a green run that proves nothing: every disruptive fault

@@ -11,11 +11,31 @@ export interface FaultWindow {
   healed: boolean;
 }
 
-/** Pairs each fault.applied with its fault.removed. A flap yields one window per down phase. */
+/**
+ * Every disruption of the run as a window: each fault.applied paired with its
+ * fault.removed (a flap yields one window per down phase), and each hub
+ * redeploy from begin to end (kind `redeploy:<kind>`, hitting every agent).
+ */
 export function faultWindows(events: readonly HistoryEvent[], endMs: number): FaultWindow[] {
   const open = new Map<string, FaultWindow>();
   const windows: FaultWindow[] = [];
   for (const e of events) {
+    if (e.type === 'hub.redeploy') {
+      const key = `redeploy\u0000${e.name}`;
+      if (e.phase === 'begin') {
+        const w: FaultWindow = { fault: e.name, kind: `redeploy:${e.kind}`, target: 'all', fromMs: e.t, toMs: endMs, healed: false };
+        open.set(key, w);
+        windows.push(w);
+      } else {
+        const w = open.get(key);
+        if (w) {
+          w.toMs = e.t;
+          w.healed = true;
+          open.delete(key);
+        }
+      }
+      continue;
+    }
     if (e.type === 'fault.applied') {
       const w: FaultWindow = { fault: e.fault, kind: e.kind, target: e.target, fromMs: e.t, toMs: endMs, healed: false };
       open.set(e.fault, w);

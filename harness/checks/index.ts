@@ -4,6 +4,8 @@ import { checkConnectionLoop, type ConnectionLoopOptions } from './connection-lo
 import { checkHubHandlersPerConnection, checkHubReplaced, type HubReplacedOptions } from './hub-metrics.ts';
 import { checkDeadDetection, type DeadDetectionOptions } from './dead-detection.ts';
 import { checkFaultEffect, type FaultEffectOptions } from './fault-effect.ts';
+import { checkPollingFallback } from './polling-fallback.ts';
+import { checkReconnectSpread, type ReconnectSpreadOptions } from './reconnect-spread.ts';
 import { checkReconnectStorm, type ReconnectStormOptions } from './reconnect-storm.ts';
 import { checkReconnects, type ReconnectsOptions } from './reconnects.ts';
 import { checkRecovery, type RecoveryOptions } from './recovery.ts';
@@ -23,6 +25,8 @@ export interface ChecksConfig {
   deadDetection?: DeadDetectionOptions;
   reconnectStorm?: ReconnectStormOptions;
   faultEffect?: FaultEffectOptions;
+  pollingFallback?: Record<string, never>;
+  reconnectSpread?: ReconnectSpreadOptions;
 }
 
 /** The keys of ChecksConfig, for validating scenario files. */
@@ -35,6 +39,8 @@ export const CHECK_NAMES: readonly (keyof ChecksConfig)[] = [
   'recovery',
   'deadDetection',
   'reconnectStorm',
+  'reconnectSpread',
+  'pollingFallback',
   'hubReplaced',
   'hubHandlersPerConnection',
 ];
@@ -50,6 +56,8 @@ export function evaluateChecks(input: CheckInput, config: ChecksConfig): CheckRe
   if (config.recovery) results.push(checkRecovery(input, config.recovery));
   if (config.deadDetection) results.push(checkDeadDetection(input, config.deadDetection));
   if (config.reconnectStorm) results.push(checkReconnectStorm(input, config.reconnectStorm));
+  if (config.reconnectSpread) results.push(checkReconnectSpread(input, config.reconnectSpread));
+  if (config.pollingFallback) results.push(checkPollingFallback(input, config.pollingFallback));
   if (config.hubReplaced) results.push(checkHubReplaced(input, config.hubReplaced));
   if (config.hubHandlersPerConnection) results.push(checkHubHandlersPerConnection(input, config.hubHandlersPerConnection));
   return results;

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { HarnessError } from '../errors.ts';
+import type { HubChoice } from '../runtime/hubs/index.ts';
 import type { ToxiproxyChoice } from '../runtime/proxy.ts';
 
 export interface CliArgs {
@@ -17,6 +18,8 @@ export interface CliArgs {
   loopMinCycles?: number;
   loopMaxConnectionMs?: number;
   toxiproxy?: ToxiproxyChoice;
+  hub?: HubChoice;
+  agentDefects: string[];
 }
 
 export const USAGE = `usage:
@@ -27,7 +30,13 @@ options:
   --agents N                 number of simulated agents (default: the scenario's)
   --duration D               steady-phase length: 20s, 2m, 500ms (default: the scenario's)
   --defect NAME              switch on a reference-hub defect (repeatable), e.g. duplicate-ws-handler
-  --hub-url URL              target a hub you run (protocol v1) instead of the reference hub
+  --hub-runtime R            where the reference hub runs: in-process (default), child-process, container
+  --hub-url URL              target a hub you run (protocol v1); the harness will not restart it
+  --hub-cmd "CMD"            start your own hub with this shell command (PORT in its environment);
+                             redeploys stop and start it again
+  --hub-image IMAGE          run your own hub image (host network) ...
+  --hub-port PORT            ... which listens on PORT
+  --agent-defect NAME        switch on an agent defect (repeatable): no-jitter, no-backoff
   --agent-id-prefix P        agent ids are P1..PN (default agent-)
   --token T                  bearer token agents send (the reference hub then requires it)
   --toxiproxy T              fault proxy: embedded (default), container, or the URL of a running
@@ -76,6 +85,11 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         seed: { type: 'string' },
         defect: { type: 'string', multiple: true },
         'hub-url': { type: 'string' },
+        'hub-runtime': { type: 'string' },
+        'hub-cmd': { type: 'string' },
+        'hub-image': { type: 'string' },
+        'hub-port': { type: 'string' },
+        'agent-defect': { type: 'string', multiple: true },
         'agent-id-prefix': { type: 'string' },
         token: { type: 'string' },
         'report-dir': { type: 'string' },
@@ -104,6 +118,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const seed = values.seed;
   if (seed !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(seed)) throw usageError(`--seed ${JSON.stringify(seed)} is not a valid seed`, 'use a number or a short word, e.g. --seed 42');
   return {
+    hub: parseHub(values),
+    agentDefects: (values['agent-defect'] ?? []).flatMap((d) => d.split(',')).filter((d) => d !== ''),
     toxiproxy: values.toxiproxy === undefined ? undefined : parseToxiproxy(values.toxiproxy),
     command,
     scenario: command === 'run' ? first : undefined,
@@ -129,4 +145,24 @@ function parseToxiproxy(text: string): ToxiproxyChoice {
     if (url.protocol === 'http:' || url.protocol === 'https:') return { kind: 'url', url: text };
   } catch {}
   throw usageError(`--toxiproxy ${JSON.stringify(text)} is not embedded, container or an http URL`, 'pass --toxiproxy embedded, --toxiproxy container, or --toxiproxy http://127.0.0.1:8474');
+}
+
+function parseHub(values: { 'hub-url'?: string; 'hub-runtime'?: string; 'hub-cmd'?: string; 'hub-image'?: string; 'hub-port'?: string }): HubChoice | undefined {
+  const given = (['hub-url', 'hub-runtime', 'hub-cmd', 'hub-image'] as const).filter((k) => values[k] !== undefined);
+  if (given.length > 1) throw usageError(`--${given.join(' and --')} each choose the hub; pass one`, 'pick one of --hub-runtime, --hub-url, --hub-cmd, --hub-image');
+  if (values['hub-port'] !== undefined && values['hub-image'] === undefined) throw usageError('--hub-port goes with --hub-image', 'pass --hub-image IMAGE --hub-port PORT, or drop --hub-port');
+  if (values['hub-url'] !== undefined) return { kind: 'external', url: values['hub-url'] };
+  if (values['hub-cmd'] !== undefined) {
+    if (values['hub-cmd'].trim() === '') throw usageError('--hub-cmd is empty', 'pass the command that starts your hub, e.g. --hub-cmd "node my-hub.js"');
+    return { kind: 'command', command: values['hub-cmd'] };
+  }
+  if (values['hub-image'] !== undefined) {
+    const port = values['hub-port'] === undefined ? undefined : parseWhole('--hub-port', values['hub-port'], 1);
+    if (port !== undefined && port > 65_535) throw usageError(`--hub-port ${port} is not a TCP port`, 'pass a port from 1 to 65535');
+    return { kind: 'container', image: values['hub-image'], port };
+  }
+  const runtime = values['hub-runtime'];
+  if (runtime === undefined) return undefined;
+  if (runtime === 'in-process' || runtime === 'child-process' || runtime === 'container') return { kind: runtime };
+  throw usageError(`--hub-runtime ${JSON.stringify(runtime)} is not a hub runtime`, 'use in-process, child-process or container');
 }

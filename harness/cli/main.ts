@@ -1,3 +1,4 @@
+import { AGENT_DEFECTS } from '../../agent/defects.ts';
 import { HubError } from '../../server/errors.ts';
 import { HUB_DEFECTS } from '../../server/defects/index.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
@@ -19,6 +20,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${s.name.padEnd(12)} ${s.description}\n${''.padEnd(12)} default: ${s.defaults.agents} agents, ${s.defaults.durationMs / 1000}s\n`);
     }
     process.stdout.write(`\nhub defects (--defect): ${[...HUB_DEFECTS.values()].map((d) => `\n  ${d.name.padEnd(22)} ${d.description}`).join('')}\n`);
+    process.stdout.write(`\nagent defects (--agent-defect): ${[...AGENT_DEFECTS.values()].map((d) => `\n  ${d.name.padEnd(22)} ${d.description}`).join('')}\n`);
     return EXIT.passed;
   }
   const scenario = await loadScenario(args.scenario!);
@@ -47,7 +49,8 @@ async function main(argv: string[]): Promise<number> {
     durationMs: args.durationMs,
     seed: args.seed,
     hubDefects: args.defects,
-    hubUrl: args.hubUrl,
+    hub: args.hub,
+    agentDefects: args.agentDefects,
     agentIdPrefix: args.agentIdPrefix,
     token: args.token,
     loopMinCycles: args.loopMinCycles,

@@ -8,7 +8,8 @@ export type HarnessEvent =
   | { t: number; type: 'fault.applied'; fault: string; kind: string; target: string; detail: Record<string, unknown> }
   | { t: number; type: 'fault.removed'; fault: string; kind: string; target: string; atStop?: boolean }
   | { t: number; type: 'fault.error'; error: string }
-  | { t: number; type: 'hub.redeploy'; kind: string; phase: 'begin' | 'end'; detail?: Record<string, unknown> };
+  | { t: number; type: 'hub.redeploy'; name: string; kind: string; phase: 'begin' | 'end'; detail?: Record<string, unknown> }
+  | { t: number; type: 'hub.redeploy.failed'; name: string; error: string };
 
 export type { AgentEvent };
 

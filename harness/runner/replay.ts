@@ -1,19 +1,24 @@
-import type { RunOptions } from './run.ts';
+import type { ResolvedParams } from './params.ts';
 
-/** The command line that replays a run: same scenario, size, duration, seed and switches. */
-export function replayCommand(
-  scenario: string,
-  params: { agents: number; durationMs: number; seed: string; agentIdPrefix: string; hubDefects: string[] },
-  options: RunOptions,
-): string {
+/** The command line that replays a run: same scenario, size, duration, seed, hub and switches. */
+export function replayCommand(scenario: string, params: ResolvedParams): string {
   const args = [`--agents ${params.agents}`, `--duration ${formatDuration(params.durationMs)}`, `--seed ${params.seed}`];
   for (const d of params.hubDefects) args.push(`--defect ${d}`);
-  if (options.hubUrl) args.push(`--hub-url ${options.hubUrl}`);
+  for (const d of params.agentDefects) args.push(`--agent-defect ${d}`);
+  const hub = params.hub;
+  if (hub.kind === 'external') args.push(`--hub-url ${hub.url}`);
+  else if (hub.kind === 'command') args.push(`--hub-cmd ${shellQuote(hub.command)}`);
+  else if (hub.kind === 'container') args.push(hub.image ? `--hub-image ${hub.image}${hub.port ? ` --hub-port ${hub.port}` : ''}` : '--hub-runtime container');
+  else if (hub.kind === 'child-process') args.push('--hub-runtime child-process');
   if (params.agentIdPrefix !== 'agent-') args.push(`--agent-id-prefix ${params.agentIdPrefix}`);
-  if (options.loopMinCycles !== undefined) args.push(`--loop-cycles ${options.loopMinCycles}`);
-  if (options.loopMaxConnectionMs !== undefined) args.push(`--loop-max-connection ${formatDuration(options.loopMaxConnectionMs)}`);
-  const name = /^[a-z0-9-]+$/.test(scenario) ? scenario : JSON.stringify(scenario);
+  if (params.loop.minCycles !== undefined) args.push(`--loop-cycles ${params.loop.minCycles}`);
+  if (params.loop.maxConnectionMs !== undefined) args.push(`--loop-max-connection ${formatDuration(params.loop.maxConnectionMs)}`);
+  const name = /^[a-z0-9-]+$/.test(scenario) ? scenario : shellQuote(scenario);
   return `npm run scenario ${name} -- ${args.join(' ')}`;
+}
+
+function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_./:=@-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 export function formatDuration(ms: number): string {

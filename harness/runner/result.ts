@@ -15,6 +15,7 @@ export interface RunResult {
     seed: string;
     agentIdPrefix: string;
     hubDefects: string[];
+    agentDefects: string[];
     loop: { minCycles: number; maxConnectionMs: number };
   };
   hub: { kind: string; url: string; metrics: boolean; admin: boolean };

@@ -1,14 +1,13 @@
-import { randomInt } from 'node:crypto';
 import { Fleet, type FleetCounts } from '../../agent/fleet.ts';
 import { createRng } from '../../agent/rng.ts';
-import { isValidAgentId } from '../../protocol/v1.ts';
-import { resolveFaults, type ScenarioDefinition } from '../../scenarios/define.ts';
+import type { ScenarioDefinition } from '../../scenarios/define.ts';
 import { evaluateChecks, type ChecksConfig } from '../checks/index.ts';
-import { HarnessError } from '../errors.ts';
 import type { HistoryEvent } from '../history/events.ts';
 import { History } from '../history/history.ts';
 import { Cleanup } from './cleanup.ts';
-import { connectExternalHub, scrapeHubMetrics, startInProcessHub, type HubRuntime } from '../runtime/hub.ts';
+import { scrapeHubMetrics, startHubRuntime, type HubChoice, type HubRuntime } from '../runtime/hubs/index.ts';
+import { RedeployDriver } from '../runtime/redeploys.ts';
+import { resolveParams } from './params.ts';
 import type { MetricSamples } from '../runtime/prom-text.ts';
 import { FaultInjector } from '../runtime/faults.ts';
 import { startFaultProxy, type ToxiproxyChoice } from '../runtime/proxy.ts';
@@ -27,8 +26,12 @@ export interface RunOptions {
   seed?: string;
   /** Named defects to switch on in the reference hub. */
   hubDefects?: string[];
-  /** Target a hub someone else runs instead of starting the reference hub. */
+  /** Target a hub someone else runs instead of starting the reference hub (shorthand for hub: { kind: 'external', url }). */
   hubUrl?: string;
+  /** Where the hub runs. Default: the reference hub in this process. */
+  hub?: HubChoice;
+  /** Named agent defects (agent/defects.ts), e.g. no-jitter. */
+  agentDefects?: string[];
   /** Agent ids are `${agentIdPrefix}1..N`. Default 'agent-'. */
   agentIdPrefix?: string;
   /** Bearer token agents send (and the in-process hub requires). */
@@ -80,20 +83,25 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
   let hub: HubRuntime | undefined;
   let groupsUsed: ReturnType<typeof assignGroups> = [];
   let proxyKind: string | undefined;
+  let currentHubUrl = () => hub?.url ?? '';
   try {
     hub = stack.use(
-      options.hubUrl
-        ? await connectExternalHub(options.hubUrl)
-        : await startInProcessHub({ defects: params.hubDefects, pingIntervalMs: scenario.hub?.pingIntervalMs, tokens: options.token ? [options.token] : undefined }),
+      await startHubRuntime(params.hub, { defects: params.hubDefects, pingIntervalMs: scenario.hub?.pingIntervalMs, tokens: options.token ? [options.token] : undefined }),
     );
-    const hubUrl = hub.url;
     const groups = assignGroups(scenario.groups ?? [], params.agents);
-    const faults = resolveFaults(scenario, params);
-    const choice = options.toxiproxy ?? (faults.length > 0 ? defaultToxiproxy() : undefined);
-    const proxy = choice ? stack.use(await startFaultProxy({ choice, hubUrl, groups: groups.map((g) => g.name) })) : undefined;
+    const needsProxy = params.faults.length > 0 || scenario.proxy === true || params.redeploys.some((r) => r.kind === 'rolling');
+    const choice = options.toxiproxy ?? (needsProxy ? defaultToxiproxy() : undefined);
+    const proxy = choice ? stack.use(await startFaultProxy({ choice, hubUrl: hub.url, groups: groups.map((g) => g.name) })) : undefined;
     groupsUsed = proxy ? groups : [];
     proxyKind = proxy ? `${proxy.kind} ${proxy.apiUrl}` : undefined;
-    const agentHubUrl = (_id: string, index: number) => (proxy ? proxy.urlFor(groups.find((g) => index < g.endIndex)!.name) : hubUrl);
+    const directUrl = hub.url;
+    const agentHubUrl = (_id: string, index: number) => (proxy ? proxy.urlFor(groups.find((g) => index < g.endIndex)!.name) : directUrl);
+    const redeploys = new RedeployDriver({ hub, proxy, history, clock });
+    // Hubs that replaced the first one in rolling deploys go before it (its disposal removes their shared database).
+    stack.defer(async () => {
+      for (const h of new Set([redeploys.current, ...redeploys.retired])) if (h !== hub) await h[Symbol.asyncDispose]();
+    });
+    currentHubUrl = () => redeploys.current.url;
     const rampMs = scenario.defaults.rampMs ?? Math.min(5_000, params.agents * 2);
     fleet = new Fleet({
       agents: params.agents,
@@ -106,7 +114,7 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
       sink: (event) => history.append(event),
       pingIntervalMs: scenario.hub?.pingIntervalMs,
       pollIntervalMs: scenario.agent?.pollIntervalMs,
-      backoff: scenario.agent?.backoff,
+      backoff: params.backoff,
     });
     stack.defer(() => fleet!.stop());
     const progressTimer = setInterval(() => options.onProgress?.({ ...fleet!.counts(), elapsedMs: clock(), phase: phase.phase, reconnects: tally.reconnects(params.agents) }), 1_000);
@@ -116,19 +124,20 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
     await fleet.start();
     setPhase('steady');
     if (scenario.traffic) {
-      traffic = new CommandTraffic({ hubUrl, agents: fleet.ids, rng: rng.child('traffic'), history, clock });
+      traffic = new CommandTraffic({ hubUrl: currentHubUrl, agents: fleet.ids, rng: rng.child('traffic'), history, clock });
       traffic.start(scenario.traffic.commandIntervalMs);
       stack.defer(() => traffic!.stop());
     }
-    if (proxy && faults.length > 0) {
-      const injector = new FaultInjector({ proxy, groups: groups.map((g) => g.name), history, clock });
+    const injector = proxy && params.faults.length > 0 ? new FaultInjector({ proxy, groups: groups.map((g) => g.name), history, clock }) : undefined;
+    if (injector) {
       stack.defer(() => injector.stop());
-      injector.schedule(faults, params.durationMs);
-      await waitMs(params.durationMs, signal);
-      await injector.stop();
-    } else {
-      await waitMs(params.durationMs, signal);
+      injector.schedule(params.faults, params.durationMs);
     }
+    stack.defer(() => redeploys.stop());
+    redeploys.schedule(params.redeploys);
+    await waitMs(params.durationMs, signal);
+    await injector?.stop();
+    await redeploys.stop();
 
     if (!signal.aborted) {
       setPhase('settle');
@@ -137,7 +146,7 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
       // waiting for that (bounded) lets recovery and delivery be judged, not cut off.
       const settleDeadline = performance.now() + (scenario.settleMs ?? 10_000);
       await waitFor(history, () => tally.outstanding.size === 0 && tally.connected === params.agents, scenario.settleMs ?? 10_000, signal);
-      const scraped = await scrapeUntilAcked(hubUrl, settleDeadline, signal);
+      const scraped = await scrapeUntilAcked(currentHubUrl(), settleDeadline, signal);
       if ('missing' in scraped) metricsMissing = scraped.missing;
       else ({ text: hubMetricsText, samples: hubMetrics } = scraped);
     }
@@ -173,6 +182,7 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
       seed: params.seed,
       agentIdPrefix: params.agentIdPrefix,
       hubDefects: params.hubDefects,
+      agentDefects: params.agentDefects,
       loop: {
         minCycles: checksConfig.connectionLoop?.minCycles ?? 3,
         maxConnectionMs: checksConfig.connectionLoop?.maxConnectionMs ?? 5_000,
@@ -186,32 +196,11 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
     verdict: verdictOf(checks, interrupted),
     checks,
     stats: statsOf(history.events, agentIds.length),
-    replay: replayCommand(scenario.name, params, options),
+    replay: replayCommand(scenario.name, params),
     agentIds,
     events: history.events,
     hubMetricsText,
   };
-}
-
-function resolveParams(scenario: ScenarioDefinition, options: RunOptions) {
-  const agents = options.agents ?? scenario.defaults.agents;
-  if (!Number.isInteger(agents) || agents < 1) {
-    throw new HarnessError('EC_BAD_OPTION', `agents must be a whole number >= 1, got ${agents}`, 'pass --agents with a positive whole number, e.g. --agents 10');
-  }
-  const durationMs = options.durationMs ?? scenario.defaults.durationMs;
-  if (!(durationMs > 0)) throw new HarnessError('EC_BAD_OPTION', `duration must be > 0, got ${durationMs} ms`, 'pass --duration like 20s or 2m');
-  const agentIdPrefix = options.agentIdPrefix ?? 'agent-';
-  if (!isValidAgentId(`${agentIdPrefix}${agents}`)) {
-    throw new HarnessError('EC_BAD_OPTION', `agent id prefix ${JSON.stringify(agentIdPrefix)} makes invalid edge_agent_ids`, 'use only A-Z a-z 0-9 . _ : - in --agent-id-prefix, at most 120 characters');
-  }
-  const hubDefects = options.hubDefects ?? [];
-  if (options.hubUrl && hubDefects.length > 0) {
-    throw new HarnessError('EC_BAD_OPTION', `--defect ${hubDefects.join(',')} needs the reference hub, but --hub-url ${options.hubUrl} targets another`, 'drop --defect, or drop --hub-url to run the reference hub');
-  }
-  const loop: { minCycles?: number; maxConnectionMs?: number } = {};
-  if (options.loopMinCycles !== undefined) loop.minCycles = options.loopMinCycles;
-  if (options.loopMaxConnectionMs !== undefined) loop.maxConnectionMs = options.loopMaxConnectionMs;
-  return { agents, durationMs, agentIdPrefix, hubDefects, loop, seed: options.seed ?? String(randomInt(1, 2 ** 31)) };
 }
 
 function defaultToxiproxy(): ToxiproxyChoice {
@@ -219,7 +208,6 @@ function defaultToxiproxy(): ToxiproxyChoice {
   return url ? { kind: 'url', url } : { kind: 'embedded' };
 }
 
-export type ResolvedParams = ReturnType<typeof resolveParams>;
 
 /** Running counts the live progress line and the settle phase read without rescanning the history. */
 class RunTally {

@@ -8,7 +8,7 @@ import type { History } from '../history/history.ts';
  * foreign hub) stops the traffic and says why; the delivery check then skips.
  */
 export class CommandTraffic {
-  readonly #hubUrl: string;
+  readonly #hubUrl: () => string;
   readonly #agents: readonly string[];
   readonly #rng: Rng;
   readonly #history: History;
@@ -19,7 +19,7 @@ export class CommandTraffic {
   /** Why no (more) commands are issued, once that is known. */
   unavailable: string | undefined;
 
-  constructor(opts: { hubUrl: string; agents: readonly string[]; rng: Rng; history: History; clock: () => number }) {
+  constructor(opts: { hubUrl: () => string; agents: readonly string[]; rng: Rng; history: History; clock: () => number }) {
     this.#hubUrl = opts.hubUrl;
     this.#agents = opts.agents;
     this.#rng = opts.rng;
@@ -50,7 +50,7 @@ export class CommandTraffic {
     // Stamped when sent: the hub may deliver over the WebSocket before its HTTP answer arrives.
     const sentAt = this.#clock();
     try {
-      const response = await fetch(new URL(ADMIN_COMMANDS_PATH, this.#hubUrl), {
+      const response = await fetch(new URL(ADMIN_COMMANDS_PATH, this.#hubUrl()), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ edge_agent_id: agent, name, payload: { sequence: this.#sequence } }),

@@ -1,4 +1,3 @@
-import type { Proxy } from 'toxiproxy-node-client';
 import type { FaultSpec, FaultStep, Stream } from '../../scenarios/faults.ts';
 import type { History } from '../history/history.ts';
 import type { FaultProxy } from './proxy.ts';
@@ -86,21 +85,23 @@ export class FaultInjector {
     this.#timers.add(timer);
   }
 
-  #targets(target: string): Proxy[] {
-    // A small fleet can leave a named group empty; a fault aimed at it then hits no one.
-    return (target === 'all' ? this.#groups : this.#groups.filter((g) => g === target)).map((g) => this.#proxy.proxyFor(g));
+  /** The groups a fault aimed at `target` hits. A small fleet can leave a named group empty; a fault aimed at it then hits no one. */
+  #targets(target: string): string[] {
+    return target === 'all' ? [...this.#groups] : this.#groups.filter((g) => g === target);
   }
 
   async #apply(name: string, kind: string, target: string, fault: FaultSpec, detail: Record<string, unknown>): Promise<void> {
     if (this.#active.has(name)) return;
-    const proxies = this.#targets(target);
+    const groups = this.#targets(target);
+    const t = this.#clock(); // the window opens when the request goes out: connections drop before the answer
     let heal: () => Promise<void>;
     if (fault.kind === 'partition' || fault.kind === 'flap') {
-      await Promise.all(proxies.map((p) => p.update({ enabled: false, listen: p.listen, upstream: p.upstream })));
+      await Promise.all(groups.map((g) => this.#proxy.setEnabled(g, false)));
       heal = async () => {
-        await Promise.all(proxies.map((p) => p.update({ enabled: true, listen: p.listen, upstream: p.upstream })));
+        await Promise.all(groups.map((g) => this.#proxy.setEnabled(g, true)));
       };
     } else {
+      const proxies = groups.map((g) => this.#proxy.proxyFor(g));
       const { type, attributes } = (TOXIC_OF[fault.kind] as (f: ToxicFault) => { type: string; attributes: Record<string, number> })(fault);
       const streams: Stream[] = (fault.stream ?? 'both') === 'both' ? ['upstream', 'downstream'] : [fault.stream!];
       const toxics = await Promise.all(
@@ -115,7 +116,7 @@ export class FaultInjector {
       };
     }
     this.#active.set(name, { name, kind, target, heal });
-    this.#history.append({ t: this.#clock(), type: 'fault.applied', fault: name, kind, target, detail });
+    this.#history.append({ t, type: 'fault.applied', fault: name, kind, target, detail });
   }
 
   async #heal(name: string, atStop = false): Promise<void> {

@@ -18,6 +18,10 @@ export interface FaultProxy extends AsyncDisposable {
   /** The base URL agents of `group` dial instead of the hub. */
   urlFor(group: string): string;
   proxyFor(group: string): Proxy;
+  /** Enables or disables one group's proxy (disabled: open connections drop, new ones are refused). */
+  setEnabled(group: string, enabled: boolean): Promise<void>;
+  /** Points every proxy at another hub (host:port); Toxiproxy restarts them, dropping their connections. */
+  setUpstream(upstream: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,8 +77,17 @@ export async function startFaultProxy(opts: { choice: ToxiproxyChoice; hubUrl: s
     if (!proxy) throw new Error(`no proxy for group ${group}`);
     return proxy;
   };
+  // Each update returns the proxy's new state; keep it, so later calls never send a stale upstream back.
+  const update = async (group: string, change: { enabled?: boolean; upstream?: string }) => {
+    const p = proxyFor(group);
+    proxies.set(group, await p.update({ enabled: change.enabled ?? p.enabled, listen: p.listen, upstream: change.upstream ?? p.upstream }));
+  };
   return {
     kind: opts.choice.kind,
+    setEnabled: (group, enabled) => update(group, { enabled }),
+    setUpstream: async (address) => {
+      await Promise.all([...proxies.keys()].map((group) => update(group, { upstream: address })));
+    },
     apiUrl,
     client,
     urlFor: (group) => `http://${proxyFor(group).listen}`,

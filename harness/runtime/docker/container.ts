@@ -50,6 +50,7 @@ export class HostContainer {
   readonly #image: string;
   #env: Record<string, string> = {};
   #command: string[] | undefined;
+  #binds: { source: string; target: string }[] = [];
   #port: number | undefined;
   #readiness: Readiness | undefined;
   #startupTimeoutMs = 30_000;
@@ -61,6 +62,12 @@ export class HostContainer {
   /** Extra environment; may override PORT and HOST. */
   withEnv(env: Record<string, string>): this {
     this.#env = { ...this.#env, ...env };
+    return this;
+  }
+
+  /** Mounts a host folder into the container (read-write), e.g. a database that must outlive the container. */
+  withBindMount(source: string, target: string): this {
+    this.#binds.push({ source, target });
     return this;
   }
 
@@ -118,6 +125,7 @@ export class HostContainer {
       .withStartupTimeout(this.#startupTimeoutMs)
       .withLogConsumer((stream) => logs.attach(stream));
     if (this.#command !== undefined) container.withCommand(this.#command);
+    if (this.#binds.length > 0) container.withBindMounts(this.#binds.map((b) => ({ ...b, mode: 'rw' as const })));
 
     let started: StartedTestContainer;
     try {

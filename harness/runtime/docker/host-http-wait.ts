@@ -18,7 +18,7 @@ export class HostHttpWaitStrategy implements WaitStrategy {
   #startupTimeoutMs = 30_000;
   #startupTimeoutSet = false;
 
-  /** statusCode: the status that means ready; default any 2xx. */
+  /** statusCode: the status that means ready; default any 2xx; 0 means any HTTP answer at all (a foreign hub). */
   constructor(url: string, statusCode?: number) {
     this.url = url;
     this.#statusCode = statusCode;
@@ -33,7 +33,8 @@ export class HostHttpWaitStrategy implements WaitStrategy {
         throw new Error(`the container exited (code ${state.ExitCode}) before ${this.url} answered`);
       }
       const status = await httpStatus(this.url);
-      if (typeof status === 'number' && (this.#statusCode === undefined ? status >= 200 && status < 300 : status === this.#statusCode)) {
+      const ok = typeof status === 'number' && (this.#statusCode === undefined ? status >= 200 && status < 300 : this.#statusCode === 0 || status === this.#statusCode);
+      if (ok) {
         return;
       }
       lastProblem = typeof status === 'number' ? `last answer HTTP ${status}` : `last error ${status}`;

@@ -1,0 +1,71 @@
+import { randomInt } from 'node:crypto';
+import { AGENT_DEFECTS, applyAgentDefects } from '../../agent/defects.ts';
+import type { BackoffOptions } from '../../agent/backoff.ts';
+import { isValidAgentId } from '../../protocol/v1.ts';
+import { resolveFaults, resolveRedeploys, type ScenarioDefinition } from '../../scenarios/define.ts';
+import { HarnessError } from '../errors.ts';
+import type { HubChoice } from '../runtime/hubs/index.ts';
+import type { RunOptions } from './run.ts';
+
+/** Everything a run needs decided before anything starts, checked once. */
+export function resolveParams(scenario: ScenarioDefinition, options: RunOptions) {
+  const agents = options.agents ?? scenario.defaults.agents;
+  if (!Number.isInteger(agents) || agents < 1) {
+    throw new HarnessError('EC_BAD_OPTION', `agents must be a whole number >= 1, got ${agents}`, 'pass --agents with a positive whole number, e.g. --agents 10');
+  }
+  const durationMs = options.durationMs ?? scenario.defaults.durationMs;
+  if (!(durationMs > 0)) throw new HarnessError('EC_BAD_OPTION', `duration must be > 0, got ${durationMs} ms`, 'pass --duration like 20s or 2m');
+  const agentIdPrefix = options.agentIdPrefix ?? 'agent-';
+  if (!isValidAgentId(`${agentIdPrefix}${agents}`)) {
+    throw new HarnessError('EC_BAD_OPTION', `agent id prefix ${JSON.stringify(agentIdPrefix)} makes invalid edge_agent_ids`, 'use only A-Z a-z 0-9 . _ : - in --agent-id-prefix, at most 120 characters');
+  }
+  const hub: HubChoice = options.hub ?? (options.hubUrl ? { kind: 'external', url: options.hubUrl } : { kind: 'in-process' });
+  const hubDefects = options.hubDefects ?? [];
+  const reference = hub.kind === 'in-process' || hub.kind === 'child-process' || (hub.kind === 'container' && hub.image === undefined);
+  if (!reference && hubDefects.length > 0) {
+    throw new HarnessError('EC_BAD_OPTION', `--defect ${hubDefects.join(',')} needs the reference hub, but this run targets ${describeHub(hub)}`, 'drop --defect, or run the reference hub (drop --hub-url / --hub-cmd / --hub-image)');
+  }
+  const agentDefects = options.agentDefects ?? [];
+  let backoff: BackoffOptions;
+  try {
+    backoff = applyAgentDefects(agentDefects, scenario.agent?.backoff);
+  } catch (error) {
+    throw new HarnessError('EC_BAD_OPTION', (error as Error).message, `use one of: ${[...AGENT_DEFECTS.keys()].join(', ')}`);
+  }
+  const base = { agents, durationMs };
+  const redeploys = resolveRedeploys(scenario, base);
+  if (redeploys.length > 0 && hub.kind === 'external') {
+    throw new HarnessError('EC_BAD_OPTION', `scenario ${scenario.name} redeploys the hub, but the hub at --hub-url ${hub.url} is not the harness's to restart`, 'give the harness a hub it can restart: drop --hub-url, or use --hub-cmd "CMD" / --hub-image IMAGE');
+  }
+  const loop: { minCycles?: number; maxConnectionMs?: number } = {};
+  if (options.loopMinCycles !== undefined) loop.minCycles = options.loopMinCycles;
+  if (options.loopMaxConnectionMs !== undefined) loop.maxConnectionMs = options.loopMaxConnectionMs;
+  return {
+    agents,
+    durationMs,
+    agentIdPrefix,
+    hub,
+    hubDefects,
+    agentDefects,
+    backoff,
+    faults: resolveFaults(scenario, base),
+    redeploys,
+    loop,
+    seed: options.seed ?? String(randomInt(1, 2 ** 31)),
+  };
+}
+
+export type ResolvedParams = ReturnType<typeof resolveParams>;
+
+export function describeHub(hub: HubChoice): string {
+  switch (hub.kind) {
+    case 'external':
+      return `the hub at ${hub.url}`;
+    case 'command':
+      return `the command ${JSON.stringify(hub.command)}`;
+    case 'container':
+      return hub.image ? `image ${hub.image}` : 'the reference hub image';
+    default:
+      return `the reference hub (${hub.kind})`;
+  }
+}

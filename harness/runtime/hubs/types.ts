@@ -1,0 +1,62 @@
+/** Where the hub under test runs. */
+export type HubKind = 'in-process' | 'child-process' | 'container' | 'command' | 'external';
+
+/** How a hub goes down in a redeploy. */
+export type StopHow = 'graceful' | 'crash';
+
+/** What every reference-hub incarnation of a run shares, so a redeploy keeps its state. */
+export interface HubSettings {
+  defects: readonly string[];
+  pingIntervalMs?: number;
+  tokens?: readonly string[];
+  /** SQLite file every incarnation (and a blue-green sibling) uses; undefined keeps commands in memory. */
+  dbPath?: string;
+}
+
+/**
+ * A hub the run talks to, whoever started it. Started runtimes can be
+ * stopped (gracefully: SIGTERM, close frames with 1012; or as a crash:
+ * SIGKILL, no close frames) and started again on the same port, which is
+ * what a redeploy is.
+ */
+export interface HubRuntime extends AsyncDisposable {
+  readonly kind: HubKind;
+  /** Base HTTP URL; the same across stop() and start(). */
+  readonly url: string;
+  readonly port: number;
+  /** False for a hub the harness may not restart (--hub-url). */
+  readonly restartable: boolean;
+  readonly running: boolean;
+  /** The hub's output so far (process and container runtimes), newest last. */
+  logs(): string[];
+  stop(how?: StopHow): Promise<void>;
+  /** Starts it again on the same port after stop(). */
+  start(): Promise<void>;
+  /** A second hub like this one on another port, sharing its state (blue-green deploys). */
+  sibling(): Promise<HubRuntime>;
+}
+
+/** Keeps the last lines of a process's output, bounded. */
+export class LogTail {
+  readonly #lines: string[] = [];
+  readonly #max: number;
+  #partial = '';
+
+  constructor(max = 2_000) {
+    this.#max = max;
+  }
+
+  push(chunk: string): string[] {
+    const parts = (this.#partial + chunk).split('\n');
+    this.#partial = parts.pop() ?? '';
+    for (const line of parts) {
+      this.#lines.push(line);
+      if (this.#lines.length > this.#max) this.#lines.shift();
+    }
+    return parts;
+  }
+
+  lines(): string[] {
+    return this.#partial ? [...this.#lines, this.#partial] : [...this.#lines];
+  }
+}

@@ -1,0 +1,84 @@
+import type { RedeployStep } from '../../scenarios/faults.ts';
+import type { History } from '../history/history.ts';
+import type { HubRuntime } from './hubs/index.ts';
+import type { FaultProxy } from './proxy.ts';
+
+/**
+ * Plays a scenario's redeploys against the hub runtime, each recorded as a
+ * begin/end pair in the history. A rolling deploy starts a sibling hub,
+ * switches the proxies' upstream to it and drains the old one; from then on
+ * `current` is the sibling, and the old one is disposed with the run.
+ */
+export class RedeployDriver {
+  #current: HubRuntime;
+  readonly #proxy: FaultProxy | undefined;
+  readonly #history: History;
+  readonly #clock: () => number;
+  readonly #retired: HubRuntime[] = [];
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #running: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(opts: { hub: HubRuntime; proxy?: FaultProxy; history: History; clock: () => number }) {
+    this.#current = opts.hub;
+    this.#proxy = opts.proxy;
+    this.#history = opts.history;
+    this.#clock = opts.clock;
+  }
+
+  /** The hub serving now (changes after a rolling deploy). */
+  get current(): HubRuntime {
+    return this.#current;
+  }
+
+  schedule(steps: readonly RedeployStep[]): void {
+    steps.forEach((step, index) => {
+      const name = step.name ?? `${step.kind}-${index + 1}`;
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        // One at a time: a redeploy that is still under way delays the next.
+        this.#running = this.#running.then(() => (this.#stopped ? undefined : this.#redeploy(name, step)));
+      }, step.atMs);
+      this.#timers.add(timer);
+    });
+  }
+
+  /** Cancels what has not started and waits for one under way. The hubs themselves are the run's to dispose. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    await this.#running;
+  }
+
+  /** Every hub retired by a rolling deploy; the run disposes them. */
+  get retired(): readonly HubRuntime[] {
+    return this.#retired;
+  }
+
+  async #redeploy(name: string, step: RedeployStep): Promise<void> {
+    const downMs = step.downMs ?? (step.kind === 'slow-start' ? 5_000 : 0);
+    this.#history.append({ t: this.#clock(), type: 'hub.redeploy', name, kind: step.kind, phase: 'begin', detail: { downMs, hub: this.#current.kind } });
+    try {
+      if (step.kind === 'rolling') await this.#rolling();
+      else {
+        await this.#current.stop(step.kind === 'crash' ? 'crash' : 'graceful');
+        if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+        await this.#current.start();
+      }
+      this.#history.append({ t: this.#clock(), type: 'hub.redeploy', name, kind: step.kind, phase: 'end', detail: { url: this.#current.url } });
+    } catch (error) {
+      this.#history.append({ t: this.#clock(), type: 'hub.redeploy.failed', name, error: (error as Error).message });
+    }
+  }
+
+  async #rolling(): Promise<void> {
+    if (!this.#proxy) throw new Error('a rolling deploy needs the agents behind the proxy (scenario proxy: true)');
+    const old = this.#current;
+    const next = await old.sibling();
+    this.#retired.push(old);
+    await this.#proxy.setUpstream(`127.0.0.1:${next.port}`);
+    this.#current = next;
+    await old.stop('graceful');
+  }
+}
