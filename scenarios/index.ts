@@ -1,13 +1,17 @@
 import type { ScenarioDefinition } from './define.ts';
 import bandwidth from './bandwidth.ts';
+import crash from './crash.ts';
 import flap from './flap.ts';
 import halfOpen from './half-open.ts';
 import latency from './latency.ts';
 import loop from './loop.ts';
 import partition from './partition.ts';
+import redeploy from './redeploy.ts';
 import reset from './reset.ts';
+import rolling from './rolling.ts';
+import storm from './storm.ts';
 
 export { defineScenario, type ScenarioDefinition, type ScenarioParams } from './define.ts';
 
 /** The built-in scenarios by name. A new scenario is one file plus one line here. */
-export const SCENARIOS: ReadonlyMap<string, ScenarioDefinition> = new Map([loop, latency, halfOpen, reset, partition, flap, bandwidth].map((s) => [s.name, s]));
+export const SCENARIOS: ReadonlyMap<string, ScenarioDefinition> = new Map([loop, latency, halfOpen, reset, partition, flap, bandwidth, redeploy, crash, rolling, storm].map((s) => [s.name, s]));

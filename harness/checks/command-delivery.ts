@@ -46,7 +46,7 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
   const latencies: number[] = [];
   const faultLatencies: number[] = [];
   const windows = faultWindows(input.events, input.endMs);
-  const groups = new GroupMap(input.groups ?? []);
+  const groups = new GroupMap(input.groups ?? [], input.agents);
   const byTransport: Record<string, number> = {};
   for (const [cmdId, { agent, t }] of issued) {
     const a = applied.get(cmdId);

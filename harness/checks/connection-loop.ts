@@ -46,7 +46,7 @@ export const checkConnectionLoop: Checker<ConnectionLoopOptions> = (input, optio
   const immediateMs = options.immediateMs ?? 500;
   const graceMs = options.faultGraceMs ?? 1_000;
   const windows = faultWindows(input.events, input.endMs);
-  const groups = new GroupMap(input.groups ?? []);
+  const groups = new GroupMap(input.groups ?? [], input.agents);
   const duringFault = (close: Close, agentWindows: FaultWindow[]) =>
     agentWindows.some((w) => close.t >= w.fromMs && close.t <= w.toMs + graceMs && groups.hits(w, close.agent));
   let blamedOnNetwork = 0;

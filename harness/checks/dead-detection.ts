@@ -15,7 +15,7 @@ export interface DeadDetectionOptions {
 export const checkDeadDetection: Checker<DeadDetectionOptions> = (input, { withinMs }) => {
   const id = 'dead-detection';
   const title = `Silent connections detected within ${formatMs(withinMs)}`;
-  const groups = new GroupMap(input.groups ?? []);
+  const groups = new GroupMap(input.groups ?? [], input.agents);
   const windows = faultWindows(input.events, input.endMs).filter((w) => w.kind === 'blackhole');
   if (windows.length === 0) return { id, title, status: 'skipped', summary: 'skipped: no blackhole fault in the run', reason: 'no blackhole fault in the run' };
   const times: number[] = [];

@@ -17,7 +17,7 @@ export const checkFaultEffect: Checker<FaultEffectOptions> = (input, options) =>
   const id = 'fault-effect';
   const title = 'Every disruptive fault visibly hit its agents';
   const graceMs = options.graceMs ?? 1_000;
-  const groups = new GroupMap(input.groups ?? []);
+  const groups = new GroupMap(input.groups ?? [], input.agents);
   const windows = faultWindows(input.events, input.endMs).filter((w) => DISRUPTIVE.has(w.kind));
   if (windows.length === 0) return { id, title, status: 'skipped', summary: 'skipped: no disruptive fault in the run', reason: 'no disruptive fault in the run' };
   const byFault = new Map<string, { fault: string; kind: string; target: string; windows: number; agentsHit: Set<string>; disconnects: number; failedConnects: number; failedPolls: number }>();

@@ -55,8 +55,11 @@ export function faultWindows(events: readonly HistoryEvent[], endMs: number): Fa
 export class GroupMap {
   readonly #groupOf = new Map<string, string>();
   readonly #members = new Map<string, string[]>();
+  readonly #all: readonly string[];
 
-  constructor(groups: readonly { name: string; agents: readonly string[] }[]) {
+  /** `all` is every agent of the fleet: with no proxy there are no groups, but a redeploy still hits everyone. */
+  constructor(groups: readonly { name: string; agents: readonly string[] }[], all: readonly string[]) {
+    this.#all = all;
     for (const g of groups) {
       this.#members.set(g.name, [...g.agents]);
       for (const a of g.agents) this.#groupOf.set(a, g.name);
@@ -69,7 +72,7 @@ export class GroupMap {
 
   /** The agents a fault aimed at `target` hits; every known agent for 'all'. */
   agentsHit(target: string): string[] {
-    if (target === 'all') return [...this.#groupOf.keys()];
+    if (target === 'all') return [...this.#all];
     return this.#members.get(target) ?? [];
   }
 

@@ -2,6 +2,12 @@ import { GroupMap, faultWindows } from './fault-windows.ts';
 import { formatMs, percentile } from './stats.ts';
 import type { Checker } from './types.ts';
 
+/**
+ * A disruption's drops can be recorded a little after it ends: a hub that
+ * restarts in milliseconds is back before its old sockets finish closing.
+ */
+const DROP_GRACE_MS = 2_000;
+
 export interface RecoveryOptions {
   /** Share of the agents a fault hit that must be connected again, percent. Default 100. */
   percent?: number;
@@ -32,23 +38,29 @@ function checkOneBound(input: Parameters<Checker<RecoveryOptions>>[0], percent: 
   const options = { withinMs };
   const id = 'recovery';
   const title = `${percent}% of affected agents back within ${formatMs(options.withinMs)} of each heal`;
-  const groups = new GroupMap(input.groups ?? []);
+  const groups = new GroupMap(input.groups ?? [], input.agents);
   const healed = faultWindows(input.events, input.endMs).filter((w) => w.healed);
   if (healed.length === 0) return { id, title, status: 'skipped', summary: 'skipped: no fault healed during the run', reason: 'no fault healed during the run' };
 
   const perFault = healed.map((w) => {
     const agents = groups.agentsHit(w.target);
+    const hit = new Set(agents);
+    // Per agent: connected as of the heal, when the disruption dropped it, and its first open after that.
     const connected = new Map<string, boolean>();
+    const droppedAt = new Map<string, number>();
     const backAt = new Map<string, number>();
     for (const e of input.events) {
-      if (!('agent' in e) || (e.type !== 'ws.open' && e.type !== 'ws.close')) continue;
+      if (!('agent' in e) || !hit.has(e.agent) || (e.type !== 'ws.open' && e.type !== 'ws.close')) continue;
+      if (e.type === 'ws.close' && e.by !== 'stop' && e.t >= w.fromMs && e.t <= w.toMs + DROP_GRACE_MS && !droppedAt.has(e.agent)) droppedAt.set(e.agent, e.t);
       if (e.t <= w.toMs) connected.set(e.agent, e.type === 'ws.open');
-      else if (e.type === 'ws.open' && !backAt.has(e.agent)) backAt.set(e.agent, e.t - w.toMs);
+      const after = Math.max(w.toMs, droppedAt.get(e.agent) ?? w.toMs);
+      if (e.type === 'ws.open' && e.t > after && !backAt.has(e.agent)) backAt.set(e.agent, e.t - w.toMs);
     }
     const times: number[] = [];
     const notBack: string[] = [];
     for (const agent of agents) {
-      const t = connected.get(agent) ? 0 : backAt.get(agent);
+      // Still up at the heal and not dropped by it: never affected.
+      const t = connected.get(agent) && !droppedAt.has(agent) ? 0 : backAt.get(agent);
       if (t === undefined) notBack.push(agent);
       else times.push(t);
     }

@@ -1,0 +1,26 @@
+import { defineScenario } from './define.ts';
+
+/**
+ * The incident's own test plan, "push, wait for the redeploy, watch the
+ * client logs", as a check: graceful redeploys under steady command traffic.
+ */
+export default defineScenario({
+  name: 'redeploy',
+  description: 'Two graceful hub redeploys (1012, 3 s down) under steady commands: 95%/100% of agents back in time, polling used while down, every command delivered once',
+  defaults: { agents: 10, durationMs: 30_000 },
+  agent: { backoff: { maxMs: 5_000 }, pollIntervalMs: 500 },
+  traffic: { commandIntervalMs: 500 },
+  redeploys: ({ durationMs }) => [
+    { name: 'deploy-1', atMs: durationMs * 0.3, kind: 'graceful', downMs: 3_000 },
+    { name: 'deploy-2', atMs: durationMs * 0.65, kind: 'graceful', downMs: 3_000 },
+  ],
+  checks: {
+    faultEffect: {},
+    // Back within the backoff ceiling (5 s) after the new hub is up, plus slack for a loaded machine.
+    recovery: { percent: 100, withinMs: 10_000, earlier: { percent: 95, withinMs: 7_000 } },
+    pollingFallback: {},
+    commandDelivery: {},
+    connectionLoop: {},
+    reconnectStorm: { minBackoffMs: 1_000 },
+  },
+});

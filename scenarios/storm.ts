@@ -1,0 +1,21 @@
+import { defineScenario } from './define.ts';
+
+/**
+ * A fleet that drops together must not come back together. Passes with
+ * jittered agents; `--agent-defect no-jitter` makes every agent retry at the
+ * same instant and fails the reconnect-spread check.
+ */
+export default defineScenario({
+  name: 'storm',
+  description: '500 agents through a graceful redeploy: reconnects must spread over the backoff window (fails with --agent-defect no-jitter)',
+  defaults: { agents: 500, durationMs: 20_000, rampMs: 2_000 },
+  traffic: { commandIntervalMs: 200 },
+  redeploys: ({ durationMs }) => [{ name: 'redeploy', atMs: durationMs * 0.4, kind: 'graceful' }],
+  checks: {
+    reconnectSpread: { maxShare: 0.3, sliceMs: 100 },
+    reconnectStorm: { minBackoffMs: 1_000 },
+    recovery: { withinMs: 10_000 },
+    commandDelivery: {},
+    connectionLoop: {},
+  },
+});
