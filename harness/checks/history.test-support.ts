@@ -1,0 +1,76 @@
+/**
+ * Small hand-written histories for checker tests: each call describes what
+ * one agent saw, in the shapes the fleet and runner record.
+ */
+import type { AgentEvent, HistoryEvent } from '../history/events.ts';
+import type { MetricSamples } from '../runtime/prom-text.ts';
+import type { CheckInput, CheckResult } from './types.ts';
+
+export const REPLACED = { code: 1000, reason: 'New connection established' } as const;
+
+type CloseBy = 'remote' | 'dead' | 'stop';
+
+export class HistoryBuilder {
+  readonly #events: HistoryEvent[] = [];
+  readonly #conn = new Map<string, number>();
+
+  /** One WebSocket connection: opened at `openAtMs`, closed `openMs` later. */
+  connection(agent: string, openAtMs: number, openMs: number, close: { code?: number; reason?: string; by?: CloseBy } = {}): this {
+    const conn = (this.#conn.get(agent) ?? 0) + 1;
+    this.#conn.set(agent, conn);
+    this.#push({ t: openAtMs, agent, type: 'ws.open', conn });
+    this.#push({
+      t: openAtMs + openMs,
+      agent,
+      type: 'ws.close',
+      conn,
+      code: close.code ?? REPLACED.code,
+      reason: close.reason ?? REPLACED.reason,
+      openMs,
+      by: close.by ?? 'remote',
+    });
+    return this;
+  }
+
+  /** `count` connections, one every `periodMs` from `startMs`, each lasting `openMs`. */
+  connections(agent: string, count: number, opts: { startMs?: number; periodMs?: number; openMs?: number; code?: number; reason?: string; by?: CloseBy } = {}): this {
+    const { startMs = 0, periodMs = 1_000, openMs = 5, ...close } = opts;
+    for (let i = 0; i < count; i++) this.connection(agent, startMs + i * periodMs, openMs, close);
+    return this;
+  }
+
+  issued(agent: string, id: string, t: number): this {
+    this.#push({ t, type: 'command.issued', agent, id, name: `name-of-${id}` });
+    return this;
+  }
+
+  issueFailed(agent: string, t: number, status = 500): this {
+    this.#push({ t, type: 'command.issue.failed', agent, error: `HTTP ${status}`, status });
+    return this;
+  }
+
+  applied(agent: string, id: string, t: number, opts: { transport?: 'ws' | 'poll'; repeat?: boolean } = {}): this {
+    this.#push({ t, agent, type: 'command', id, name: `name-of-${id}`, transport: opts.transport ?? 'ws', repeat: opts.repeat ?? false });
+    return this;
+  }
+
+  /** Events in time order, as a run's history holds them (stable for equal times). */
+  get events(): HistoryEvent[] {
+    return [...this.#events].sort((a, b) => a.t - b.t);
+  }
+
+  input(agents: readonly string[], extra: { hubMetrics?: MetricSamples; hubMetricsMissing?: string; commandsMissing?: string } = {}): CheckInput {
+    const events = this.events;
+    return { events, agents, endMs: events.at(-1)?.t ?? 0, ...extra };
+  }
+
+  #push(event: AgentEvent | HistoryEvent): void {
+    this.#events.push(event);
+  }
+}
+
+/** A result's evidence, for passed and failed results (a skipped one has none, which fails the test). */
+export function evidenceOf(result: CheckResult): unknown {
+  if (result.status === 'skipped') throw new Error(`check ${result.id} was skipped: ${result.reason}`);
+  return result.evidence;
+}

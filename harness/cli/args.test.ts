@@ -1,0 +1,82 @@
+import { describe, expect, test } from 'vitest';
+import { parseCliArgs, parseDuration } from './args.ts';
+
+const usage = { name: 'HarnessError', code: 'EC_USAGE' };
+
+describe('parseDuration', () => {
+  test.each([
+    ['500ms', 500],
+    ['20s', 20_000],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    ['1.5s', 1_500],
+    ['7', 7_000],
+    [' 4s ', 4_000],
+  ])('%j is %d ms', (text, ms) => {
+    expect(parseDuration('--duration', text)).toBe(ms);
+  });
+
+  test.each(['', 's', '5x', '-5s', '1e3', '5 s', '0s', '0', '0.0001s'])('%j is refused with EC_USAGE', (text) => {
+    expect(() => parseDuration('--duration', text)).toThrow(expect.objectContaining(usage));
+  });
+});
+
+describe('parseCliArgs', () => {
+  test('a full command line parses into typed values', () => {
+    expect(parseCliArgs([
+      'loop', '--agents', '25', '--duration', '90s', '--seed', '42', '--defect', 'a,b', '--defect', 'c',
+      '--hub-url', 'http://127.0.0.1:8080', '--agent-id-prefix', 'site-', '--token', 't0k',
+      '--report-dir', 'out', '--loop-cycles', '4', '--loop-max-connection', '2s',
+    ])).toMatchObject({
+      command: 'run',
+      scenario: 'loop',
+      help: false,
+      agents: 25,
+      durationMs: 90_000,
+      seed: '42',
+      defects: ['a', 'b', 'c'],
+      hubUrl: 'http://127.0.0.1:8080',
+      agentIdPrefix: 'site-',
+      token: 't0k',
+      reportDir: 'out',
+      loopMinCycles: 4,
+      loopMaxConnectionMs: 2_000,
+    });
+  });
+
+  test('no scenario is help; "list" lists; --help on a scenario is a run command with help', () => {
+    expect(parseCliArgs([])).toMatchObject({ command: 'help', help: false });
+    expect(parseCliArgs(['list'])).toMatchObject({ command: 'list' });
+    expect(parseCliArgs(['loop', '-h'])).toMatchObject({ command: 'run', scenario: 'loop', help: true });
+    expect(parseCliArgs(['loop'])).toMatchObject({ agents: undefined, durationMs: undefined, defects: [] });
+  });
+
+  test.each([
+    ['--agents 0', ['loop', '--agents', '0']],
+    ['--agents -3', ['loop', '--agents=-3']],
+    ['--agents 1.5', ['loop', '--agents', '1.5']],
+    ['--agents ten', ['loop', '--agents', 'ten']],
+    ['--agents 1e3', ['loop', '--agents', '1e3']],
+    ['--duration 5x', ['loop', '--duration', '5x']],
+    ['--duration 0s', ['loop', '--duration', '0s']],
+    ['an unknown flag', ['loop', '--nope']],
+    ['a flag without its value', ['loop', '--agents']],
+    ['two scenarios', ['loop', 'other']],
+    ['a non-http hub url', ['loop', '--hub-url', 'ftp://hub']],
+    ['a hub url that is not a URL', ['loop', '--hub-url', 'localhost:8080']],
+    ['a seed with spaces', ['loop', '--seed', 'a b']],
+    ['--loop-cycles 1', ['loop', '--loop-cycles', '1']],
+    ['--loop-max-connection 0ms', ['loop', '--loop-max-connection', '0ms']],
+  ])('%s is refused with EC_USAGE', (_what, argv) => {
+    expect(() => parseCliArgs(argv)).toThrow(expect.objectContaining(usage));
+  });
+
+  test('a usage error carries a fix line', () => {
+    try {
+      parseCliArgs(['loop', '--agents', '0']);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as { fix: string }).fix).not.toBe('');
+    }
+  });
+});

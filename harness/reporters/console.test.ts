@@ -1,0 +1,17 @@
+import { describe, expect, test } from 'vitest';
+import { renderConsoleSummary } from './console.ts';
+import { CHECKS, sampleResult } from './result.test-support.ts';
+
+describe('renderConsoleSummary', () => {
+  test('one line per check with its mark, the verdict, the report folder and the replay command', () => {
+    const text = renderConsoleSummary(sampleResult(), 'reports/x');
+    expect(text).toMatch(/PASS\s+reconnects\s/);
+    expect(text).toMatch(/FAIL\s+connection-loop\s+connection loop/);
+    expect(text).toMatch(/SKIP\s+hub-connections-replaced\s/);
+    expect(text).toContain('FAILED: 1 of 3 checks failed');
+    expect(text).toContain('report: reports/x');
+    expect(text).toContain('replay: npm run scenario loop -- --agents 2 --duration 5s --seed 7 --defect duplicate-ws-handler');
+    expect(renderConsoleSummary(sampleResult({ verdict: 'passed', checks: [CHECKS[0]!] }))).toContain('PASSED: 1 checks, 0 skipped');
+    expect(renderConsoleSummary(sampleResult({ verdict: 'interrupted' }))).toContain('INTERRUPTED');
+  });
+});
