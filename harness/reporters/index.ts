@@ -1,12 +1,25 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HarnessError } from '../errors.ts';
 import type { RunResult } from '../runner/result.ts';
 import { renderAgentLogs } from './agent-logs.ts';
+import { renderHtmlReport } from './html-report.ts';
 import { renderJunit } from './junit.ts';
 import { renderSummaryJson } from './summary-json.ts';
+import { renderSummaryMarkdown } from './summary-md.ts';
 
 export { renderConsoleSummary } from './console.ts';
+export { renderHtmlReport } from './html-report.ts';
+export { renderSummaryMarkdown } from './summary-md.ts';
+
+export interface WriteReportsOptions {
+  /**
+   * A file to append summary.md to: pass process.env.GITHUB_STEP_SUMMARY so
+   * the run shows on the GitHub Actions job page. Default: none, so a library
+   * user's test runs do not write into CI's summary unless they ask.
+   */
+  stepSummaryFile?: string;
+}
 
 /** A report folder name that sorts by time and names the scenario. */
 export function defaultReportDir(result: RunResult, root = 'reports'): string {
@@ -15,10 +28,13 @@ export function defaultReportDir(result: RunResult, root = 'reports'): string {
 }
 
 /** Writes every report file for a run into `dir`; returns the files written. */
-export async function writeReports(result: RunResult, dir: string): Promise<string[]> {
+export async function writeReports(result: RunResult, dir: string, options: WriteReportsOptions = {}): Promise<string[]> {
+  const markdown = renderSummaryMarkdown(result, dir);
   const files = new Map<string, string>([
     ['summary.json', renderSummaryJson(result)],
+    ['summary.md', markdown],
     ['junit.xml', renderJunit(result)],
+    ['report.html', renderHtmlReport(result)],
     ['events.ndjson', result.events.map((e) => JSON.stringify(e)).join('\n') + '\n'],
   ]);
   if (result.hubMetricsText !== undefined) files.set('hub-metrics.txt', result.hubMetricsText);
@@ -28,6 +44,13 @@ export async function writeReports(result: RunResult, dir: string): Promise<stri
     await Promise.all([...files].map(([name, content]) => writeFile(join(dir, name), content)));
   } catch (error) {
     throw new HarnessError('EC_REPORT_WRITE', `cannot write the report to ${dir}: ${(error as Error).message}`, 'pass --report-dir with a folder you can write to', { cause: error });
+  }
+  if (options.stepSummaryFile) {
+    try {
+      await appendFile(options.stepSummaryFile, `${markdown}\n`);
+    } catch (error) {
+      throw new HarnessError('EC_REPORT_WRITE', `cannot append the summary to GITHUB_STEP_SUMMARY (${options.stepSummaryFile}): ${(error as Error).message}`, 'unset GITHUB_STEP_SUMMARY or point it at a writable file', { cause: error });
+    }
   }
   return [...files.keys()].map((name) => join(dir, name));
 }

@@ -1,0 +1,105 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { RunResult } from '../runner/result.ts';
+import { chromiumMissing, startChromium, type StartedBrowser } from './html/browser.test-support.ts';
+import { syntheticResult } from './html/synthetic-result.test-support.ts';
+import { renderHtmlReport } from './html-report.ts';
+import { writeReports } from './index.ts';
+import { shortLoopRun } from './real-run.test-support.ts';
+
+const missing = chromiumMissing();
+let dir = '';
+let browser: StartedBrowser | undefined;
+let looped: RunResult;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'edge-chaos-html-'));
+  if (missing) return;
+  [browser, looped] = await Promise.all([startChromium(), shortLoopRun({ defect: true })]);
+});
+afterAll(async () => {
+  await browser?.[Symbol.asyncDispose]();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Opens a report from disk, as a person double-clicking it would, and collects every console error and page error. */
+async function open(file: string): Promise<{ page: Page; errors: string[]; loadMs: number }> {
+  const page = await browser!.context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  // A report must not reach for the network: any request other than the file itself is an error.
+  page.on('request', (r) => {
+    if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) errors.push(`network request: ${r.url()}`);
+  });
+  const started = performance.now();
+  await page.goto(pathToFileURL(file).href);
+  await page.waitForSelector('body[data-ready="true"]');
+  return { page, errors, loadMs: Math.round(performance.now() - started) };
+}
+
+// The tests compile without the DOM lib, so the page-side callbacks are typed by hand.
+const timeline = (page: Page) => page.$eval('#timeline-view', (el) => ({ ...(el as unknown as { dataset: Record<string, string | undefined> }).dataset }));
+
+describe('report.html in a real browser', () => {
+  test('a real looping run: no errors, every lane drawn, every check listed, the close reason on hover', async (ctx) => {
+    if (missing) ctx.skip(missing);
+    const runDir = join(dir, 'loop');
+    await writeReports(looped, runDir);
+    const { page, errors } = await open(join(runDir, 'report.html'));
+
+    const lanes = await timeline(page);
+    expect(Number(lanes.lanesDrawn)).toBe(looped.agentIds.length);
+    const ids = await page.$$eval('tr[data-check-id] .check-id', (cells) => cells.map((c) => c.textContent));
+    expect(ids).toEqual(looped.checks.map((c) => c.id));
+    expect(await page.textContent('header .verdict')).toBe('FAILED');
+    expect(await page.textContent('#replay-cmd')).toBe(looped.replay);
+    expect(await page.locator('.chart .uplot').count()).toBe(4);
+
+    // Hover the first connection agent-1 lost: the tooltip names the incident's close code and reason.
+    const data = JSON.parse((await readFile(join(runDir, 'report.html'), 'utf8')).match(/<script type="application\/json" id="report-data">(.*?)<\/script>/s)![1]!);
+    const segs: number[] = data.lanes.segs[0];
+    const k = segs.findIndex((v, i) => i % 4 === 3 && v >= 0) - 3;
+    expect(k).toBeGreaterThanOrEqual(0);
+    const box = (await page.locator('#tl-lanes').boundingBox())!;
+    const plotW = box.width - Number(lanes.gutter) - 10;
+    const x = box.x + Number(lanes.gutter) + ((segs[k]! + segs[k + 1]!) / 2 / data.endMs) * plotW;
+    await page.mouse.move(x, box.y + Number(lanes.laneHeight) / 2);
+    await expect.poll(() => page.textContent('#tl-tip')).toContain('closed 1000 "New connection established"');
+
+    await page.click('button.copy');
+    expect(await page.textContent('button.copy')).toMatch(/Copied|Select/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('1,000 agents with faults and a redeploy: lanes are virtualised, the page stays small and opens without errors', async (ctx) => {
+    if (missing) ctx.skip(missing);
+    const result = syntheticResult(1_000);
+    const file = join(dir, 'fleet-1000.html');
+    await writeFile(file, renderHtmlReport(result));
+    const { page, errors, loadMs } = await open(file);
+    const lanes = await timeline(page);
+    expect(Number(lanes.lanesTotal)).toBe(1_000);
+    // Only the rows in view are drawn; the rest cost nothing until scrolled to.
+    expect(Number(lanes.lanesDrawn)).toBeGreaterThan(10);
+    expect(Number(lanes.lanesDrawn)).toBeLessThan(200);
+    expect(lanes.faultWindows).toBe('1');
+    expect(lanes.redeployWindows).toBe('1');
+    expect(await page.evaluate<number>('document.getElementsByTagName("*").length')).toBeLessThan(1_000);
+
+    await page.locator('#tl-scroll').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await expect.poll(() => timeline(page).then((d) => Number(d.lanesDrawn))).toBeGreaterThan(10);
+    await page.check('#flagged-only');
+    await expect.poll(() => timeline(page).then((d) => d.lanesTotal)).toBe('100');
+    expect(errors).toEqual([]);
+    await ctx.annotate(`1,000 agents: ${Math.round((await readFile(file)).length / 1024)} KiB, opened and drawn in ${loadMs} ms, page script ${await page.getAttribute('body', 'data-render-ms')} ms`);
+    await page.close();
+  });
+});

@@ -1,0 +1,121 @@
+import { formatMs } from '../checks/stats.ts';
+import type { CheckResult } from '../checks/types.ts';
+import type { RunResult } from '../runner/result.ts';
+import { escapeHtml, htmlAssets, inlineJson, inlineScript, inlineStyle } from './html/assets.ts';
+import { buildReportData, type ReportDataOptions } from './html/report-data.ts';
+
+const MARK = { passed: 'PASS', failed: 'FAIL', skipped: 'SKIP' } as const;
+
+/**
+ * report.html: one self-contained page (charting library, data and script
+ * inlined) that opens from disk with no network. The header and the checks
+ * table are plain HTML, readable even with scripts off; the timeline and the
+ * charts are drawn from precomputed data.
+ */
+export function renderHtmlReport(result: RunResult, options: ReportDataOptions = {}): string {
+  const assets = htmlAssets();
+  const data = buildReportData(result, options);
+  const title = `${result.verdict.toUpperCase()} · ${result.scenario.name} · edge-chaos`;
+  const flaggedCount = data.lanes.flagged.filter(Boolean).length;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<link rel="icon" href="data:,">
+<style>${inlineStyle(assets.uplotCss)}</style>
+<style>${inlineStyle(assets.pageCss)}</style>
+</head>
+<body data-ready="false">
+<main>
+${header(result)}
+${checksTable(result.checks)}
+<section id="timeline" aria-labelledby="timeline-h">
+  <div class="section-head">
+    <h2 id="timeline-h">Timeline</h2>
+    <span class="note" id="lanes-note">${data.lanes.ids.length === data.lanes.total ? `${data.lanes.total} agents` : `${data.lanes.ids.length} of ${data.lanes.total} agents: every one a failed check names, then the first of the fleet`}</span>
+  </div>
+  <div class="legend" aria-hidden="true">
+    <span><i class="sw ws"></i>WebSocket up</span><span><i class="sw poll"></i>polling (WebSocket down)</span><span><i class="sw down"></i>down</span>
+    <span><i class="sw fail"></i>failed connect</span><span><i class="sw fault"></i>fault active</span><span><i class="sw redeploy"></i>hub redeploy</span>
+    <label class="toggle"><input type="checkbox" id="flagged-only"${flaggedCount === 0 ? ' disabled' : ''}> only agents a failed check names (${flaggedCount})</label>
+    <button type="button" id="reset-zoom" class="small">Reset zoom</button>
+  </div>
+  <div id="timeline-view" class="timeline" data-lanes-drawn="0" data-lanes-total="${data.lanes.ids.length}">
+    <canvas id="tl-axis"></canvas>
+    <div id="tl-scroll" class="tl-scroll"><canvas id="tl-lanes"></canvas><div id="tl-spacer"></div></div>
+    <div id="tl-tip" class="tip" role="tooltip" hidden></div>
+  </div>
+  <p class="hint">Hover a lane for its state, the close code and reason. Drag across a chart to zoom every chart and the timeline; double-click to zoom out.</p>
+</section>
+<section id="charts" aria-label="Charts">
+  <figure class="chart" id="chart-agents"><figcaption>Agents by state</figcaption></figure>
+  <figure class="chart" id="chart-churn"><figcaption>Connects and disconnects per second</figcaption></figure>
+  <figure class="chart" id="chart-latency"><figcaption>Command latency (issued → applied)</figcaption></figure>
+  <figure class="chart" id="chart-durations"><figcaption>Connection durations</figcaption></figure>
+</section>
+<noscript><p class="note">The timeline and charts need JavaScript; the header and checks above do not.</p></noscript>
+<footer>edge-chaos report · result schemaVersion ${result.schemaVersion} · charts by uPlot ${escapeHtml(assets.uplotVersion)} (MIT) · generated ${escapeHtml(new Date().toISOString())}</footer>
+</main>
+<script type="application/json" id="report-data">${inlineJson(data)}</script>
+<script>${inlineScript(assets.uplotJs)}</script>
+<script>${inlineScript(assets.pageJs)}</script>
+</body>
+</html>
+`;
+}
+
+function header(result: RunResult): string {
+  const { params, stats } = result;
+  const rows: [string, string][] = [
+    ['agents', String(params.agents)],
+    ['duration', formatMs(params.durationMs)],
+    ['seed', params.seed],
+    ['hub defects', params.hubDefects.length ? params.hubDefects.join(', ') : 'none'],
+    ['agent defects', params.agentDefects?.length ? params.agentDefects.join(', ') : 'none'],
+    ['hub', `${result.hub.kind} ${result.hub.url}`],
+    ['fault proxy', result.proxy ?? 'none'],
+    ['groups', result.groups.length ? result.groups.map((g) => `${g.name}: ${g.agents} (${g.firstAgent}..${g.lastAgent})`).join('; ') : 'whole fleet'],
+    ['loop detector', `${params.loop.minCycles} connections in a row shorter than ${formatMs(params.loop.maxConnectionMs)}`],
+    ['started', result.startedAt],
+    ['elapsed', formatMs(result.elapsedMs)],
+  ];
+  const counts = [
+    `${stats.connects} connects`,
+    `${stats.disconnects} disconnects`,
+    `${stats.connectFailures} failed connects`,
+    `${stats.commandsApplied}/${stats.commandsIssued} commands applied`,
+    `${stats.events} events`,
+  ];
+  return `<header class="run ${result.verdict}">
+  <div class="verdict" data-verdict="${result.verdict}">${result.verdict.toUpperCase()}</div>
+  <div class="what">
+    <h1>${escapeHtml(result.scenario.name)}</h1>
+    <p class="desc">${escapeHtml(result.scenario.description)}</p>
+  </div>
+  <dl class="params">${rows.map(([k, v]) => `<div><dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd></div>`).join('')}</dl>
+  <p class="stats">${counts.map(escapeHtml).join(' · ')}</p>
+  <div class="replay"><span class="label">replay</span><code id="replay-cmd">${escapeHtml(result.replay)}</code><button type="button" class="copy" data-copy="replay-cmd">Copy</button></div>
+</header>`;
+}
+
+function checksTable(checks: readonly CheckResult[]): string {
+  const count = (s: CheckResult['status']) => checks.filter((c) => c.status === s).length;
+  const rows = checks.map((c) => {
+    const detail = c.status === 'skipped' ? { reason: c.reason } : c.evidence;
+    const evidence = detail === undefined ? '' : `<details><summary>evidence</summary><pre>${escapeHtml(JSON.stringify(detail, null, 2))}</pre></details>`;
+    return `<tr class="check ${c.status}" data-check-id="${escapeHtml(c.id)}">
+  <td><span class="badge ${c.status}">${MARK[c.status]}</span></td>
+  <td><code class="check-id">${escapeHtml(c.id)}</code><div class="check-title">${escapeHtml(c.title)}</div></td>
+  <td><div class="summary">${escapeHtml(c.summary)}</div>${evidence}</td>
+</tr>`;
+  });
+  return `<section id="checks" aria-labelledby="checks-h">
+  <div class="section-head"><h2 id="checks-h">Checks</h2><span class="note">${count('failed')} failed · ${count('passed')} passed · ${count('skipped')} skipped</span></div>
+  <table class="checks"><thead><tr><th>status</th><th>check</th><th>summary and evidence</th></tr></thead>
+  <tbody>
+${rows.join('\n')}
+  </tbody></table>
+</section>`;
+}
