@@ -55,6 +55,8 @@ export interface RunProgress extends FleetCounts {
   elapsedMs: number;
   phase: string;
   reconnects: number;
+  /** Faults applied and not yet removed, plus hub redeploys under way. */
+  faultsActive: number;
 }
 
 /**
@@ -117,7 +119,7 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
       backoff: params.backoff,
     });
     stack.defer(() => fleet!.stop());
-    const progressTimer = setInterval(() => options.onProgress?.({ ...fleet!.counts(), elapsedMs: clock(), phase: phase.phase, reconnects: tally.reconnects(params.agents) }), 1_000);
+    const progressTimer = setInterval(() => options.onProgress?.({ ...fleet!.counts(), elapsedMs: clock(), phase: phase.phase, reconnects: tally.reconnects(params.agents), faultsActive: tally.disruptions.size }), 1_000);
     stack.defer(() => clearInterval(progressTimer));
 
     setPhase('ramp');
@@ -218,10 +220,15 @@ class RunTally {
   readonly outstanding = new Set<string>();
   // A command can reach its agent over the WebSocket before the admin call that issued it returns.
   readonly #applied = new Set<string>();
+  /** Faults and redeploys under way, by name, for the live progress line. */
+  readonly disruptions = new Set<string>();
 
   constructor(history: History) {
     history.subscribe((e) => {
-      if (e.type === 'ws.open') {
+      if (e.type === 'fault.applied') this.disruptions.add(`fault:${e.fault}`);
+      else if (e.type === 'fault.removed') this.disruptions.delete(`fault:${e.fault}`);
+      else if (e.type === 'hub.redeploy') this.disruptions[e.phase === 'begin' ? 'add' : 'delete'](`redeploy:${e.name}`);
+      else if (e.type === 'ws.open') {
         this.opens++;
         this.connected++;
       } else if (e.type === 'ws.close') this.connected--;
