@@ -6,6 +6,7 @@ import { EXIT, HarnessError } from '../errors.ts';
 import { defaultReportDir, renderConsoleSummary, writeReports } from '../reporters/index.ts';
 import { runScenario } from '../runner/run.ts';
 import { USAGE, parseCliArgs } from './args.ts';
+import { describeScenario, summarizeScenario } from './describe-scenario.ts';
 import { loadScenario } from './load-scenario.ts';
 import { progressPrinter } from './progress.ts';
 
@@ -16,16 +17,15 @@ async function main(argv: string[]): Promise<number> {
     return args.command === 'help' && !args.help ? EXIT.harness : EXIT.passed;
   }
   if (args.command === 'list') {
-    for (const s of SCENARIOS.values()) {
-      process.stdout.write(`${s.name.padEnd(12)} ${s.description}\n${''.padEnd(12)} default: ${s.defaults.agents} agents, ${s.defaults.durationMs / 1000}s\n`);
-    }
+    for (const s of SCENARIOS.values()) process.stdout.write(`${summarizeScenario(s)}\n`);
+    process.stdout.write('\nnpm run scenario <name> -- --help describes one: its timeline, groups and checks with their options\n');
     process.stdout.write(`\nhub defects (--defect): ${[...HUB_DEFECTS.values()].map((d) => `\n  ${d.name.padEnd(22)} ${d.description}`).join('')}\n`);
     process.stdout.write(`\nagent defects (--agent-defect): ${[...AGENT_DEFECTS.values()].map((d) => `\n  ${d.name.padEnd(22)} ${d.description}`).join('')}\n`);
     return EXIT.passed;
   }
   const scenario = await loadScenario(args.scenario!);
   if (args.help) {
-    process.stdout.write(`${scenario.name}: ${scenario.description}\ndefault: ${scenario.defaults.agents} agents, ${scenario.defaults.durationMs / 1000}s\n\n${USAGE}\n`);
+    process.stdout.write(`${describeScenario(scenario, { agents: args.agents, durationMs: args.durationMs })}\n${USAGE}\n`);
     return EXIT.passed;
   }
 
@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
   });
   progress.done();
   const dir = args.reportDir ?? defaultReportDir(result);
-  await writeReports(result, dir);
+  await writeReports(result, dir, { stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined });
   process.stdout.write(renderConsoleSummary(result, dir));
   if (result.verdict === 'interrupted') return EXIT.harness;
   return result.verdict === 'passed' ? EXIT.passed : EXIT.failed;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { formatMs } from '../checks/stats.ts';
 import type { RunResult } from '../runner/result.ts';
 
@@ -21,7 +22,7 @@ export function renderConsoleSummary(result: RunResult, reportDir?: string): str
   if (result.verdict === 'passed') lines.push(`PASSED: ${result.checks.length} checks, ${result.checks.filter((c) => c.status === 'skipped').length} skipped`);
   else if (result.verdict === 'failed') lines.push(`FAILED: ${failed} of ${result.checks.length} checks failed`);
   else lines.push('INTERRUPTED: the run was stopped before it finished; checks cover what was observed until then');
-  if (reportDir) lines.push(`report: ${reportDir}`);
+  if (reportDir) lines.push(`report: ${reportDir}  (timeline and charts: ${join(reportDir, 'report.html')})`);
   lines.push(`replay: ${result.replay}`);
   return `${lines.join('\n')}\n`;
 }
