@@ -18,6 +18,7 @@ import { edgeWsHandler } from './edge-ws.ts';
 import { HubError } from './errors.ts';
 import { HubMetrics } from './metrics.ts';
 import { registerHttpRoutes } from './routes.ts';
+import { SqliteCommandStore } from './sqlite-store.ts';
 import { WsRouter } from './ws-router.ts';
 
 export interface HubOptions {
@@ -27,7 +28,13 @@ export interface HubOptions {
   tokens?: readonly string[];
   /** Named defects to switch on (see server/defects). Default none. */
   defects?: readonly string[];
-  /** Where pending commands live. Default: in memory. */
+  /**
+   * SQLite file that keeps pending commands across restarts (created if
+   * missing; hubs started on the same file share them). `:memory:` or unset:
+   * in process memory, gone when the hub stops. Not with `store`.
+   */
+  dbPath?: string;
+  /** Where pending commands live, when the caller builds it; the hub closes it on close. Default: in memory (see dbPath). Not with `dbPath`. */
   store?: CommandStore;
   /** Fastify logger setting. Default false (the harness records its own events). */
   logger?: boolean | { level: string };
@@ -55,6 +62,10 @@ export function buildHub(options: HubOptions = {}): Hub {
   if (!Number.isFinite(pingIntervalMs) || pingIntervalMs < 10) {
     throw new HubError('EC_HUB_BAD_OPTION', `pingIntervalMs must be a number >= 10, got ${pingIntervalMs}`, 'pass a ping interval in milliseconds, e.g. 10000');
   }
+  if (options.store && options.dbPath !== undefined) {
+    throw new HubError('EC_HUB_BAD_OPTION', `both store and dbPath (${JSON.stringify(options.dbPath)}) were given`, 'pass one: dbPath for the SQLite store, or a store you built');
+  }
+  if (options.dbPath === '') throw new HubError('EC_HUB_BAD_OPTION', 'dbPath is empty', 'pass a file path, or :memory: to keep commands in memory');
   const defects = resolveHubDefects(options.defects ?? []);
   const tokens = new Set(options.tokens ?? []);
   const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
@@ -70,7 +81,9 @@ export function buildHub(options: HubOptions = {}): Hub {
     metrics,
     ws: new WsRouter(),
     connections: new ConnectionManager(metrics),
-    store: options.store ?? new MemoryCommandStore(),
+    // Opened last among the options, so a bad option above leaves no file handle behind.
+    // Defects run after this and may swap it (volatile-queue).
+    store: options.store ?? (options.dbPath && options.dbPath !== ':memory:' ? new SqliteCommandStore(options.dbPath) : new MemoryCommandStore()),
     inspectRoutes: true,
     enqueue(agentId, name, payload) {
       const command = hub.store.enqueue(agentId, name, payload);
@@ -96,6 +109,8 @@ export function buildHub(options: HubOptions = {}): Hub {
 
   app.addHook('onReady', async () => {
     if (hub.inspectRoutes) hub.ws.inspect();
+    // A hub started on a file that an earlier one left commands in reports them before any enqueue or ack.
+    metrics.commandsPending.set(hub.store.pendingCount());
     pingTimer = setInterval(() => hub.connections.heartbeat(), pingIntervalMs);
     pingTimer.unref();
   });

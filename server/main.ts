@@ -1,9 +1,28 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { HUB_DEFECTS } from './defects/index.ts';
 import { HubError } from './errors.ts';
+import { SqliteCommandStore } from './sqlite-store.ts';
 import { startHub } from './start.ts';
 
 /** `npm run hub -- --port P`: the reference hub as its own process. */
-const USAGE = 'usage: npm run hub -- [--host 127.0.0.1] [--port 8080] [--ping-interval 10s] [--defect NAME]... [--token T]...';
+const USAGE = 'usage: npm run hub -- [--host 127.0.0.1] [--port 8080] [--db edge-hub.sqlite] [--ping-interval 10s] [--defect NAME]... [--token T]...';
+/** Like a production hub, a restarted one must still deliver what was queued before, so the default is a file. */
+const DEFAULT_DB = 'edge-hub.sqlite';
+const HELP = `${USAGE}
+
+  --host H            address to listen on (env HOST; default 127.0.0.1)
+  --port P            TCP port, 0 for any free one (env PORT; default 8080)
+  --db FILE           SQLite file for pending commands (env EDGE_HUB_DB; default
+                      ./${DEFAULT_DB}, created with its folder if missing). A hub
+                      started again on the same file re-sends every command not
+                      yet acked; hubs running at once on one file share it.
+                      --db :memory: keeps them in this process only: a restart
+                      loses them.
+  --ping-interval D   WebSocket ping interval, e.g. 10s or 500ms (default 10s)
+  --defect NAME       switch on a deliberate bug (repeatable): ${[...HUB_DEFECTS.keys()].join(', ')}
+  --token T           require Authorization: Bearer T from agents (repeatable)
+`;
 
 function fail(message: string, fix: string): never {
   process.stderr.write(`error: ${message}\nfix: ${fix}\n`);
@@ -25,6 +44,7 @@ try {
       'ping-interval': { type: 'string' },
       defect: { type: 'string', multiple: true },
       token: { type: 'string', multiple: true },
+      db: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -32,13 +52,16 @@ try {
   fail((error as Error).message.split('\n')[0]!, USAGE);
 }
 if (values.help) {
-  process.stdout.write(`${USAGE}\n`);
+  process.stdout.write(HELP);
   process.exit(0);
 }
 const portText = values.port ?? process.env.PORT ?? '8080';
 const port = Number(portText);
 if (!/^\d+$/.test(portText) || port > 65_535) fail(`port ${JSON.stringify(portText)} is not a TCP port`, 'pass --port with a number from 0 to 65535');
 const host = values.host ?? process.env.HOST ?? '127.0.0.1';
+const db = values.db ?? process.env.EDGE_HUB_DB ?? DEFAULT_DB;
+if (db === '') fail('--db is empty', `pass a file path, or --db :memory: to keep commands in memory`);
+const dbPath = db === ':memory:' ? db : resolve(db);
 
 try {
   const started = await startHub({
@@ -48,8 +71,13 @@ try {
     defects: values.defect ?? [],
     tokens: values.token ?? [],
     processMetrics: true,
+    dbPath,
   });
-  process.stdout.write(`edge-chaos reference hub listening on ${started.url}${values.defect?.length ? ` (defects: ${values.defect.join(', ')})` : ''}\n`);
+  // Says where commands really are: a defect may have swapped the file for memory.
+  const { store } = started.hub;
+  const notes = [`commands: ${store.pendingCount()} pending in ${store instanceof SqliteCommandStore ? store.path : 'memory'}`];
+  if (values.defect?.length) notes.push(`defects: ${values.defect.join(', ')}`);
+  process.stdout.write(`edge-chaos reference hub listening on ${started.url} (${notes.join('; ')})\n`);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
