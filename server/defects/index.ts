@@ -1,12 +1,13 @@
 import { HubError } from '../errors.ts';
 import { duplicateWsHandler } from './duplicate-ws-handler.ts';
 import type { HubDefect } from './types.ts';
+import { volatileQueue } from './volatile-queue.ts';
 
 export type { HubDefect, HubParts } from './types.ts';
 
 /** Every hub defect by name. A new defect is one file plus one line here. */
 export const HUB_DEFECTS: ReadonlyMap<string, HubDefect> = new Map(
-  [duplicateWsHandler].map((d) => [d.name, d]),
+  [duplicateWsHandler, volatileQueue].map((d) => [d.name, d]),
 );
 
 export function resolveHubDefects(names: readonly string[]): HubDefect[] {
