@@ -57,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
     loopMaxConnectionMs: args.loopMaxConnectionMs,
     toxiproxy: args.toxiproxy,
     signal: abort.signal,
+    // A file scenario replays by its path; a built-in's name is its path.
+    scenarioSource: args.scenario,
     onProgress: (p) => progress.update(p),
   });
   progress.done();

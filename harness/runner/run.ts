@@ -30,6 +30,8 @@ export interface RunOptions {
   hubUrl?: string;
   /** Where the hub runs. Default: the reference hub in this process. */
   hub?: HubChoice;
+  /** How the scenario was named where it came from (a file path), for the replay command. Default: its name. */
+  scenarioSource?: string;
   /** Named agent defects (agent/defects.ts), e.g. no-jitter. */
   agentDefects?: string[];
   /** Agent ids are `${agentIdPrefix}1..N`. Default 'agent-'. */
@@ -198,7 +200,7 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
     verdict: verdictOf(checks, interrupted),
     checks,
     stats: statsOf(history.events, agentIds.length),
-    replay: replayCommand(scenario.name, params),
+    replay: replayCommand(options.scenarioSource ?? scenario.name, params),
     agentIds,
     events: history.events,
     hubMetricsText,
