@@ -5,6 +5,14 @@ import type { Rng } from './rng.ts';
 export interface FleetOptions extends Omit<AgentOptions, 'id' | 'hubUrl' | 'rng' | 'observe'> {
   /** Number of agents. */
   agents: number;
+  /** Index of this fleet's first agent in the whole fleet, when the fleet is one shard of several. Default 0. */
+  firstIndex?: number;
+  /**
+   * Spread agents' source addresses over this many loopback addresses
+   * (127.0.1.1, 127.0.1.2, ...), so ephemeral ports per address do not run out
+   * with tens of thousands of connections. Default 1: the OS's choice.
+   */
+  sourceAddresses?: number;
   /** Agent ids are `${idPrefix}1` ... `${idPrefix}N`, stable across runs. Default 'agent-'. */
   idPrefix?: string;
   /** The hub URL each agent dials; a function lets groups of agents go through different proxies. */
@@ -32,13 +40,15 @@ export class Fleet {
   #started = 0;
 
   constructor(options: FleetOptions) {
-    const { agents: count, idPrefix = 'agent-', hubUrl, rampMs = 0, rng, clock, sink, ...agentOptions } = options;
+    const { agents: count, firstIndex = 0, sourceAddresses = 1, idPrefix = 'agent-', hubUrl, rampMs = 0, rng, clock, sink, ...agentOptions } = options;
     this.#rampMs = rampMs;
-    this.agents = Array.from({ length: count }, (_, index) => {
+    this.agents = Array.from({ length: count }, (_, offset) => {
+      const index = firstIndex + offset;
       const id = `${idPrefix}${index + 1}`;
       return new EdgeAgent({
         ...agentOptions,
         id,
+        localAddress: sourceAddresses > 1 ? loopbackAddress(index % sourceAddresses) : agentOptions.localAddress,
         hubUrl: typeof hubUrl === 'function' ? hubUrl(id, index) : hubUrl,
         rng: rng.child(id),
         observe: (observation) => sink({ ...observation, t: clock(), agent: id } as AgentEvent),
@@ -89,4 +99,9 @@ export class Fleet {
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
+}
+
+/** The n-th of a run of loopback addresses from 127.0.1.1 on; every 127.0.0.0/8 address is local on Linux. */
+export function loopbackAddress(n: number): string {
+  return `127.0.${1 + Math.floor(n / 254)}.${1 + (n % 254)}`;
 }

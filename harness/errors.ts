@@ -12,6 +12,7 @@ export const HARNESS_ERRORS = {
   EC_HUB_START: 'the hub could not start',
   EC_PROXY_UNREACHABLE: 'the Toxiproxy server does not answer',
   EC_PROXY_SETUP: 'the fault proxies could not be set up',
+  EC_FLEET_SHARD: 'a fleet shard process failed',
   EC_REPORT_WRITE: 'the report could not be written',
   EC_INTERRUPTED: 'the run was interrupted',
 } as const;

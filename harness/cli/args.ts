@@ -20,6 +20,7 @@ export interface CliArgs {
   toxiproxy?: ToxiproxyChoice;
   hub?: HubChoice;
   agentDefects: string[];
+  fleetShards?: number;
 }
 
 export const USAGE = `usage:
@@ -37,6 +38,7 @@ options:
   --hub-image IMAGE          run your own hub image (host network) ...
   --hub-port PORT            ... which listens on PORT
   --agent-defect NAME        switch on an agent defect (repeatable): no-jitter, no-backoff
+  --fleet-shards N           run the agents in N child processes (default: 0 up to 2,000 agents, then 2+)
   --agent-id-prefix P        agent ids are P1..PN (default agent-)
   --token T                  bearer token agents send (the reference hub then requires it)
   --toxiproxy T              fault proxy: embedded (default), container, or the URL of a running
@@ -90,6 +92,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         'hub-image': { type: 'string' },
         'hub-port': { type: 'string' },
         'agent-defect': { type: 'string', multiple: true },
+        'fleet-shards': { type: 'string' },
         'agent-id-prefix': { type: 'string' },
         token: { type: 'string' },
         'report-dir': { type: 'string' },
@@ -119,6 +122,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (seed !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(seed)) throw usageError(`--seed ${JSON.stringify(seed)} is not a valid seed`, 'use a number or a short word, e.g. --seed 42');
   return {
     hub: parseHub(values),
+    fleetShards: values['fleet-shards'] === undefined ? undefined : parseWhole('--fleet-shards', values['fleet-shards'], 0),
     agentDefects: (values['agent-defect'] ?? []).flatMap((d) => d.split(',')).filter((d) => d !== ''),
     toxiproxy: values.toxiproxy === undefined ? undefined : parseToxiproxy(values.toxiproxy),
     command,

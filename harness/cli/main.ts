@@ -51,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
     hubDefects: args.defects,
     hub: args.hub,
     agentDefects: args.agentDefects,
+    fleetShards: args.fleetShards,
     agentIdPrefix: args.agentIdPrefix,
     token: args.token,
     loopMinCycles: args.loopMinCycles,

@@ -1,4 +1,5 @@
-import { Fleet, type FleetCounts } from '../../agent/fleet.ts';
+import type { FleetCounts } from '../../agent/fleet.ts';
+import { createFleet, defaultShards, type FleetHandle } from '../runtime/fleet.ts';
 import { createRng } from '../../agent/rng.ts';
 import type { ScenarioDefinition } from '../../scenarios/define.ts';
 import { evaluateChecks, type ChecksConfig } from '../checks/index.ts';
@@ -7,7 +8,8 @@ import { History } from '../history/history.ts';
 import { Cleanup } from './cleanup.ts';
 import { scrapeHubMetrics, startHubRuntime, type HubChoice, type HubRuntime } from '../runtime/hubs/index.ts';
 import { RedeployDriver } from '../runtime/redeploys.ts';
-import { resolveParams } from './params.ts';
+import { defaultSampleIntervalMs, startResourceSampler } from '../runtime/resources.ts';
+import { resolveParams, type ResolvedParams } from './params.ts';
 import type { MetricSamples } from '../runtime/prom-text.ts';
 import { FaultInjector } from '../runtime/faults.ts';
 import { startFaultProxy, type ToxiproxyChoice } from '../runtime/proxy.ts';
@@ -34,6 +36,8 @@ export interface RunOptions {
   scenarioSource?: string;
   /** Named agent defects (agent/defects.ts), e.g. no-jitter. */
   agentDefects?: string[];
+  /** Fleet shard processes: 0 runs every agent in this process. Default: 0 up to 2,000 agents, then 2 or more. */
+  fleetShards?: number;
   /** Agent ids are `${agentIdPrefix}1..N`. Default 'agent-'. */
   agentIdPrefix?: string;
   /** Bearer token agents send (and the in-process hub requires). */
@@ -83,7 +87,7 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
   let hubMetrics: MetricSamples | undefined;
   let metricsMissing: string | undefined;
   let traffic: CommandTraffic | undefined;
-  let fleet: Fleet | undefined;
+  let fleet: FleetHandle | undefined;
   let hub: HubRuntime | undefined;
   let groupsUsed: ReturnType<typeof assignGroups> = [];
   let proxyKind: string | undefined;
@@ -107,20 +111,30 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
     });
     currentHubUrl = () => redeploys.current.url;
     const rampMs = scenario.defaults.rampMs ?? Math.min(5_000, params.agents * 2);
-    fleet = new Fleet({
+    fleet = createFleet({
       agents: params.agents,
       idPrefix: params.agentIdPrefix,
-      hubUrl: agentHubUrl,
+      hubUrlFor: (index) => agentHubUrl('', index),
       token: options.token,
       rampMs,
-      rng: rng.child('fleet'),
+      seed: params.seed,
       clock,
+      runStartEpochMs: performance.timeOrigin + t0,
       sink: (event) => history.append(event),
       pingIntervalMs: scenario.hub?.pingIntervalMs,
       pollIntervalMs: scenario.agent?.pollIntervalMs,
       backoff: params.backoff,
+      shards: options.fleetShards ?? defaultShards(params.agents),
+      // Past a few thousand connections from one address, ephemeral ports to one proxy or hub port run short.
+      sourceAddresses: params.agents > 5_000 ? Math.ceil(params.agents / 5_000) + 1 : 1,
     });
     stack.defer(() => fleet!.stop());
+    // Sampled only where the scenario judges growth; deferred after the fleet so it stops first and teardown is not sampled.
+    const growth = checksFor(scenario, params).resourceGrowth;
+    if (growth) {
+      const sampler = startResourceSampler({ intervalMs: growth.sampleIntervalMs ?? defaultSampleIntervalMs(params.durationMs), clock, sink: (e) => history.append(e), children: { hub: () => redeploys.current.pid } });
+      stack.defer(() => sampler.stop());
+    }
     const progressTimer = setInterval(() => options.onProgress?.({ ...fleet!.counts(), elapsedMs: clock(), phase: phase.phase, reconnects: tally.reconnects(params.agents), faultsActive: tally.disruptions.size }), 1_000);
     stack.defer(() => clearInterval(progressTimer));
 
@@ -149,7 +163,9 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
       // A healthy fleet ends with every agent connected and every command applied;
       // waiting for that (bounded) lets recovery and delivery be judged, not cut off.
       const settleDeadline = performance.now() + (scenario.settleMs ?? 10_000);
-      await waitFor(history, () => tally.outstanding.size === 0 && tally.connected === params.agents, scenario.settleMs ?? 10_000, signal);
+      // Waiting for every agent only matters where recovery is judged; a looping fleet would never settle.
+      const needsWholeFleet = checksFor(scenario, params).recovery !== undefined;
+      await waitFor(history, () => tally.outstanding.size === 0 && (!needsWholeFleet || tally.connected === params.agents), scenario.settleMs ?? 10_000, signal);
       const scraped = await scrapeUntilAcked(currentHubUrl(), settleDeadline, signal);
       if ('missing' in scraped) metricsMissing = scraped.missing;
       else ({ text: hubMetricsText, samples: hubMetrics } = scraped);
@@ -160,10 +176,11 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
   }
 
   const endMs = clock();
+  // Shards deliver their events in batches; checks and reports read one timeline.
+  history.events.sort((a, b) => a.t - b.t);
   const interrupted = signal.aborted;
-  const checksConfig: ChecksConfig = typeof scenario.checks === 'function' ? scenario.checks(params) : { ...scenario.checks };
-  if (checksConfig.connectionLoop) checksConfig.connectionLoop = { ...checksConfig.connectionLoop, ...params.loop };
-  const agentIds = fleet?.ids ?? [];
+  const checksConfig = checksFor(scenario, params);
+  const agentIds = [...(fleet?.ids ?? [])];
   const checks = evaluateChecks(
     {
       events: history.events,
@@ -212,6 +229,13 @@ function defaultToxiproxy(): ToxiproxyChoice {
   return url ? { kind: 'url', url } : { kind: 'embedded' };
 }
 
+
+/** The scenario's checks for this run, with the command line's loop-detector settings applied. */
+function checksFor(scenario: ScenarioDefinition, params: ResolvedParams): ChecksConfig {
+  const config: ChecksConfig = typeof scenario.checks === 'function' ? scenario.checks(params) : { ...scenario.checks };
+  if (config.connectionLoop) config.connectionLoop = { ...config.connectionLoop, ...params.loop };
+  return config;
+}
 
 /** Running counts the live progress line and the settle phase read without rescanning the history. */
 class RunTally {

@@ -1,0 +1,153 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { BackoffOptions } from '../../agent/backoff.ts';
+import type { AgentEvent } from '../../agent/events.ts';
+import { Fleet, type FleetCounts } from '../../agent/fleet.ts';
+import { createRng } from '../../agent/rng.ts';
+import type { ParentMessage, ShardConfig, ShardMessage } from '../../agent/shard/messages.ts';
+import { HarnessError } from '../errors.ts';
+
+/** What the runner needs of a fleet, in this process or spread over shard processes. */
+export interface FleetHandle {
+  readonly ids: readonly string[];
+  readonly shards: number;
+  start(): Promise<void>;
+  counts(): FleetCounts;
+  stop(): Promise<void>;
+}
+
+export interface FleetSpec {
+  agents: number;
+  idPrefix: string;
+  /** The URL agent number `index` (0-based, fleet-wide) dials. */
+  hubUrlFor(index: number): string;
+  seed: string;
+  token?: string;
+  backoff: BackoffOptions;
+  pingIntervalMs?: number;
+  pollIntervalMs?: number;
+  rampMs: number;
+  /** 0: every agent in this process. N: N child processes, each with a contiguous slice. */
+  shards: number;
+  sourceAddresses: number;
+  /** The run clock, ms since start, and the same instant as epoch-based ms (for shard processes). */
+  clock: () => number;
+  runStartEpochMs: number;
+  sink: (event: AgentEvent) => void;
+}
+
+/** Agents per shard above which a single process would crowd its 20,000 open files (sockets, polls, timers). */
+export const AGENTS_PER_SHARD = 5_000;
+
+/** How many shard processes a fleet of this size gets by default: none below 2,000 agents. */
+export function defaultShards(agents: number): number {
+  return agents <= 2_000 ? 0 : Math.max(2, Math.ceil(agents / AGENTS_PER_SHARD));
+}
+
+export function createFleet(spec: FleetSpec): FleetHandle {
+  const ids = Array.from({ length: spec.agents }, (_, i) => `${spec.idPrefix}${i + 1}`);
+  if (spec.shards <= 0) {
+    const fleet = new Fleet({
+      agents: spec.agents,
+      idPrefix: spec.idPrefix,
+      hubUrl: (_id, index) => spec.hubUrlFor(index),
+      token: spec.token,
+      backoff: spec.backoff,
+      pingIntervalMs: spec.pingIntervalMs,
+      pollIntervalMs: spec.pollIntervalMs,
+      rampMs: spec.rampMs,
+      sourceAddresses: spec.sourceAddresses,
+      rng: createRng(spec.seed).child('fleet'),
+      clock: spec.clock,
+      sink: spec.sink,
+    });
+    return { ids, shards: 0, start: () => fleet.start(), counts: () => fleet.counts(), stop: () => fleet.stop() };
+  }
+  return new ShardedFleet(spec, ids);
+}
+
+const SHARD_MAIN = fileURLToPath(new URL('../../agent/shard/main.ts', import.meta.url));
+
+/** The fleet spread over child processes; their events flow back into the run's one history. */
+class ShardedFleet implements FleetHandle {
+  readonly ids: readonly string[];
+  readonly shards: number;
+  readonly #spec: FleetSpec;
+  readonly #children: { proc: ChildProcess; counts: FleetCounts; exited: Promise<void> }[] = [];
+  #stopping: Promise<void> | undefined;
+
+  constructor(spec: FleetSpec, ids: string[]) {
+    this.#spec = spec;
+    this.ids = ids;
+    this.shards = Math.min(spec.shards, spec.agents);
+  }
+
+  async start(): Promise<void> {
+    const { agents } = this.#spec;
+    const per = Math.ceil(agents / this.shards);
+    const started: Promise<void>[] = [];
+    for (let s = 0; s < this.shards; s++) {
+      const firstIndex = s * per;
+      const count = Math.min(per, agents - firstIndex);
+      if (count <= 0) break;
+      started.push(this.#startShard(s, firstIndex, count));
+    }
+    await Promise.all(started);
+  }
+
+  #startShard(shard: number, firstIndex: number, count: number): Promise<void> {
+    const spec = this.#spec;
+    const proc = fork(SHARD_MAIN, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    const entry = { proc, counts: { connected: 0, polling: 0, down: count }, exited };
+    this.#children.push(entry);
+    const config: ShardConfig = {
+      firstIndex,
+      hubUrls: Array.from({ length: count }, (_, i) => spec.hubUrlFor(firstIndex + i)),
+      idPrefix: spec.idPrefix,
+      seed: spec.seed,
+      token: spec.token,
+      backoff: spec.backoff,
+      pingIntervalMs: spec.pingIntervalMs,
+      pollIntervalMs: spec.pollIntervalMs,
+      rampMs: spec.rampMs,
+      sourceAddresses: spec.sourceAddresses,
+      runStartEpochMs: spec.runStartEpochMs,
+    };
+    return new Promise<void>((resolve, reject) => {
+      const fail = (why: string) => reject(new HarnessError('EC_FLEET_SHARD', `fleet shard ${shard + 1} (agents ${firstIndex + 1}..${firstIndex + count}) ${why}`, 'run with fewer agents or --fleet-shards 0 to see the error in this process'));
+      proc.on('message', (message: ShardMessage) => {
+        if (message.type === 'events') {
+          for (const event of message.events) spec.sink(event);
+          entry.counts = message.counts;
+        } else if (message.type === 'started') resolve();
+        else if (message.type === 'error') fail(`failed: ${message.message}`);
+      });
+      proc.once('exit', (code, signal) => fail(`exited (${signal ?? `code ${code}`}) before its agents started`));
+      proc.send({ type: 'start', config } satisfies ParentMessage);
+    });
+  }
+
+  counts(): FleetCounts {
+    const total = { connected: 0, polling: 0, down: 0 };
+    for (const { counts } of this.#children) {
+      total.connected += counts.connected;
+      total.polling += counts.polling;
+      total.down += counts.down;
+    }
+    return total;
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= Promise.all(
+      this.#children.map(async ({ proc, exited }) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return;
+        if (proc.connected) proc.send({ type: 'stop' } satisfies ParentMessage);
+        const kill = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(kill);
+      }),
+    ).then(() => undefined);
+    return this.#stopping;
+  }
+}
