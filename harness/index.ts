@@ -1,0 +1,47 @@
+/**
+ * edge-chaos as a library: run a scenario from your own test suite and
+ * assert on its result. `import { runScenario } from 'edge-chaos'`; the
+ * vitest matchers come from `import 'edge-chaos/vitest'`. See docs/library.md.
+ */
+import { defineScenario, type ScenarioDefinition } from '../scenarios/define.ts';
+import { loadScenario } from './cli/load-scenario.ts';
+import { HarnessError } from './errors.ts';
+import { writeReports } from './reporters/index.ts';
+import type { RunResult } from './runner/result.ts';
+import { runScenario as runDefinition, type RunOptions } from './runner/run.ts';
+
+export { defineScenario } from '../scenarios/define.ts';
+export { SCENARIOS } from '../scenarios/index.ts';
+export { HarnessError, HARNESS_ERRORS, type HarnessErrorCode } from './errors.ts';
+export { defaultReportDir, renderConsoleSummary, renderHtmlReport, renderSummaryMarkdown, writeReports, type WriteReportsOptions } from './reporters/index.ts';
+export type { RunOptions, RunProgress } from './runner/run.ts';
+export type { RunResult, Verdict } from './runner/result.ts';
+export type { CheckResult } from './checks/types.ts';
+export type { ChecksConfig } from './checks/index.ts';
+export type { HistoryEvent } from './history/events.ts';
+export type { FaultSpec, FaultStep, GroupSpec, ScenarioDefinition, ScenarioParams } from '../scenarios/define.ts';
+
+export interface LibraryRunOptions extends RunOptions {
+  /** Also write the report folder (report.html, summary.json, ...) here. Default: no files. */
+  reportDir?: string;
+}
+
+/**
+ * Runs a scenario and resolves with its result; never throws for a failed
+ * check (assert on `result.verdict` or with the matchers), only for a
+ * harness error (bad option, hub that does not answer), as a HarnessError.
+ *
+ * @param scenario a built-in scenario's name ("loop"), a path to a scenario
+ *   file ("./chaos/my-scenario.ts", relative to the working directory), or a
+ *   definition object (checked with defineScenario first).
+ */
+export async function runScenario(scenario: string | ScenarioDefinition, options: LibraryRunOptions = {}): Promise<RunResult> {
+  let definition: ScenarioDefinition;
+  if (typeof scenario === 'string') definition = await loadScenario(scenario);
+  else if (typeof scenario === 'object' && scenario !== null) definition = defineScenario(scenario);
+  else throw new HarnessError('EC_BAD_SCENARIO', `runScenario needs a scenario name, a file path or a definition, got ${JSON.stringify(scenario)}`, "pass e.g. runScenario('loop') or runScenario(defineScenario({...}))");
+  const { reportDir, ...runOptions } = options;
+  const result = await runDefinition(definition, { scenarioSource: typeof scenario === 'string' ? scenario : undefined, ...runOptions });
+  if (reportDir !== undefined) await writeReports(result, reportDir);
+  return result;
+}
