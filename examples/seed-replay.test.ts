@@ -18,7 +18,7 @@ function delaysByAgent(result: RunResult): Map<string, number[]> {
 
 test('the same seed gives each agent the same reconnect delays; another seed gives others', async () => {
   const [a, b, other] = await Promise.all([run('1234'), run('1234'), run('98765')]);
-  const [da, db, dother] = [a, b, other].map(delaysByAgent);
+  const [da, db, dother] = [delaysByAgent(a), delaysByAgent(b), delaysByAgent(other)];
   for (const [agent, delays] of da) {
     // Runs differ in how many reconnects fit in the time; the ones both made must match.
     const k = Math.min(delays.length, db.get(agent)!.length);
