@@ -90,10 +90,17 @@ export function defineScenario(definition: ScenarioDefinition): ScenarioDefiniti
   if (definition.traffic !== undefined && !(typeof interval === 'number' && interval >= 1)) fail('traffic.commandIntervalMs', 'a number of ms >= 1', interval);
   if (definition.settleMs !== undefined && !(typeof definition.settleMs === 'number' && definition.settleMs >= 0)) fail('settleMs', 'a number of ms >= 0', definition.settleMs);
   const backoff = definition.agent?.backoff;
-  for (const key of ['minMs', 'maxMs', 'factor', 'resetAfterMs'] as const) {
+  for (const key of ['minMs', 'maxMs', 'resetAfterMs'] as const) {
     const v = backoff?.[key];
-    if (v !== undefined && !(typeof v === 'number' && v >= 0)) fail(`agent.backoff.${key}`, 'a number >= 0', v);
+    if (v !== undefined && !(typeof v === 'number' && v >= 0)) fail(`agent.backoff.${key}`, 'a number of ms >= 0', v);
   }
+  if (backoff?.factor !== undefined && !(typeof backoff.factor === 'number' && backoff.factor >= 1)) fail('agent.backoff.factor', 'a number >= 1 (the delay ceiling must not shrink)', backoff.factor);
+  if (backoff?.jitter !== undefined && backoff.jitter !== 'full' && backoff.jitter !== 'none') fail('agent.backoff.jitter', "'full' or 'none'", backoff.jitter);
+  if (backoff?.minMs !== undefined && backoff.maxMs !== undefined && backoff.minMs > backoff.maxMs) fail('agent.backoff.minMs', `at most agent.backoff.maxMs (${backoff.maxMs})`, backoff.minMs);
+  const poll = definition.agent?.pollIntervalMs;
+  if (poll !== undefined && !(typeof poll === 'number' && poll >= 10)) fail('agent.pollIntervalMs', 'a number of ms >= 10 (lower polls the hub in a tight loop)', poll);
+  const loopCycles = typeof definition.checks === 'object' ? definition.checks?.connectionLoop?.minCycles : undefined;
+  if (loopCycles !== undefined && !(Number.isInteger(loopCycles) && loopCycles >= 2)) fail('checks.connectionLoop.minCycles', 'a whole number >= 2', loopCycles);
   const groupNames: string[] = [];
   if (definition.groups !== undefined) {
     if (!Array.isArray(definition.groups)) fail('groups', 'an array of { name, share }', definition.groups);

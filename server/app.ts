@@ -94,7 +94,8 @@ export function buildHub(options: HubOptions = {}): Hub {
     },
     isAuthorized(authorization) {
       if (tokens.size === 0) return true;
-      const match = /^Bearer (.+)$/.exec(authorization ?? '');
+      // The auth scheme is case-insensitive (RFC 9110); the token is not.
+      const match = /^Bearer (.+)$/i.exec(authorization ?? '');
       return match !== null && tokens.has(match[1]!);
     },
     routeTable: () => ({ http: [...httpRoutes], ws: hub.ws.table() }),

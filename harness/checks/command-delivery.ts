@@ -37,6 +37,17 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
       else applied.set(e.id, { count: 1, firstT: e.t, transport: e.transport });
     }
   }
+  if (issued.size === 0 && issueFailures > 0) {
+    // The hub refused every command: that is a finding, not a run without commands.
+    const failures = input.events.filter((e) => e.type === 'command.issue.failed').slice(0, 5);
+    return {
+      id,
+      title,
+      status: 'failed',
+      summary: `the hub refused all ${issueFailures} command(s) the harness tried to issue (${[...new Set(failures.map((f) => f.type === 'command.issue.failed' ? f.error : ''))].join('; ')})`,
+      evidence: { issued: 0, issueFailures, firstFailures: failures },
+    };
+  }
   if (issued.size === 0) {
     const reason = input.commandsMissing ?? 'the scenario issued no commands';
     return { id, title, status: 'skipped', summary: `skipped: ${reason}`, reason };

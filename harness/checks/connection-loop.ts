@@ -36,8 +36,9 @@ type Close = EventOf<'ws.close'>;
 
 /**
  * Flags agents whose connections keep ending soon after they open: the
- * incident's signature. Only connections the agent did not end itself count
- * (a harness stop is not a loop); a connection that lasts resets the run, so
+ * incident's signature. Every close counts except the harness stopping the
+ * agent (a close by the agent's own liveness check comes after 2.5 silent
+ * ping intervals, so it is rarely short); a connection that lasts resets the run, so
  * a few short-lived reconnects spread over a healthy run are not flagged.
  */
 export const checkConnectionLoop: Checker<ConnectionLoopOptions> = (input, options) => {

@@ -1,7 +1,14 @@
 import type { RunResult } from '../runner/result.ts';
 
+/**
+ * Escapes markup and replaces the control characters XML 1.0 forbids: the
+ * hub under test chooses its close reasons, and one odd byte must not make the
+ * whole file unreadable to CI.
+ */
 function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return text
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '\uFFFD')
+    .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
 /** JUnit XML: one test case per check, the evidence in the failure body, so CI shows why. */

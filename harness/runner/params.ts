@@ -37,6 +37,12 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
   if (redeploys.length > 0 && hub.kind === 'external') {
     throw new HarnessError('EC_BAD_OPTION', `scenario ${scenario.name} redeploys the hub, but the hub at --hub-url ${hub.url} is not the harness's to restart`, 'give the harness a hub it can restart: drop --hub-url, or use --hub-cmd "CMD" / --hub-image IMAGE');
   }
+  if (options.loopMinCycles !== undefined && !(Number.isInteger(options.loopMinCycles) && options.loopMinCycles >= 2)) {
+    throw new HarnessError('EC_BAD_OPTION', `loopMinCycles must be a whole number >= 2, got ${options.loopMinCycles}`, 'pass --loop-cycles 2 or more; below that the loop detector could never or would always fire');
+  }
+  if (options.loopMaxConnectionMs !== undefined && !(options.loopMaxConnectionMs > 0)) {
+    throw new HarnessError('EC_BAD_OPTION', `loopMaxConnectionMs must be > 0, got ${options.loopMaxConnectionMs}`, 'pass --loop-max-connection like 5s');
+  }
   const loop: { minCycles?: number; maxConnectionMs?: number } = {};
   if (options.loopMinCycles !== undefined) loop.minCycles = options.loopMinCycles;
   if (options.loopMaxConnectionMs !== undefined) loop.maxConnectionMs = options.loopMaxConnectionMs;

@@ -45,7 +45,8 @@ export function parsePrometheusText(text: string): MetricSamples {
     if (!match) continue;
     const labels: Record<string, string> = {};
     for (const [, key, raw] of (match[2] ?? '').matchAll(LABEL_RE)) {
-      labels[key!] = raw!.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
+      // One pass, so an escaped backslash followed by "n" stays a backslash and an "n".
+      labels[key!] = raw!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     }
     const value = Number(match[3] === '+Inf' ? Infinity : match[3] === '-Inf' ? -Infinity : match[3]);
     if (!Number.isNaN(value)) samples.push({ name: match[1]!, labels, value });
