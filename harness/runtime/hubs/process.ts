@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { HarnessError } from '../../errors.ts';
-import { LogTail, type HubKind, type HubRuntime, type StopHow } from './types.ts';
+import { spawnManaged, waitForLine, type ManagedProcess } from '../managed-process.ts';
+import type { HubKind, HubRuntime, StopHow } from './types.ts';
 
 export interface ProcessLaunch {
   command: string;
@@ -20,69 +20,36 @@ export interface ProcessHubSpec {
   stopTimeoutMs?: number;
 }
 
-/** Process groups we started and have not seen exit, killed if the harness exits first. */
-const live = new Set<number>();
-let exitHookInstalled = false;
-function track(pid: number): void {
-  live.add(pid);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const id of live) {
-      try {
-        process.kill(-id, 'SIGKILL');
-      } catch {}
-    }
-  });
-}
-
 /**
  * A hub as its own process (group): the reference hub's main, or a user's
  * command. Redeploys signal the whole group, SIGTERM for graceful and
  * SIGKILL for a crash, then start the same command on the same port.
  */
 export async function startProcessHub(spec: ProcessHubSpec, port: number): Promise<HubRuntime> {
-  const logs = new LogTail();
   const url = `http://127.0.0.1:${port}`;
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
+  let current: ManagedProcess | undefined;
+  const history: string[] = [];
 
   const start = async (): Promise<void> => {
-    if (child) return;
+    if (current) return;
     const { command, args, env } = spec.launch(port);
-    const proc = spawn(command, args, {
-      env: { ...process.env, ...env },
-      // Own process group, so a shell wrapper and everything it starts go down together.
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
+    const managed = spawnManaged(command, args, env);
+    current = managed;
+    void managed.exited.then(() => {
+      history.push(...managed.logs.lines());
+      if (current === managed) current = undefined;
     });
-    child = proc;
-    if (proc.pid !== undefined) track(proc.pid);
-    exited = new Promise((resolve) => proc.once('exit', () => {
-      if (proc.pid !== undefined) live.delete(proc.pid);
-      if (child === proc) child = undefined;
-      resolve();
-    }));
-    proc.stdout!.setEncoding('utf8');
-    proc.stderr!.setEncoding('utf8');
-    proc.stderr!.on('data', (chunk: string) => logs.push(chunk));
-    await waitUntilReady(proc, spec, url, logs).catch(async (error: unknown) => {
-      await stop('crash');
-      throw error;
-    });
+    try {
+      await waitUntilReady(managed, spec, url);
+    } catch (error) {
+      await managed.stop('crash');
+      const output = managed.logs.lines().slice(-10).join('\n') || '(none)';
+      throw new HarnessError('EC_HUB_START', `the hub (${spec.describe}) ${(error as Error).message}; last output:\n${output}`, 'run the hub command by hand to see why, and check it listens on 127.0.0.1:$PORT');
+    }
   };
 
   const stop = async (how: StopHow = 'graceful'): Promise<void> => {
-    const proc = child;
-    if (!proc || proc.pid === undefined) return;
-    signalGroup(proc.pid, how === 'crash' ? 'SIGKILL' : 'SIGTERM');
-    if (how === 'graceful') {
-      const timer = setTimeout(() => signalGroup(proc.pid!, 'SIGKILL'), spec.stopTimeoutMs ?? 10_000);
-      await exited;
-      clearTimeout(timer);
-    } else {
-      await exited;
-    }
+    await current?.stop(how, spec.stopTimeoutMs ?? 10_000);
   };
 
   await start();
@@ -92,9 +59,12 @@ export async function startProcessHub(spec: ProcessHubSpec, port: number): Promi
     port,
     restartable: true,
     get running() {
-      return child !== undefined;
+      return current !== undefined;
     },
-    logs: () => logs.lines(),
+    get pid() {
+      return current?.pid;
+    },
+    logs: () => [...history, ...(current?.logs.lines() ?? [])],
     stop,
     start,
     sibling: async () => startProcessHub(spec, await freeTcpPort()),
@@ -103,48 +73,27 @@ export async function startProcessHub(spec: ProcessHubSpec, port: number): Promi
   return runtime;
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-function waitUntilReady(proc: ChildProcess, spec: ProcessHubSpec, url: string, logs: LogTail): Promise<void> {
+async function waitUntilReady(managed: ManagedProcess, spec: ProcessHubSpec, url: string): Promise<void> {
   const timeoutMs = spec.startupTimeoutMs ?? 30_000;
-  return new Promise<void>((resolve, reject) => {
-    let done = false;
-    const finish = (error?: Error) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      clearTimeout(probeTimer);
-      proc.off('exit', onExit);
-      if (error) reject(error);
-      else resolve();
-    };
-    const fail = (why: string) =>
-      finish(new HarnessError('EC_HUB_START', `the hub (${spec.describe}) ${why}; last output:\n${logs.lines().slice(-10).join('\n') || '(none)'}`, 'run the hub command by hand to see why, and check it listens on 127.0.0.1:$PORT'));
-    const onExit = (code: number | null, signal: NodeJS.Signals | null) => fail(`exited before it was ready (${signal ?? `code ${code}`})`);
-    proc.once('exit', onExit);
-    const timer = setTimeout(() => fail(`was not ready after ${timeoutMs} ms`), timeoutMs);
-    let probeTimer: NodeJS.Timeout | undefined;
-    proc.stdout!.on('data', (chunk: string) => {
-      for (const line of logs.push(chunk)) if ('stdout' in spec.ready && spec.ready.stdout.test(line)) finish();
-    });
-    if ('http' in spec.ready) {
-      // A foreign hub prints nothing we can rely on; its port answering is the only signal.
-      const probe = () => {
-        fetch(url, { signal: AbortSignal.timeout(1_000) })
-          .then((r) => r.body?.cancel())
-          .then(() => finish(), () => {
-            if (!done) probeTimer = setTimeout(probe, 100);
-          });
-      };
-      probe();
+  if ('stdout' in spec.ready) {
+    await waitForLine(managed, spec.ready.stdout, timeoutMs);
+    return;
+  }
+  // A foreign hub prints nothing we can rely on; its port answering is the only signal.
+  const deadline = performance.now() + timeoutMs;
+  let exited = false;
+  void managed.exited.then(() => (exited = true));
+  for (;;) {
+    if (exited) throw new Error(`exited before it was ready (code ${managed.proc.exitCode ?? managed.proc.signalCode})`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      await response.body?.cancel();
+      return;
+    } catch {
+      if (performance.now() > deadline) throw new Error(`did not answer HTTP on ${url} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-  });
+  }
 }
 
 /** A free port on 127.0.0.1, picked by the kernel. */
