@@ -38,6 +38,9 @@ describe('edge-chaos vitest matchers', () => {
     expect(() => expect(run).toPassAllChecks()).toThrow(/1 of 2 failed:\n {2}FAIL connection-loop: connection loop: 2\/2 agents kept reconnecting\nreplay: npm run scenario loop/);
     expect(run).not.toPassAllChecks();
     expect(() => expect(result([loopPassed])).not.toPassAllChecks()).toThrow(/expected a check to fail, but all 1 passed/);
+    // As an asymmetric matcher, inside a larger expectation.
+    expect({ nightly: result([loopPassed]) }).toEqual({ nightly: expect.toPassAllChecks() });
+    expect({ nightly: run }).not.toEqual({ nightly: expect.toPassAllChecks() });
   });
 
   test('toHaveNoConnectionLoops reads the connection-loop check, and says so when the scenario has none', () => {
