@@ -41,7 +41,8 @@ options:
   --fleet-shards N           run the agents in N child processes (default: 0 up to 2,000 agents, then 2+)
   --agent-id-prefix P        agent ids are P1..PN (default agent-)
   --token T                  bearer token agents send (the reference hub then requires it)
-  --toxiproxy T              fault proxy: embedded (default), container, or the URL of a running
+  --toxiproxy T              fault proxy: embedded (default), process[:N] (N server processes),
+                             container, or the URL of a running
                              Toxiproxy (also TOXIPROXY_URL); used when the scenario has faults
   --seed N                   seed for jitter and traffic; the report prints it for replay
   --report-dir DIR           where to write the report (default reports/<scenario>-<time>)
@@ -144,11 +145,13 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
 function parseToxiproxy(text: string): ToxiproxyChoice {
   if (text === 'embedded') return { kind: 'embedded' };
   if (text === 'container') return { kind: 'container' };
+  const processes = /^process(?::(\d+))?$/.exec(text);
+  if (processes) return { kind: 'process', servers: Math.max(1, Number(processes[1] ?? 1)) };
   try {
     const url = new URL(text);
     if (url.protocol === 'http:' || url.protocol === 'https:') return { kind: 'url', url: text };
   } catch {}
-  throw usageError(`--toxiproxy ${JSON.stringify(text)} is not embedded, container or an http URL`, 'pass --toxiproxy embedded, --toxiproxy container, or --toxiproxy http://127.0.0.1:8474');
+  throw usageError(`--toxiproxy ${JSON.stringify(text)} is not embedded, process[:N], container or an http URL`, 'pass --toxiproxy embedded, --toxiproxy process:2, --toxiproxy container, or --toxiproxy http://127.0.0.1:8474');
 }
 
 function parseHub(values: { 'hub-url'?: string; 'hub-runtime'?: string; 'hub-cmd'?: string; 'hub-image'?: string; 'hub-port'?: string }): HubChoice | undefined {

@@ -12,7 +12,7 @@ import { defaultSampleIntervalMs, startResourceSampler } from '../runtime/resour
 import { resolveParams, type ResolvedParams } from './params.ts';
 import type { MetricSamples } from '../runtime/prom-text.ts';
 import { FaultInjector } from '../runtime/faults.ts';
-import { startFaultProxy, type ToxiproxyChoice } from '../runtime/proxy.ts';
+import { AGENTS_PER_PROXY, startFaultProxy, type ToxiproxyChoice } from '../runtime/proxy.ts';
 import { assignGroups } from './groups.ts';
 import { RESULT_SCHEMA_VERSION, verdictOf, type RunResult } from './result.ts';
 import { replayCommand } from './replay.ts';
@@ -98,12 +98,16 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
     );
     const groups = assignGroups(scenario.groups ?? [], params.agents);
     const needsProxy = params.faults.length > 0 || scenario.proxy === true || params.redeploys.some((r) => r.kind === 'rolling');
-    const choice = options.toxiproxy ?? (needsProxy ? defaultToxiproxy() : undefined);
-    const proxy = choice ? stack.use(await startFaultProxy({ choice, hubUrl: hub.url, groups: groups.map((g) => g.name) })) : undefined;
+    const choice = options.toxiproxy ?? (needsProxy ? defaultToxiproxy(params.agents) : undefined);
+    const proxy = choice ? stack.use(await startFaultProxy({ choice, hubUrl: hub.url, groups: groups.map((g) => ({ name: g.name, agents: g.endIndex - g.startIndex })) })) : undefined;
     groupsUsed = proxy ? groups : [];
     proxyKind = proxy ? `${proxy.kind} ${proxy.apiUrl}` : undefined;
     const directUrl = hub.url;
-    const agentHubUrl = (_id: string, index: number) => (proxy ? proxy.urlFor(groups.find((g) => index < g.endIndex)!.name) : directUrl);
+    const agentHubUrl = (index: number) => {
+      if (!proxy) return directUrl;
+      const group = groups.find((g) => index < g.endIndex)!;
+      return proxy.urlFor(group.name, index - group.startIndex);
+    };
     const redeploys = new RedeployDriver({ hub, proxy, history, clock });
     // Hubs that replaced the first one in rolling deploys go before it (its disposal removes their shared database).
     stack.defer(async () => {
@@ -114,7 +118,7 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
     fleet = createFleet({
       agents: params.agents,
       idPrefix: params.agentIdPrefix,
-      hubUrlFor: (index) => agentHubUrl('', index),
+      hubUrlFor: agentHubUrl,
       token: options.token,
       rampMs,
       seed: params.seed,
@@ -224,9 +228,11 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
   };
 }
 
-function defaultToxiproxy(): ToxiproxyChoice {
+/** TOXIPROXY_URL when set; else the embedded server, in this process for small fleets and as processes for big ones. */
+function defaultToxiproxy(agents: number): ToxiproxyChoice {
   const url = process.env.TOXIPROXY_URL;
-  return url ? { kind: 'url', url } : { kind: 'embedded' };
+  if (url) return { kind: 'url', url };
+  return agents > 2_000 ? { kind: 'process', servers: Math.ceil(agents / AGENTS_PER_PROXY) } : { kind: 'embedded' };
 }
 
 

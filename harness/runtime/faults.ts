@@ -101,7 +101,7 @@ export class FaultInjector {
         await Promise.all(groups.map((g) => this.#proxy.setEnabled(g, true)));
       };
     } else {
-      const proxies = groups.map((g) => this.#proxy.proxyFor(g));
+      const proxies = groups.flatMap((g) => this.#proxy.proxiesOf(g));
       const { type, attributes } = (TOXIC_OF[fault.kind] as (f: ToxicFault) => { type: string; attributes: Record<string, number> })(fault);
       const streams: Stream[] = (fault.stream ?? 'both') === 'both' ? ['upstream', 'downstream'] : [fault.stream!];
       const toxics = await Promise.all(

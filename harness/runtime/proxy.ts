@@ -1,24 +1,24 @@
 import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
 import { HarnessError } from '../errors.ts';
+import { startToxiproxyServers, type ToxiproxyChoice, type ToxiproxyServer } from './toxiproxy-servers.ts';
 
-/** Which Toxiproxy server carries the agents' traffic. */
-export type ToxiproxyChoice =
-  | { kind: 'embedded' }
-  /** A Toxiproxy someone runs (TOXIPROXY_URL or --toxiproxy URL); it must be able to listen on 127.0.0.1. */
-  | { kind: 'url'; url: string }
-  /** A Toxiproxy container started through testcontainers (needs a Docker engine). */
-  | { kind: 'container'; image?: string };
+export type { ToxiproxyChoice } from './toxiproxy-servers.ts';
 
-/** Toxiproxy proxies in front of the hub, one per group of agents, driven only through toxiproxy-node-client. */
+/**
+ * Toxiproxy proxies in front of the hub, driven only through
+ * toxiproxy-node-client. Each group of agents has its own proxies (more than
+ * one when the group is big), spread over the servers, so a fault can hit one
+ * group and no proxy process holds too many connections.
+ */
 export interface FaultProxy extends AsyncDisposable {
   readonly kind: ToxiproxyChoice['kind'];
-  /** The Toxiproxy API URL. */
+  /** The Toxiproxy API URL (the first server's, when there are several). */
   readonly apiUrl: string;
-  readonly client: Toxiproxy;
-  /** The base URL agents of `group` dial instead of the hub. */
-  urlFor(group: string): string;
-  proxyFor(group: string): Proxy;
-  /** Enables or disables one group's proxy (disabled: open connections drop, new ones are refused). */
+  /** The base URL agent number `indexInGroup` of `group` dials instead of the hub. */
+  urlFor(group: string, indexInGroup: number): string;
+  /** Every proxy of a group. */
+  proxiesOf(group: string): Proxy[];
+  /** Enables or disables a group's proxies (disabled: open connections drop, new ones are refused). */
   setEnabled(group: string, enabled: boolean): Promise<void>;
   /** Points every proxy at another hub (host:port); Toxiproxy restarts them, dropping their connections. */
   setUpstream(upstream: string): Promise<void>;
@@ -26,72 +26,79 @@ export interface FaultProxy extends AsyncDisposable {
 }
 
 const PROXY_PREFIX = 'edge-chaos-';
+/** Connections one proxy carries at most: each is two sockets in its server. */
+export const AGENTS_PER_PROXY = 4_000;
 
-export async function startFaultProxy(opts: { choice: ToxiproxyChoice; hubUrl: string; groups: readonly string[] }): Promise<FaultProxy> {
+export async function startFaultProxy(opts: { choice: ToxiproxyChoice; hubUrl: string; groups: readonly { name: string; agents: number }[] }): Promise<FaultProxy> {
   const hub = new URL(opts.hubUrl);
   if (hub.protocol !== 'http:') {
     throw new HarnessError('EC_BAD_OPTION', `faults need a plain http hub URL to proxy, got ${opts.hubUrl}`, 'use an http:// hub URL, or run a scenario without faults');
   }
   const upstream = `${hub.hostname === 'localhost' ? '127.0.0.1' : hub.hostname}:${hub.port || '80'}`;
-
-  let stopServer = async () => {};
-  let apiUrl: string;
-  if (opts.choice.kind === 'embedded') {
-    const { startToxiproxyServer } = await import('../../toxiproxy/server.ts');
-    const server = await startToxiproxyServer({ host: '127.0.0.1', port: 0 });
-    apiUrl = server.url;
-    stopServer = () => server.stop();
-  } else if (opts.choice.kind === 'url') {
-    apiUrl = opts.choice.url.replace(/\/+$/, '');
-  } else {
-    const { startToxiproxyContainer } = await import('./docker/toxiproxy-container.ts');
-    const container = await startToxiproxyContainer({ image: opts.choice.image });
-    apiUrl = container.url;
-    stopServer = () => container.stop();
-  }
-  const client = new Toxiproxy(apiUrl);
-  const proxies = new Map<string, Proxy>();
+  const servers: ToxiproxyServer[] = await startToxiproxyServers(opts.choice);
+  const clients = servers.map((s) => new Toxiproxy(s.apiUrl));
+  const proxies = new Map<string, { proxy: Proxy; client: Toxiproxy }[]>();
   const stop = async () => {
-    await Promise.allSettled([...proxies.values()].map((p) => p.remove()));
+    await Promise.allSettled([...proxies.values()].flat().map(({ proxy }) => proxy.remove()));
     proxies.clear();
-    await stopServer();
+    await Promise.allSettled(servers.map((s) => s.stop()));
   };
   try {
-    await client.getVersion().catch((error: unknown) => {
-      throw new HarnessError('EC_PROXY_UNREACHABLE', `no Toxiproxy answers at ${apiUrl} (${(error as Error).message})`, 'start Toxiproxy there, fix TOXIPROXY_URL / --toxiproxy, or use --toxiproxy embedded');
-    });
+    await Promise.all(
+      clients.map((client, i) =>
+        client.getVersion().catch((error: unknown) => {
+          throw new HarnessError('EC_PROXY_UNREACHABLE', `no Toxiproxy answers at ${servers[i]!.apiUrl} (${(error as Error).message})`, 'start Toxiproxy there, fix TOXIPROXY_URL / --toxiproxy, or use --toxiproxy embedded');
+        }),
+      ),
+    );
+    let next = 0;
     for (const group of opts.groups) {
-      const name = `${PROXY_PREFIX}${group}`;
-      // A proxy left behind by a run that was killed would make the create fail with 409.
-      await client.get(name).then((stale) => stale.remove(), () => undefined);
-      proxies.set(group, await client.createProxy({ name, listen: '127.0.0.1:0', upstream }));
+      const list: { proxy: Proxy; client: Toxiproxy }[] = [];
+      const count = Math.max(1, Math.ceil(group.agents / AGENTS_PER_PROXY));
+      for (let k = 0; k < count; k++) {
+        const client = clients[next++ % clients.length]!;
+        const name = `${PROXY_PREFIX}${group.name}${count > 1 ? `-${k + 1}` : ''}`;
+        // A proxy left behind by a run that was killed would make the create fail with 409.
+        await client.get(name).then((stale) => stale.remove(), () => undefined);
+        list.push({ proxy: await client.createProxy({ name, listen: '127.0.0.1:0', upstream }), client });
+      }
+      proxies.set(group.name, list);
     }
   } catch (error) {
     await stop();
     if (error instanceof HarnessError) throw error;
-    throw new HarnessError('EC_PROXY_SETUP', `cannot set up Toxiproxy proxies at ${apiUrl}: ${(error as Error).message}`, 'check that Toxiproxy can listen on 127.0.0.1 and reach the hub', { cause: error });
+    throw new HarnessError('EC_PROXY_SETUP', `cannot set up Toxiproxy proxies at ${servers.map((s) => s.apiUrl).join(', ')}: ${(error as Error).message}`, 'check that Toxiproxy can listen on 127.0.0.1 and reach the hub', { cause: error });
   }
 
-  const proxyFor = (group: string): Proxy => {
-    const proxy = proxies.get(group);
-    if (!proxy) throw new Error(`no proxy for group ${group}`);
-    return proxy;
+  const listOf = (group: string) => {
+    const list = proxies.get(group);
+    if (!list) throw new Error(`no proxy for group ${group}`);
+    return list;
   };
   // Each update returns the proxy's new state; keep it, so later calls never send a stale upstream back.
   const update = async (group: string, change: { enabled?: boolean; upstream?: string }) => {
-    const p = proxyFor(group);
-    proxies.set(group, await p.update({ enabled: change.enabled ?? p.enabled, listen: p.listen, upstream: change.upstream ?? p.upstream }));
+    const list = listOf(group);
+    await Promise.all(
+      list.map(async (entry) => {
+        const p = entry.proxy;
+        entry.proxy = await p.update({ enabled: change.enabled ?? p.enabled, listen: p.listen, upstream: change.upstream ?? p.upstream });
+      }),
+    );
   };
+  const sizes = new Map(opts.groups.map((g) => [g.name, g.agents]));
   return {
     kind: opts.choice.kind,
+    apiUrl: servers[0]!.apiUrl,
+    urlFor(group, indexInGroup) {
+      const list = listOf(group);
+      const per = Math.ceil((sizes.get(group) ?? 1) / list.length);
+      return `http://${list[Math.min(list.length - 1, Math.floor(indexInGroup / per))]!.proxy.listen}`;
+    },
+    proxiesOf: (group) => listOf(group).map((e) => e.proxy),
     setEnabled: (group, enabled) => update(group, { enabled }),
     setUpstream: async (address) => {
       await Promise.all([...proxies.keys()].map((group) => update(group, { upstream: address })));
     },
-    apiUrl,
-    client,
-    urlFor: (group) => `http://${proxyFor(group).listen}`,
-    proxyFor,
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -1,0 +1,60 @@
+import { fileURLToPath } from 'node:url';
+import { HarnessError } from '../errors.ts';
+import { spawnManaged, waitForLine } from './managed-process.ts';
+
+/** Which Toxiproxy server(s) carry the agents' traffic. */
+export type ToxiproxyChoice =
+  /** In this process: the default, and the fastest for small fleets. */
+  | { kind: 'embedded' }
+  /** The embedded server as `servers` child processes, so big fleets stay under each process's open-file limit. */
+  | { kind: 'process'; servers: number }
+  /** A Toxiproxy someone runs (TOXIPROXY_URL or --toxiproxy URL); it must be able to listen on 127.0.0.1. */
+  | { kind: 'url'; url: string }
+  /** A Toxiproxy container started through testcontainers (needs a Docker engine). */
+  | { kind: 'container'; image?: string };
+
+export interface ToxiproxyServer {
+  readonly apiUrl: string;
+  stop(): Promise<void>;
+}
+
+const TOXIPROXY_MAIN = fileURLToPath(new URL('../../toxiproxy/main.ts', import.meta.url));
+
+/** Starts (or names) the Toxiproxy servers for a choice; the caller stops them. */
+export async function startToxiproxyServers(choice: ToxiproxyChoice): Promise<ToxiproxyServer[]> {
+  switch (choice.kind) {
+    case 'embedded': {
+      const { startToxiproxyServer } = await import('../../toxiproxy/server.ts');
+      const server = await startToxiproxyServer({ host: '127.0.0.1', port: 0 });
+      return [{ apiUrl: server.url, stop: () => server.stop() }];
+    }
+    case 'url':
+      return [{ apiUrl: choice.url.replace(/\/+$/, ''), stop: async () => {} }];
+    case 'container': {
+      const { startToxiproxyContainer } = await import('./docker/toxiproxy-container.ts');
+      const container = await startToxiproxyContainer({ image: choice.image });
+      return [{ apiUrl: container.url, stop: () => container.stop() }];
+    }
+    case 'process': {
+      const started = await Promise.allSettled(Array.from({ length: choice.servers }, () => startToxiproxyProcess()));
+      const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+      const failed = started.find((s) => s.status === 'rejected');
+      if (failed) {
+        await Promise.all(servers.map((s) => s.stop()));
+        throw failed.reason;
+      }
+      return servers;
+    }
+  }
+}
+
+async function startToxiproxyProcess(): Promise<ToxiproxyServer> {
+  const managed = spawnManaged(process.execPath, ['--import', 'tsx', TOXIPROXY_MAIN, '--host', '127.0.0.1', '--port', '0'], {});
+  try {
+    const match = await waitForLine(managed, /listening on (http:\/\/\S+)/, 30_000);
+    return { apiUrl: match[1]!, stop: () => managed.stop('graceful', 5_000) };
+  } catch (error) {
+    await managed.stop('crash');
+    throw new HarnessError('EC_PROXY_SETUP', `the Toxiproxy process ${(error as Error).message}: ${managed.logs.lines().slice(-5).join(' | ')}`, 'run `npm run toxiproxy -- --port 0` by hand to see why');
+  }
+}
