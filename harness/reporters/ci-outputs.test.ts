@@ -36,7 +36,8 @@ describe('CI outputs of a real failing run', () => {
     for (const check of result.checks) expect(md).toMatch(new RegExp(`^\\| [^|]+ \\| \`${check.id}\` \\| .+ \\|$`, 'm'));
     const failed = result.checks.filter((c) => c.status === 'failed');
     expect(md.match(/<details>/g)).toHaveLength(failed.length);
-    expect(md).toContain('<details><summary><code>connection-loop</code>: connection loop: 3/3 agents');
+    // How many agents loop within a few seconds depends on the machine's load; that the loop is named does not.
+    expect(md).toMatch(/<details><summary><code>connection-loop<\/code>: connection loop: \d\/3 agents/);
     expect(md).toContain('"reason": "New connection established"');
     expect(md).toContain(`\`\`\`sh\n${result.replay}\n\`\`\``);
 

@@ -67,10 +67,10 @@ describe('report.html in a real browser', () => {
     const segs: number[] = data.lanes.segs[0];
     const k = segs.findIndex((v, i) => i % 4 === 3 && v >= 0) - 3;
     expect(k).toBeGreaterThanOrEqual(0);
-    const box = (await page.locator('#tl-lanes').boundingBox())!;
-    const plotW = box.width - Number(lanes.gutter) - 10;
-    const x = box.x + Number(lanes.gutter) + ((segs[k]! + segs[k + 1]!) / 2 / data.endMs) * plotW;
-    await page.mouse.move(x, box.y + Number(lanes.laneHeight) / 2);
+    const canvas = page.locator('#tl-lanes');
+    const plotW = (await canvas.boundingBox())!.width - Number(lanes.gutter) - 10;
+    // hover() scrolls the lanes into view first; the position is relative to the canvas.
+    await canvas.hover({ position: { x: Number(lanes.gutter) + ((segs[k]! + segs[k + 1]!) / 2 / data.endMs) * plotW, y: Number(lanes.laneHeight) / 2 } });
     await expect.poll(() => page.textContent('#tl-tip')).toContain('closed 1000 "New connection established"');
 
     await page.click('button.copy');

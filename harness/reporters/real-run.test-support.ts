@@ -11,6 +11,6 @@ export function shortLoopRun(options: { defect?: boolean; seed?: string; agents?
   const loop = SCENARIOS.get('loop')!;
   return runScenario(
     { ...loop, settleMs: 1_000 },
-    { agents: options.agents ?? 3, durationMs: options.durationMs ?? 3_000, seed: options.seed ?? '42', hubDefects: options.defect ? ['duplicate-ws-handler'] : [] },
+    { agents: options.agents ?? 3, durationMs: options.durationMs ?? 4_000, seed: options.seed ?? '42', hubDefects: options.defect ? ['duplicate-ws-handler'] : [] },
   );
 }
