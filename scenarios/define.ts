@@ -28,6 +28,8 @@ export interface ScenarioDefinition {
   hub?: {
     /** The reference hub's ping interval (agents expect the same), ms. Default 10_000. */
     pingIntervalMs?: number;
+    /** Where the reference hub runs unless the command line says otherwise. Default 'in-process'. */
+    runtime?: 'in-process' | 'child-process';
   };
   agent?: {
     backoff?: BackoffOptions;

@@ -9,9 +9,11 @@ import partition from './partition.ts';
 import redeploy from './redeploy.ts';
 import reset from './reset.ts';
 import rolling from './rolling.ts';
+import soak from './soak.ts';
+import steady from './steady.ts';
 import storm from './storm.ts';
 
 export { defineScenario, type ScenarioDefinition, type ScenarioParams } from './define.ts';
 
 /** The built-in scenarios by name. A new scenario is one file plus one line here. */
-export const SCENARIOS: ReadonlyMap<string, ScenarioDefinition> = new Map([loop, latency, halfOpen, reset, partition, flap, bandwidth, redeploy, crash, rolling, storm].map((s) => [s.name, s]));
+export const SCENARIOS: ReadonlyMap<string, ScenarioDefinition> = new Map([loop, latency, halfOpen, reset, partition, flap, bandwidth, redeploy, crash, rolling, storm, steady, soak].map((s) => [s.name, s]));

@@ -1,4 +1,5 @@
 import { checkCommandDelivery, type CommandDeliveryOptions } from './command-delivery.ts';
+import { checkConnectTime, type ConnectTimeOptions } from './connect-time.ts';
 import { checkConnectionDurations, type ConnectionDurationsOptions } from './connection-durations.ts';
 import { checkConnectionLoop, type ConnectionLoopOptions } from './connection-loop.ts';
 import { checkHubHandlersPerConnection, checkHubReplaced, type HubReplacedOptions } from './hub-metrics.ts';
@@ -9,6 +10,7 @@ import { checkReconnectSpread, type ReconnectSpreadOptions } from './reconnect-s
 import { checkReconnectStorm, type ReconnectStormOptions } from './reconnect-storm.ts';
 import { checkReconnects, type ReconnectsOptions } from './reconnects.ts';
 import { checkRecovery, type RecoveryOptions } from './recovery.ts';
+import { checkResourceGrowth, type ResourceGrowthOptions } from './resource-growth.ts';
 import type { CheckInput, CheckResult } from './types.ts';
 
 export type { CheckInput, CheckResult } from './types.ts';
@@ -18,6 +20,7 @@ export interface ChecksConfig {
   connectionLoop?: ConnectionLoopOptions;
   reconnects?: ReconnectsOptions;
   connectionDurations?: ConnectionDurationsOptions;
+  connectTime?: ConnectTimeOptions;
   hubReplaced?: HubReplacedOptions;
   hubHandlersPerConnection?: Record<string, never>;
   commandDelivery?: CommandDeliveryOptions;
@@ -27,6 +30,8 @@ export interface ChecksConfig {
   faultEffect?: FaultEffectOptions;
   pollingFallback?: Record<string, never>;
   reconnectSpread?: ReconnectSpreadOptions;
+  /** Also switches on resource sampling in the runner. */
+  resourceGrowth?: ResourceGrowthOptions;
 }
 
 /** The keys of ChecksConfig, for validating scenario files. */
@@ -34,6 +39,7 @@ export const CHECK_NAMES: readonly (keyof ChecksConfig)[] = [
   'connectionLoop',
   'reconnects',
   'connectionDurations',
+  'connectTime',
   'commandDelivery',
   'faultEffect',
   'recovery',
@@ -43,6 +49,7 @@ export const CHECK_NAMES: readonly (keyof ChecksConfig)[] = [
   'pollingFallback',
   'hubReplaced',
   'hubHandlersPerConnection',
+  'resourceGrowth',
 ];
 
 /** Runs the configured checks in a fixed order, so reports read the same every run. */
@@ -51,6 +58,7 @@ export function evaluateChecks(input: CheckInput, config: ChecksConfig): CheckRe
   if (config.connectionLoop) results.push(checkConnectionLoop(input, config.connectionLoop));
   if (config.reconnects) results.push(checkReconnects(input, config.reconnects));
   if (config.connectionDurations) results.push(checkConnectionDurations(input, config.connectionDurations));
+  if (config.connectTime) results.push(checkConnectTime(input, config.connectTime));
   if (config.commandDelivery) results.push(checkCommandDelivery(input, config.commandDelivery));
   if (config.faultEffect) results.push(checkFaultEffect(input, config.faultEffect));
   if (config.recovery) results.push(checkRecovery(input, config.recovery));
@@ -60,5 +68,6 @@ export function evaluateChecks(input: CheckInput, config: ChecksConfig): CheckRe
   if (config.pollingFallback) results.push(checkPollingFallback(input, config.pollingFallback));
   if (config.hubReplaced) results.push(checkHubReplaced(input, config.hubReplaced));
   if (config.hubHandlersPerConnection) results.push(checkHubHandlersPerConnection(input, config.hubHandlersPerConnection));
+  if (config.resourceGrowth) results.push(checkResourceGrowth(input, config.resourceGrowth));
   return results;
 }

@@ -19,7 +19,7 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
   if (!isValidAgentId(`${agentIdPrefix}${agents}`)) {
     throw new HarnessError('EC_BAD_OPTION', `agent id prefix ${JSON.stringify(agentIdPrefix)} makes invalid edge_agent_ids`, 'use only A-Z a-z 0-9 . _ : - in --agent-id-prefix, at most 120 characters');
   }
-  const hub: HubChoice = options.hub ?? (options.hubUrl ? { kind: 'external', url: options.hubUrl } : { kind: 'in-process' });
+  const hub: HubChoice = options.hub ?? (options.hubUrl ? { kind: 'external', url: options.hubUrl } : { kind: scenario.hub?.runtime ?? 'in-process' });
   const hubDefects = options.hubDefects ?? [];
   const reference = hub.kind === 'in-process' || hub.kind === 'child-process' || (hub.kind === 'container' && hub.image === undefined);
   if (!reference && hubDefects.length > 0) {

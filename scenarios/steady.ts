@@ -1,0 +1,26 @@
+import { defineScenario } from './define.ts';
+
+/**
+ * A big fleet held through the proxy with heartbeats and a trickle of
+ * commands: the scale and soak baseline. Nothing happens, so nothing may be
+ * flagged. `npm run scenario steady -- --agents 10000 --duration 5m` is the
+ * 10,000-agent target (docs/benchmarks.md).
+ */
+export default defineScenario({
+  name: 'steady',
+  description: 'A big fleet through the proxy, held with heartbeats and a trickle of commands: all connect fast, nothing is flagged',
+  defaults: { agents: 1_000, durationMs: 60_000, rampMs: 10_000 },
+  // The hub in its own process: the harness process then holds neither its sockets nor its CPU.
+  hub: { runtime: 'child-process', pingIntervalMs: 10_000 },
+  proxy: true,
+  traffic: { commandIntervalMs: 100 },
+  settleMs: 20_000,
+  checks: {
+    connectTime: { percent: 100, withinMs: 20_000 },
+    connectionLoop: {},
+    reconnects: { maxPerAgent: 0 },
+    connectionDurations: {},
+    commandDelivery: {},
+    hubReplaced: { maxReplaced: 0 },
+  },
+});
