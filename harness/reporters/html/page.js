@@ -339,12 +339,16 @@
   document.querySelectorAll('button.copy').forEach(function (btn) {
     btn.addEventListener('click', function () {
       var el = document.getElementById(btn.dataset.copy);
-      var done = function () { btn.textContent = 'Copied'; setTimeout(function () { btn.textContent = 'Copy'; }, 1500); };
+      var done = function () {
+        btn.textContent = 'Copied';
+        btn.dataset.copied = 'true';
+        setTimeout(function () { btn.textContent = 'Copy'; }, 1500);
+      };
       var fallback = function () {
         // file:// pages may have no async clipboard; a selection plus execCommand still works there.
         var range = document.createRange(); range.selectNodeContents(el);
         var sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
-        try { document.execCommand('copy'); done(); } catch (e) { btn.textContent = 'Select + Ctrl-C'; }
+        try { document.execCommand('copy'); done(); } catch (e) { btn.textContent = 'Select + Ctrl-C'; btn.dataset.copied = 'false'; }
       };
       if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(el.textContent).then(done, fallback);
       else fallback();
