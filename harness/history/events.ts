@@ -9,7 +9,32 @@ export type HarnessEvent =
   | { t: number; type: 'fault.removed'; fault: string; kind: string; target: string; atStop?: boolean }
   | { t: number; type: 'fault.error'; error: string }
   | { t: number; type: 'hub.redeploy'; name: string; kind: string; phase: 'begin' | 'end'; detail?: Record<string, unknown> }
-  | { t: number; type: 'hub.redeploy.failed'; name: string; error: string };
+  | { t: number; type: 'hub.redeploy.failed'; name: string; error: string }
+  | ResourceSampleEvent;
+
+/**
+ * One reading of one component's resources (harness/runtime/resources.ts).
+ * Fields a component cannot report are left out, never zero, so a plot draws
+ * a gap rather than a false floor.
+ */
+export interface ResourceSampleEvent {
+  t: number;
+  type: 'resource.sample';
+  /** 'harness' is this process (the fleet, and the hub and proxy when they run in-process); others are child processes by name, e.g. 'hub'. */
+  component: string;
+  /** The process read. A child's pid changes when it is restarted (a redeploy): each pid is one incarnation. */
+  pid: number;
+  /** Resident set size, bytes. */
+  rssBytes: number;
+  /** V8 heap in use, bytes (this process only). */
+  heapUsedBytes?: number;
+  /** Memory of Buffers and other objects outside the V8 heap, bytes (this process only). */
+  externalBytes?: number;
+  /** Open handles: active libuv resources for this process, open file descriptors for a child. */
+  handles?: number;
+  /** Event-loop delay, p99 over the interval since the previous sample, ms (this process only). */
+  loopLagMs?: number;
+}
 
 export type { AgentEvent };
 

@@ -1,15 +1,50 @@
 import type { HistoryEvent } from './events.ts';
 
 /**
+ * Kinds of event that are kept however long the run: connections, commands,
+ * faults, redeploys, samples. The loop detector, delivery, recovery and
+ * durations read only these, so they stay exact past the cap.
+ */
+const ALWAYS_KEPT = new Set<HistoryEvent['type']>([
+  'ws.open',
+  'ws.close',
+  'ws.dead',
+  'command',
+  'command.issued',
+  'command.issue.failed',
+  'fault.applied',
+  'fault.removed',
+  'fault.error',
+  'hub.redeploy',
+  'hub.redeploy.failed',
+  'run.phase',
+  'resource.sample',
+]);
+
+/** Default cap on stored events: about a few hundred MB of history at most. */
+export const DEFAULT_MAX_EVENTS = 2_000_000;
+
+/**
  * Append-only event history of a run. Checkers read `events`; waiters
  * subscribe so the runner can wait for a condition instead of sleeping.
+ * Past `maxEvents`, the high-volume kinds (connect attempts, polls, backoff
+ * schedules) are only counted in `dropped`, so a looping 10,000-agent fleet
+ * cannot exhaust memory; listeners still see every event.
  */
 export class History {
   readonly events: HistoryEvent[] = [];
+  /** Events not stored because the cap was reached, by type. */
+  readonly dropped: Partial<Record<HistoryEvent['type'], number>> = {};
+  readonly #maxEvents: number;
   readonly #listeners = new Set<(event: HistoryEvent) => void>();
 
+  constructor(maxEvents = DEFAULT_MAX_EVENTS) {
+    this.#maxEvents = maxEvents;
+  }
+
   append(event: HistoryEvent): void {
-    this.events.push(event);
+    if (this.events.length < this.#maxEvents || ALWAYS_KEPT.has(event.type)) this.events.push(event);
+    else this.dropped[event.type] = (this.dropped[event.type] ?? 0) + 1;
     for (const listener of this.#listeners) listener(event);
   }
 

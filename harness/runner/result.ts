@@ -37,6 +37,8 @@ export interface RunResult {
     commandsApplied: number;
     events: number;
   };
+  /** High-volume events counted but not stored once the history reached its cap, by type. */
+  eventsDropped?: Record<string, number>;
   /** The command line that replays this run with the same seed. */
   replay: string;
   agentIds: string[];

@@ -36,6 +36,8 @@ export interface RunOptions {
   scenarioSource?: string;
   /** Named agent defects (agent/defects.ts), e.g. no-jitter. */
   agentDefects?: string[];
+  /** Cap on stored events; past it, connect attempts, polls and backoff schedules are only counted. Default 2,000,000. */
+  maxEvents?: number;
   /** Fleet shard processes: 0 runs every agent in this process. Default: 0 up to 2,000 agents, then 2 or more. */
   fleetShards?: number;
   /** Agent ids are `${agentIdPrefix}1..N`. Default 'agent-'. */
@@ -72,7 +74,7 @@ export interface RunProgress extends FleetCounts {
  */
 export async function runScenario(scenario: ScenarioDefinition, options: RunOptions = {}): Promise<RunResult> {
   const params = resolveParams(scenario, options);
-  const history = new History();
+  const history = new History(options.maxEvents);
   const startedAt = new Date();
   const t0 = performance.now();
   const clock = () => Math.round((performance.now() - t0) * 10) / 10;
