@@ -88,6 +88,8 @@ function header(result: RunResult): string {
     `${stats.commandsApplied}/${stats.commandsIssued} commands applied`,
     `${stats.events} events`,
   ];
+  const dropped = Object.values(result.eventsDropped ?? {}).reduce((sum, n) => sum + n, 0);
+  if (dropped > 0) counts.push(`${dropped} high-volume events (polls, connect attempts) counted but not stored past the history cap`);
   return `<header class="run ${result.verdict}">
   <div class="verdict" data-verdict="${result.verdict}">${result.verdict.toUpperCase()}</div>
   <div class="what">

@@ -65,8 +65,9 @@ export function buildLanes(events: readonly HistoryEvent[], agentIds: readonly s
         break;
       case 'ws.close': {
         c.ws = false;
-        // An agent being stopped does not fall back to polling; its lane should not claim it did.
-        if (e.by === 'stop') c.polling = false;
+        // An agent falls back to polling as its socket closes (poll.started follows at once). Setting it here
+        // keeps lanes right when a capped history dropped the poll events; a stopped agent does not poll.
+        c.polling = e.by !== 'stop';
         // A connection the harness ended at the stop did not end on its own: its duration is censored, like one still open.
         (e.by === 'stop' ? openAtEndMs : closedMs).push(e.openMs);
         const text = `${e.code}${e.reason ? ` "${e.reason}"` : ''} (${e.by === 'remote' ? 'by the hub or network' : e.by === 'dead' ? 'agent saw it dead' : 'agent stopped'})`;
