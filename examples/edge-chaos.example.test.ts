@@ -1,16 +1,12 @@
 /**
- * What a test in your own repository looks like. In your project the two
- * imports read:
- *
- *   import { defineScenario, runScenario } from 'edge-chaos';
- *   import 'edge-chaos/vitest';
- *
- * Here they point at the same files by relative path, so this example runs as
- * part of edge-chaos's own `npm test`. See docs/library.md.
+ * What a test in your own repository looks like, imports included: the
+ * package's export map (package.json "exports") resolves 'edge-chaos' and
+ * 'edge-chaos/vitest' to harness/index.ts and harness/vitest/setup.ts, here
+ * by self-reference and in your project from node_modules. See docs/library.md.
  */
 import { describe, expect, test } from 'vitest';
-import { defineScenario, runScenario } from '../harness/index.ts';
-import '../harness/vitest/setup.ts';
+import { defineScenario, runScenario } from 'edge-chaos';
+import 'edge-chaos/vitest';
 
 // Your own scenario, as plain data: small and short enough for a unit-test run.
 const steadyFleet = defineScenario({

@@ -3,10 +3,9 @@
  *
  *   npm run scenario ./examples/my-scenario.ts -- --duration 10s
  *
- * or from a test with runScenario('./examples/my-scenario.ts'). In your own
- * project, import defineScenario from 'edge-chaos' instead of the relative path.
+ * or from a test with runScenario('./examples/my-scenario.ts').
  */
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from 'edge-chaos';
 
 export default defineScenario({
   name: 'slow-branch-office',

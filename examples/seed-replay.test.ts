@@ -4,7 +4,7 @@
  * entry point like any user test would.
  */
 import { expect, test } from 'vitest';
-import { SCENARIOS, runScenario, type RunResult } from '../harness/index.ts';
+import { SCENARIOS, runScenario, type RunResult } from 'edge-chaos';
 
 /** The incident's loop makes every agent reconnect over and over: plenty of jittered delays in a few seconds. */
 const looping = { ...SCENARIOS.get('loop')!, settleMs: 0 };
