@@ -6,10 +6,15 @@ import { defineScenario } from './define.ts';
  */
 export default defineScenario({
   name: 'redeploy',
-  description: 'Two graceful hub redeploys (1012, 3 s down) under steady commands: 95%/100% of agents back in time, polling used while down, every command delivered once',
+  description: 'Two graceful hub redeploys (1012, 3 s down) under steady commands, one while 30% of agents are offline with commands queued for them: 95%/100% back in time, polling used while down, every command delivered once',
   defaults: { agents: 10, durationMs: 30_000 },
   agent: { backoff: { maxMs: 5_000 }, pollIntervalMs: 500 },
-  traffic: { commandIntervalMs: 500 },
+  traffic: { commandIntervalMs: 250 },
+  // Commands for agents that are offline wait in the hub's queue: the first
+  // redeploy happens while they do, so a hub that keeps its queue only in
+  // memory (--defect volatile-queue) loses them, and the delivery check says which.
+  groups: [{ name: 'offline', share: 0.3 }],
+  faults: ({ durationMs }) => [{ name: 'offline', atMs: durationMs * 0.1, durationMs: durationMs * 0.45, group: 'offline', fault: { kind: 'partition' } }],
   redeploys: ({ durationMs }) => [
     { name: 'deploy-1', atMs: durationMs * 0.3, kind: 'graceful', downMs: 3_000 },
     { name: 'deploy-2', atMs: durationMs * 0.65, kind: 'graceful', downMs: 3_000 },
