@@ -24,5 +24,6 @@ test('past the cap, high-volume events are counted, connections are kept and the
 
   const result = checkConnectionLoop({ events: history.events, agents: ['agent-1'], endMs: t }, {});
   expect(result.status).toBe('failed');
+  if (result.status !== 'failed') return;
   expect((result.evidence as { looping: { cycles: number }[] }).looping[0]!.cycles).toBe(10);
 });
