@@ -131,6 +131,10 @@ describe('SqliteCommandStore durability', () => {
     }
   });
 
+  test('a path whose folder cannot be made is refused with EC_HUB_DB_OPEN, at once', () => {
+    expect(() => new SqliteCommandStore('/proc/edge-chaos-no-such/hub.sqlite')).toThrow(expect.objectContaining({ code: 'EC_HUB_DB_OPEN' }));
+  });
+
   test('a file that is not an SQLite database, or has another schema version, is refused with EC_HUB_DB_OPEN', () => {
     using dir = tempDir();
     const junk = dir.file('junk.sqlite');

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Command } from '../protocol/v1.ts';
@@ -123,7 +123,7 @@ export class SqliteCommandStore implements CommandStore {
 
 function openDatabase(path: string, timeoutMs: number): Database.Database {
   try {
-    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:' && path !== '') makeFolders(dirname(path));
     return new Database(path, { timeout: timeoutMs });
   } catch (error) {
     const message = (error as Error).message;
@@ -135,6 +135,17 @@ function openDatabase(path: string, timeoutMs: number): Database.Database {
         'run npm rebuild better-sqlite3 (needs python3, make and g++), or run the hub with --db :memory:',
       );
     }
-    throw new HubError('EC_HUB_DB_OPEN', `cannot open ${path} as the command database: ${message}`, 'pass --db with a writable SQLite file in an existing folder, or --db :memory:');
+    throw new HubError('EC_HUB_DB_OPEN', `cannot open ${path} as the command database: ${message}`, 'pass --db with a path this user can write (folders are created), or --db :memory:');
   }
+}
+
+/**
+ * mkdir -p, one level at a time: Node 20's mkdirSync(dir, { recursive: true })
+ * never returns for some paths it cannot create (under /proc, seen here), and
+ * a hub that hangs at startup is worse than one that says why it cannot.
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+  for (const d of missing) mkdirSync(d);
 }
