@@ -1,0 +1,144 @@
+import { describe, expect, test } from 'vitest';
+import type { HistoryEvent } from '../history/events.ts';
+import { checkConnectTime } from './connect-time.ts';
+import { checkConnectionLoop } from './connection-loop.ts';
+import { checkDeadDetection } from './dead-detection.ts';
+import { checkFaultEffect } from './fault-effect.ts';
+import { checkPollingFallback } from './polling-fallback.ts';
+import { checkReconnectSpread } from './reconnect-spread.ts';
+import { checkReconnectStorm } from './reconnect-storm.ts';
+import { checkRecovery } from './recovery.ts';
+import type { CheckInput } from './types.ts';
+
+/** Checks over faults and redeploys, on small hand-written histories. */
+const open = (agent: string, t: number, conn = 1): HistoryEvent => ({ t, agent, type: 'ws.open', conn });
+const close = (agent: string, t: number, openMs: number, code = 1006, by: 'remote' | 'dead' | 'stop' = 'remote'): HistoryEvent => ({ t, agent, type: 'ws.close', conn: 1, code, reason: '', openMs, by });
+const applied = (fault: string, kind: string, target: string, t: number): HistoryEvent => ({ t, type: 'fault.applied', fault, kind, target, detail: {} });
+const removed = (fault: string, kind: string, target: string, t: number): HistoryEvent => ({ t, type: 'fault.removed', fault, kind, target });
+const redeploy = (name: string, phase: 'begin' | 'end', t: number): HistoryEvent => ({ t, type: 'hub.redeploy', name, kind: 'graceful', phase });
+const connecting = (agent: string, t: number, attempt: number): HistoryEvent => ({ t, agent, type: 'ws.connecting', attempt });
+
+function input(events: HistoryEvent[], agents: string[], extra: Partial<CheckInput> = {}): CheckInput {
+  const sorted = [...events].sort((a, b) => a.t - b.t);
+  return { events: sorted, agents, endMs: sorted.at(-1)?.t ?? 0, ...extra };
+}
+
+describe('recovery', () => {
+  const agents = ['a1', 'a2'];
+  test('measures each agent from the drop a redeploy caused, even when the drop is recorded after the new hub is up', () => {
+    // The hub restarts in 10 ms; its old sockets finish closing after that.
+    const events = [open('a1', 0), open('a2', 0), redeploy('r', 'begin', 1_000), redeploy('r', 'end', 1_010), close('a1', 1_020, 1_020), close('a2', 1_030, 1_030), open('a1', 2_500), open('a2', 4_000)];
+    const passed = checkRecovery(input(events, agents), { withinMs: 5_000 });
+    expect(passed.status).toBe('passed');
+    const failed = checkRecovery(input(events, agents), { withinMs: 2_000 });
+    expect(failed.status).toBe('failed');
+    expect(failed.summary).toContain('100% back only after 3.0 s');
+  });
+
+  test('knows the whole fleet without proxy groups, and names agents that never came back', () => {
+    const events = [open('a1', 0), open('a2', 0), redeploy('r', 'begin', 1_000), close('a1', 1_001, 1_001), close('a2', 1_001, 1_001), redeploy('r', 'end', 1_100), open('a1', 2_000)];
+    const result = checkRecovery(input(events, agents, { endMs: 20_000 }), { withinMs: 5_000 });
+    expect(result.status).toBe('failed');
+    expect(result.summary).toContain('only 1/2 came back');
+    expect(result.summary).toContain('a2');
+  });
+
+  test('a tighter bound for a smaller share is judged too', () => {
+    const events = [
+      ...['a1', 'a2', 'a3', 'a4'].map((a) => open(a, 0)),
+      applied('cut', 'partition', 'all', 1_000),
+      ...['a1', 'a2', 'a3', 'a4'].map((a) => close(a, 1_001, 1_001)),
+      removed('cut', 'partition', 'all', 5_000),
+      open('a1', 5_500), open('a2', 5_600), open('a3', 5_700), open('a4', 9_000),
+    ];
+    const four = ['a1', 'a2', 'a3', 'a4'];
+    expect(checkRecovery(input(events, four), { withinMs: 5_000, earlier: { percent: 75, withinMs: 1_000 } }).status).toBe('passed');
+    expect(checkRecovery(input(events, four), { withinMs: 5_000, earlier: { percent: 75, withinMs: 500 } }).status).toBe('failed');
+  });
+
+  test('is skipped when nothing healed', () => {
+    expect(checkRecovery(input([open('a1', 0)], ['a1']), { withinMs: 1_000 }).status).toBe('skipped');
+  });
+});
+
+describe('connection loop during faults', () => {
+  const groups = [{ name: 'cut', agents: ['a1'] }];
+  const flapping = [applied('flap', 'flap', 'cut', 0), ...[0, 1, 2, 3].flatMap((i) => [open('a1', i * 3_000 + 100), close('a1', i * 3_000 + 2_100, 2_000)]), removed('flap', 'flap', 'cut', 12_500)];
+
+  test('short connections ended by a network fault on the agent are blamed on the network', () => {
+    const result = checkConnectionLoop(input(flapping, ['a1'], { groups }), {});
+    expect(result.status).toBe('passed');
+    expect(result.summary).toContain('blamed on the network');
+  });
+
+  test('the same connections without a fault on that agent are a loop', () => {
+    const otherGroup = [{ name: 'cut', agents: ['a2'] }, { name: 'rest', agents: ['a1'] }];
+    expect(checkConnectionLoop(input(flapping, ['a1', 'a2'], { groups: otherGroup }), {}).status).toBe('failed');
+  });
+
+  test('connections that die right after opening are a loop even during a fault', () => {
+    const events = [applied('flap', 'flap', 'cut', 0), ...[0, 1, 2].flatMap((i) => [open('a1', i * 1_000), close('a1', i * 1_000 + 5, 5, 1000)]), removed('flap', 'flap', 'cut', 5_000)];
+    expect(checkConnectionLoop(input(events, ['a1'], { groups }), {}).status).toBe('failed');
+  });
+});
+
+describe('dead-link detection', () => {
+  const groups = [{ name: 'silent', agents: ['a1', 'a2'] }];
+  test('passes when every connected agent gave up on the silent link in time, fails naming the one that did not', () => {
+    const events = [open('a1', 0), open('a2', 0), applied('bh', 'blackhole', 'silent', 1_000), { t: 5_000, agent: 'a1', type: 'ws.dead', conn: 1, silentMs: 5_000 } as HistoryEvent, close('a1', 5_001, 5_001, 1006, 'dead'), removed('bh', 'blackhole', 'silent', 20_000)];
+    const failed = checkDeadDetection(input(events, ['a1', 'a2'], { groups }), { withinMs: 6_000 });
+    expect(failed.status).toBe('failed');
+    expect(failed.summary).toContain('a2');
+    const both = [...events, { t: 6_500, agent: 'a2', type: 'ws.dead', conn: 1, silentMs: 5_500 } as HistoryEvent];
+    expect(checkDeadDetection(input(both, ['a1', 'a2'], { groups }), { withinMs: 6_000 }).status).toBe('passed');
+  });
+});
+
+describe('fault effect', () => {
+  test('a disruptive fault that changed nothing the agents saw fails: a green run must prove something', () => {
+    const groups = [{ name: 'cut', agents: ['a1'] }];
+    const idle = [open('a1', 0), applied('cut', 'partition', 'cut', 1_000), removed('cut', 'partition', 'cut', 5_000)];
+    expect(checkFaultEffect(input(idle, ['a1'], { groups }), {}).status).toBe('failed');
+    const hit = [...idle, close('a1', 1_001, 1_001)];
+    expect(checkFaultEffect(input(hit, ['a1'], { groups }), {}).status).toBe('passed');
+  });
+});
+
+describe('polling fallback', () => {
+  test('an agent that reconnected after a redeploy without ever polling fails the check', () => {
+    const events = [open('a1', 0), redeploy('r', 'begin', 1_000), close('a1', 1_001, 1_001), redeploy('r', 'end', 1_100), open('a1', 3_000)];
+    expect(checkPollingFallback(input(events, ['a1']), {}).status).toBe('failed');
+    const polled = [...events, { t: 1_500, agent: 'a1', type: 'poll', ok: true, commands: 0 } as HistoryEvent];
+    expect(checkPollingFallback(input(polled, ['a1']), {}).status).toBe('passed');
+  });
+});
+
+describe('reconnect storms and herds', () => {
+  const agents = Array.from({ length: 20 }, (_, i) => `a${i + 1}`);
+  test('reconnects spread over the backoff window pass; the same reconnects in one instant are a thundering herd', () => {
+    const spread = [redeploy('r', 'begin', 0), redeploy('r', 'end', 10), ...agents.map((a, i) => connecting(a, 1_000 + i * 50, 1))];
+    expect(checkReconnectSpread(input(spread, agents), {}).status).toBe('passed');
+    const herd = [redeploy('r', 'begin', 0), redeploy('r', 'end', 10), ...agents.map((a, i) => connecting(a, 2_000 + i, 1))];
+    const result = checkReconnectSpread(input(herd, agents), {});
+    expect(result.status).toBe('failed');
+    expect(result.summary).toContain('thundering herd');
+  });
+
+  test('an agent retrying faster than its backoff allows is a storm', () => {
+    const retries = Array.from({ length: 30 }, (_, i) => connecting('a1', i * 100, i + 1));
+    const result = checkReconnectStorm(input(retries, ['a1']), { minBackoffMs: 1_000 });
+    expect(result.status).toBe('failed');
+    expect(result.summary).toContain('a1');
+    const paced = Array.from({ length: 30 }, (_, i) => connecting('a1', i * 1_000, i + 1));
+    expect(checkReconnectStorm(input(paced, ['a1']), { minBackoffMs: 1_000 }).status).toBe('passed');
+  });
+});
+
+describe('connect time', () => {
+  test('fails when the fleet came up too slowly, or not at all', () => {
+    const events = [open('a1', 1_000), open('a2', 8_000)];
+    expect(checkConnectTime(input(events, ['a1', 'a2']), { withinMs: 10_000 }).status).toBe('passed');
+    expect(checkConnectTime(input(events, ['a1', 'a2']), { withinMs: 5_000 }).status).toBe('failed');
+    expect(checkConnectTime(input(events, ['a1', 'a2', 'a3']), { withinMs: 10_000 }).summary).toContain('only 2 of 3');
+  });
+});
