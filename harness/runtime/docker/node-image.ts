@@ -96,6 +96,9 @@ async function importImage(parts: {
     `USER ${IMAGE_UID}:${IMAGE_UID}`,
     'ENV PATH=/usr/local/bin:/usr/bin:/bin',
     'ENV HOME=/tmp',
+    // /app is not writable by the image's user: the hub's default command database
+    // goes to /tmp (the harness mounts a host folder at /data and passes --db for durability).
+    'ENV EDGE_HUB_DB=/tmp/edge-hub.sqlite',
     // The image has no ld.so.cache; tell the loader where ldd found the libraries.
     `ENV LD_LIBRARY_PATH=${runtime.libraryDirs.join(':')}`,
     `LABEL edge-chaos.inputs-hash=${hash}`,
