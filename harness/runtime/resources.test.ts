@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect, test } from 'vitest';
+import type { ResourceSampleEvent } from '../history/events.ts';
+import { HarnessError } from '../errors.ts';
+import { defaultSampleIntervalMs, startResourceSampler } from './resources.ts';
+
+const hasProc = existsSync('/proc/self/status');
+
+test('samples this process every interval: RSS, heap, external, handles, and loop lag once an interval has passed', async () => {
+  const events: ResourceSampleEvent[] = [];
+  const t0 = performance.now();
+  const sampler = startResourceSampler({ intervalMs: 100, clock: () => performance.now() - t0, sink: (e) => events.push(e) });
+  await sleep(550);
+  await sampler.stop();
+  const count = events.length;
+  await sleep(250);
+  expect(events.length).toBe(count); // nothing after stop()
+
+  expect(count).toBeGreaterThanOrEqual(4);
+  for (const e of events) {
+    expect(e).toMatchObject({ type: 'resource.sample', component: 'harness', pid: process.pid });
+    expect(e.rssBytes).toBeGreaterThan(1_000_000);
+    expect(e.heapUsedBytes).toBeGreaterThan(100_000);
+    expect(e.externalBytes).toBeGreaterThan(0);
+    expect(e.handles).toBeGreaterThan(0);
+  }
+  expect(events[0]!.loopLagMs).toBeUndefined(); // no interval behind the first sample
+  expect(events.slice(1).every((e) => typeof e.loopLagMs === 'number' && e.loopLagMs >= 0)).toBe(true);
+  expect(events.map((e) => e.t)).toEqual([...events.map((e) => e.t)].sort((a, b) => a - b));
+});
+
+test.runIf(hasProc)('follows a child process by name through /proc: RSS and open descriptors, and skips it while it is not running', async () => {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  await once(child, 'spawn');
+  let pid: number | undefined = child.pid;
+  const events: ResourceSampleEvent[] = [];
+  const sampler = startResourceSampler({ intervalMs: 100, clock: () => performance.now(), sink: (e) => events.push(e), children: { hub: () => pid, idle: () => undefined } });
+  try {
+    await sleep(450);
+    const hub = events.filter((e) => e.component === 'hub');
+    expect(hub.length).toBeGreaterThanOrEqual(3);
+    for (const e of hub) {
+      expect(e.pid).toBe(child.pid);
+      expect(e.rssBytes).toBeGreaterThan(1_000_000);
+      expect(e.handles).toBeGreaterThanOrEqual(3); // stdin, stdout, stderr at least
+      expect(e.heapUsedBytes).toBeUndefined(); // another process's heap is not ours to read
+      expect(e.loopLagMs).toBeUndefined();
+    }
+    expect(events.some((e) => e.component === 'idle')).toBe(false);
+
+    // A child that exited (a redeploy under way) is skipped, not an error.
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    const before = events.filter((e) => e.component === 'hub').length;
+    await sleep(300);
+    expect(events.filter((e) => e.component === 'hub').length).toBe(before);
+    pid = undefined;
+  } finally {
+    await sampler.stop();
+    child.kill('SIGKILL');
+  }
+});
+
+test('an interval too short to be cheap is refused with what to set', () => {
+  let error: unknown;
+  try {
+    startResourceSampler({ intervalMs: 5, clock: () => 0, sink: () => {} });
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(HarnessError);
+  expect(error).toMatchObject({ code: 'EC_BAD_SCENARIO' });
+});
+
+test('the default interval keeps about 300 samples per component: 1 s for short runs, longer for soaks, at most 10 s', () => {
+  expect(defaultSampleIntervalMs(60_000)).toBe(1_000);
+  expect(defaultSampleIntervalMs(5 * 60_000)).toBe(1_000);
+  expect(defaultSampleIntervalMs(30 * 60_000)).toBe(6_000);
+  expect(defaultSampleIntervalMs(24 * 3_600_000)).toBe(10_000);
+});

@@ -1,0 +1,122 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { HarnessError } from '../errors.ts';
+import type { ResourceSampleEvent } from '../history/events.ts';
+
+export interface ResourceSamplerOptions {
+  /** Time between samples, ms. Default 1_000. */
+  intervalMs?: number;
+  /** The run clock: ms since the run started. */
+  clock: () => number;
+  sink: (event: ResourceSampleEvent) => void;
+  /**
+   * Child processes to sample, by component name. Each getter is read at every
+   * sample, so a child restarted by a redeploy is followed to its new pid;
+   * undefined (not running right now) skips it for that sample.
+   */
+  children?: Readonly<Record<string, () => number | undefined>>;
+}
+
+export interface ResourceSampler {
+  /** Stops sampling; resolves once a child read under way has finished, so no sample lands after it. */
+  stop(): Promise<void>;
+}
+
+/** Component name of the harness process itself. */
+export const SELF_COMPONENT = 'harness';
+
+/**
+ * About 300 samples per component whatever the length: 1 s for runs up to
+ * 5 min, longer for soaks (6 s for 30 min), at most 10 s.
+ */
+export function defaultSampleIntervalMs(durationMs: number): number {
+  return Math.min(10_000, Math.max(1_000, Math.round(durationMs / 300 / 1_000) * 1_000));
+}
+
+/**
+ * Samples RSS, heap, handles and event-loop lag of this process, and RSS and
+ * open file descriptors of named child processes (Linux /proc; elsewhere
+ * children are skipped), every intervalMs. One sample costs a
+ * process.memoryUsage() call and, per child, two small /proc reads, so it
+ * can run for hours; nothing is kept here, each sample goes to the sink.
+ */
+export function startResourceSampler(options: ResourceSamplerOptions): ResourceSampler {
+  const intervalMs = options.intervalMs ?? 1_000;
+  if (!(Number.isFinite(intervalMs) && intervalMs >= 50)) {
+    throw new HarnessError('EC_BAD_SCENARIO', `the resource sample interval must be a number of ms >= 50, got ${intervalMs}`, 'set checks.resourceGrowth.sampleIntervalMs in the scenario to at least 50, e.g. 1000, or leave it out');
+  }
+  const children = Object.entries(options.children ?? {});
+  // 10 ms resolution: lag below that is not what a soak looks for, and a finer timer costs more.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  let stopped = false;
+  let childRead: Promise<void> | undefined;
+
+  const sampleSelf = (): void => {
+    const memory = process.memoryUsage();
+    // Empty on the first sample (no interval behind it yet): left out rather than reported as 0.
+    const loopLagMs = loopDelay.count > 0 ? Math.round(loopDelay.percentile(99) / 1e4) / 100 : undefined;
+    loopDelay.reset();
+    options.sink({
+      t: options.clock(),
+      type: 'resource.sample',
+      component: SELF_COMPONENT,
+      pid: process.pid,
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      externalBytes: memory.external,
+      handles: process.getActiveResourcesInfo().length,
+      ...(loopLagMs === undefined ? {} : { loopLagMs }),
+    });
+  };
+
+  const sampleChildren = async (): Promise<void> => {
+    for (const [component, pidOf] of children) {
+      const pid = pidOf();
+      if (pid === undefined) continue;
+      const t = options.clock();
+      const read = await readProcess(pid);
+      if (read && !stopped) options.sink({ t, type: 'resource.sample', component, pid, ...read });
+    }
+  };
+
+  const tick = (): void => {
+    sampleSelf();
+    // A slow /proc read (a loaded machine) skips a child sample rather than piling reads up.
+    if (children.length > 0 && !childRead) childRead = sampleChildren().finally(() => (childRead = undefined));
+  };
+
+  tick();
+  const timer = setInterval(tick, intervalMs);
+  // Sampling must never be what keeps a finished run's process alive.
+  timer.unref();
+  return {
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      loopDelay.disable();
+      await childRead;
+    },
+  };
+}
+
+/** RSS and open descriptors of a process from /proc; undefined when it is gone (mid-redeploy) or there is no /proc. */
+async function readProcess(pid: number): Promise<{ rssBytes: number; handles?: number } | undefined> {
+  let status: string;
+  try {
+    status = await readFile(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const rssKb = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1];
+  // A zombie (exited, not yet reaped) has no VmRSS line: nothing to measure.
+  if (rssKb === undefined) return undefined;
+  let handles: number | undefined;
+  try {
+    handles = (await readdir(`/proc/${pid}/fd`)).length;
+  } catch {
+    // Another user's process, or it exited between the two reads: RSS alone.
+  }
+  return { rssBytes: Number(rssKb) * 1024, ...(handles === undefined ? {} : { handles }) };
+}
