@@ -1,0 +1,203 @@
+import type { ResourceSampleEvent } from '../history/events.ts';
+import { formatMs } from './stats.ts';
+import { fitTrend, type Trend } from './trend.ts';
+import type { Checker } from './types.ts';
+
+export interface ResourceGrowthOptions {
+  /**
+   * How often the runner samples resources, ms. Configuring this check is what
+   * switches sampling on. Default: 1_000, longer for long runs (about 300
+   * samples per component).
+   */
+  sampleIntervalMs?: number;
+  /** Share of each process's sampled span skipped at its start (module loading, JIT, first connections), 0..1. Default 0.2. */
+  warmupFraction?: number;
+  /** Fail when RSS grows faster than this, bytes per minute. Default: not judged. */
+  maxRssGrowthBytesPerMin?: number;
+  /** Fail when the V8 heap in use grows faster than this, bytes per minute. Default: not judged. */
+  maxHeapGrowthBytesPerMin?: number;
+  /** Fail when memory outside the V8 heap (Buffers) grows faster than this, bytes per minute. Default: not judged. */
+  maxExternalGrowthBytesPerMin?: number;
+  /** Fail when open handles grow faster than this, per minute. Default: not judged. */
+  maxHandleGrowthPerMin?: number;
+  /**
+   * A slope over its bound fails only when the line explains at least this
+   * share of the variance (R²), and fits better than any single step. Default 0.5.
+   */
+  minR2?: number;
+  /** A metric with fewer samples after the warm-up is reported, not judged. Default 10. */
+  minSamples?: number;
+}
+
+type Metric = 'rssBytes' | 'heapUsedBytes' | 'externalBytes' | 'handles';
+
+const METRICS: readonly { metric: Metric; label: string; bound: keyof ResourceGrowthOptions; bytes: boolean }[] = [
+  { metric: 'heapUsedBytes', label: 'heap used', bound: 'maxHeapGrowthBytesPerMin', bytes: true },
+  { metric: 'rssBytes', label: 'RSS', bound: 'maxRssGrowthBytesPerMin', bytes: true },
+  { metric: 'externalBytes', label: 'external memory', bound: 'maxExternalGrowthBytesPerMin', bytes: true },
+  { metric: 'handles', label: 'open handles', bound: 'maxHandleGrowthPerMin', bytes: false },
+];
+
+export interface MetricGrowth {
+  metric: Metric;
+  /** Samples after the warm-up. */
+  samples: number;
+  /** Least-squares growth, bytes (or handles) per minute; absent when too few samples. */
+  slopePerMin?: number;
+  r2?: number;
+  /** The line's squared error over the best single step's: below 1, steady growth rather than a one-time jump. */
+  lineVsStepError?: number;
+  /** The fitted growth over the judged span: slope times its length. */
+  fittedGrowth?: number;
+  /** First and last judged values, and the extremes. */
+  first?: number;
+  last?: number;
+  min?: number;
+  max?: number;
+  boundPerMin?: number;
+  verdict: 'leak' | 'ok' | 'not judged' | 'too few samples';
+}
+
+export interface ComponentGrowth {
+  component: string;
+  /** Process ids seen, in order: more than one means it was restarted. */
+  pids: number[];
+  samples: number;
+  warmupSamplesSkipped: number;
+  judgedFromMs: number;
+  judgedToMs: number;
+  metrics: MetricGrowth[];
+  /** Event-loop delay p99 over the judged samples: median and worst interval, ms (this process only). */
+  loopLagMs?: { median: number; max: number };
+}
+
+/**
+ * No slow leak: per component (process) and metric, a least-squares slope
+ * over the samples after a warm-up must stay under its bound. A slope over
+ * the bound fails only when the growth is also steady: the line explains
+ * most of the variance (R², so a GC sawtooth or a lone spike does not fail)
+ * and fits better than a single step (so a pool that filled once, or a
+ * redeploy's fresh allocations, does not either); a leak keeps growing and
+ * meets both. Restarted processes are fitted per incarnation with one shared
+ * slope (see trend.ts).
+ */
+export const checkResourceGrowth: Checker<ResourceGrowthOptions> = (input, options) => {
+  const id = 'resource-growth';
+  const bounds = METRICS.filter((m) => options[m.bound] !== undefined).map((m) => `${m.label} ${formatRate(options[m.bound] as number, m.bytes)}`);
+  const title = `No steady resource growth after warm-up${bounds.length > 0 ? ` (at most ${bounds.join(', ')})` : ''}`;
+  const samples = input.events.filter((e): e is ResourceSampleEvent => e.type === 'resource.sample');
+  if (samples.length === 0) {
+    const reason = 'no resource samples in the history (the run ended before the first one, or the runner did not sample)';
+    return { id, title, status: 'skipped', summary: `skipped: ${reason}`, reason };
+  }
+  const byComponent = new Map<string, ResourceSampleEvent[]>();
+  for (const s of samples) {
+    let list = byComponent.get(s.component);
+    if (!list) byComponent.set(s.component, (list = []));
+    list.push(s);
+  }
+  const components = [...byComponent].map(([component, list]) => componentGrowth(component, list, options));
+  const leaks = components.flatMap((c) => c.metrics.filter((m) => m.verdict === 'leak').map((m) => ({ c, m })));
+  const evidence = {
+    components,
+    warmupFraction: options.warmupFraction ?? 0.2,
+    minR2: options.minR2 ?? 0.5,
+  };
+  if (leaks.length > 0) {
+    return { id, title, status: 'failed', summary: leaks.map(({ c, m }) => describeLeak(c, m)).join('; '), evidence };
+  }
+  const judged = components.flatMap((c) => c.metrics.filter((m) => m.verdict === 'ok'));
+  if (judged.length === 0 && bounds.length > 0) {
+    const reason = `too few samples after the warm-up to judge a trend (need ${options.minSamples ?? 10} per metric): run longer or sample more often`;
+    return { id, title, status: 'skipped', summary: `skipped: ${reason}`, reason };
+  }
+  return { id, title, status: 'passed', summary: components.map(describeComponent).join('; '), evidence };
+};
+
+function componentGrowth(component: string, list: readonly ResourceSampleEvent[], options: ResourceGrowthOptions): ComponentGrowth {
+  const warmup = options.warmupFraction ?? 0.2;
+  // The warm-up is per incarnation: a restarted process loads and warms up again.
+  const pids = [...new Set(list.map((s) => s.pid))];
+  const judged = pids.flatMap((pid) => {
+    const own = list.filter((s) => s.pid === pid);
+    const from = own[0]!.t + warmup * (own[own.length - 1]!.t - own[0]!.t);
+    return own.filter((s) => s.t >= from);
+  });
+  judged.sort((a, b) => a.t - b.t);
+  const metrics = METRICS.flatMap(({ metric, bound }) => {
+    const points = judged.flatMap((s) => (s[metric] === undefined ? [] : [{ t: s.t, value: s[metric]!, segment: s.pid }]));
+    if (points.length === 0) return [];
+    return [metricGrowth(metric, points, options[bound] as number | undefined, options)];
+  });
+  const lags = judged.flatMap((s) => (s.loopLagMs === undefined ? [] : [s.loopLagMs])).sort((a, b) => a - b);
+  return {
+    component,
+    pids,
+    samples: list.length,
+    warmupSamplesSkipped: list.length - judged.length,
+    judgedFromMs: judged[0]?.t ?? 0,
+    judgedToMs: judged[judged.length - 1]?.t ?? 0,
+    metrics,
+    ...(lags.length > 0 ? { loopLagMs: { median: lags[lags.length >> 1]!, max: lags[lags.length - 1]! } } : {}),
+  };
+}
+
+function metricGrowth(metric: Metric, points: { t: number; value: number; segment: number }[], bound: number | undefined, options: ResourceGrowthOptions): MetricGrowth {
+  const values = points.map((p) => p.value);
+  const base = {
+    metric,
+    samples: points.length,
+    first: values[0]!,
+    last: values[values.length - 1]!,
+    min: Math.min(...values),
+    max: Math.max(...values),
+    ...(bound === undefined ? {} : { boundPerMin: bound }),
+  };
+  const trend: Trend | undefined = points.length >= (options.minSamples ?? 10) ? fitTrend(points) : undefined;
+  if (!trend) return { ...base, verdict: 'too few samples' };
+  const spanMin = (points[points.length - 1]!.t - points[0]!.t) / 60_000;
+  const steady = trend.r2 >= (options.minR2 ?? 0.5) && trend.lineVsStepError < 1;
+  const verdict = bound === undefined ? 'not judged' : trend.slopePerMin > bound && steady ? 'leak' : 'ok';
+  return {
+    ...base,
+    slopePerMin: round(trend.slopePerMin),
+    r2: round(trend.r2, 3),
+    lineVsStepError: round(trend.lineVsStepError, 3),
+    fittedGrowth: round(trend.slopePerMin * spanMin),
+    verdict,
+  };
+}
+
+function describeLeak(c: ComponentGrowth, m: MetricGrowth): string {
+  const { label, bytes } = METRICS.find((x) => x.metric === m.metric)!;
+  const restarts = c.pids.length > 1 ? ` across ${c.pids.length} incarnations` : '';
+  return (
+    `${c.component} ${label} grows ${formatRate(m.slopePerMin!, bytes)} (R² ${m.r2!.toFixed(2)}, line vs step error ${m.lineVsStepError!.toFixed(2)}; bound ${formatRate(m.boundPerMin!, bytes)})` +
+    `: ${formatAmount(m.first!, bytes)} to ${formatAmount(m.last!, bytes)} over ${formatMs(c.judgedToMs - c.judgedFromMs)}${restarts}`
+  );
+}
+
+function describeComponent(c: ComponentGrowth): string {
+  const parts = c.metrics
+    .filter((m) => m.verdict === 'ok' || m.verdict === 'leak')
+    .map((m) => {
+      const { label, bytes } = METRICS.find((x) => x.metric === m.metric)!;
+      return `${label} ${m.slopePerMin! >= 0 ? '+' : ''}${formatRate(m.slopePerMin!, bytes)}`;
+    });
+  return `${c.component}: ${parts.join(', ') || 'nothing judged'} over ${formatMs(c.judgedToMs - c.judgedFromMs)} (${c.samples} samples)`;
+}
+
+const MIB = 1024 * 1024;
+
+function formatAmount(value: number, bytes: boolean): string {
+  return bytes ? `${(value / MIB).toFixed(1)} MiB` : String(Math.round(value));
+}
+
+function formatRate(perMin: number, bytes: boolean): string {
+  return bytes ? `${(perMin / MIB).toFixed(2)} MiB/min` : `${perMin.toFixed(1)}/min`;
+}
+
+function round(value: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
