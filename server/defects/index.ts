@@ -1,5 +1,6 @@
 import { HubError } from '../errors.ts';
 import { duplicateWsHandler } from './duplicate-ws-handler.ts';
+import { slowLeak } from './slow-leak.ts';
 import type { HubDefect } from './types.ts';
 import { volatileQueue } from './volatile-queue.ts';
 
@@ -7,7 +8,7 @@ export type { HubDefect, HubParts } from './types.ts';
 
 /** Every hub defect by name. A new defect is one file plus one line here. */
 export const HUB_DEFECTS: ReadonlyMap<string, HubDefect> = new Map(
-  [duplicateWsHandler, volatileQueue].map((d) => [d.name, d]),
+  [duplicateWsHandler, volatileQueue, slowLeak].map((d) => [d.name, d]),
 );
 
 export function resolveHubDefects(names: readonly string[]): HubDefect[] {
