@@ -62,6 +62,7 @@ describe('checkResourceGrowth', () => {
     const heap = metric(result, 'harness', 'heapUsedBytes');
     expect(heap.slopePerMin!).toBeLessThan(8 * MIB);
     expect(heap.verdict).toBe('ok');
+    expect(result.summary).not.toContain('step');
   });
 
   test('a steady leak under a GC sawtooth fails, naming the component, the metric and the slope', () => {
@@ -92,6 +93,7 @@ describe('checkResourceGrowth', () => {
     const handles = metric(result, 'harness', 'handles');
     expect(handles.slopePerMin!).toBeGreaterThan(30);
     expect(handles.lineVsStepError!).toBeGreaterThan(1);
+    expect(result.summary).toContain('(a one-time step)');
   });
 
   test('growth during the warm-up alone passes: the first 20% of the run is not judged', () => {

@@ -111,7 +111,7 @@ export const checkResourceGrowth: Checker<ResourceGrowthOptions> = (input, optio
     const reason = `too few samples after the warm-up to judge a trend (need ${options.minSamples ?? 10} per metric): run longer or sample more often`;
     return { id, title, status: 'skipped', summary: `skipped: ${reason}`, reason };
   }
-  return { id, title, status: 'passed', summary: components.map(describeComponent).join('; '), evidence };
+  return { id, title, status: 'passed', summary: components.map((c) => describeComponent(c, options)).join('; '), evidence };
 };
 
 function componentGrowth(component: string, list: readonly ResourceSampleEvent[], options: ResourceGrowthOptions): ComponentGrowth {
@@ -177,12 +177,14 @@ function describeLeak(c: ComponentGrowth, m: MetricGrowth): string {
   );
 }
 
-function describeComponent(c: ComponentGrowth): string {
+function describeComponent(c: ComponentGrowth, options: ResourceGrowthOptions): string {
   const parts = c.metrics
     .filter((m) => m.verdict === 'ok' || m.verdict === 'leak')
     .map((m) => {
       const { label, bytes } = METRICS.find((x) => x.metric === m.metric)!;
-      return `${label} ${m.slopePerMin! >= 0 ? '+' : ''}${formatRate(m.slopePerMin!, bytes)}`;
+      // A slope over its bound that passed says why, so the summary does not read as a missed leak.
+      const excuse = m.slopePerMin! > m.boundPerMin! ? (m.r2! < (options.minR2 ?? 0.5) ? ' (not steady)' : ' (a one-time step)') : '';
+      return `${label} ${m.slopePerMin! >= 0 ? '+' : ''}${formatRate(m.slopePerMin!, bytes)}${excuse}`;
     });
   return `${c.component}: ${parts.join(', ') || 'nothing judged'} over ${formatMs(c.judgedToMs - c.judgedFromMs)} (${c.samples} samples)`;
 }
