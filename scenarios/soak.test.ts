@@ -1,0 +1,74 @@
+import { describe, expect, test } from 'vitest';
+import type { MetricGrowth, ComponentGrowth } from '../harness/checks/resource-growth.ts';
+import type { ResourceSampleEvent } from '../harness/history/events.ts';
+import { runScenario } from '../harness/runner/run.ts';
+import type { ScenarioDefinition } from './define.ts';
+import { SCENARIOS } from './index.ts';
+
+const soak = SCENARIOS.get('soak')!;
+const MIB = 1024 * 1024;
+
+describe('the soak timeline', () => {
+  for (const durationMs of [60_000, 120_000, 30 * 60_000]) {
+    test(`${durationMs / 60_000} min: latency, partition and redeploy take turns, one at a time, all inside the run`, () => {
+      const params = { agents: 20, durationMs };
+      const faults = typeof soak.faults === 'function' ? soak.faults(params) : [];
+      const redeploys = typeof soak.redeploys === 'function' ? soak.redeploys(params) : [];
+      const steps = [
+        ...faults.map((f) => ({ name: f.name!, fromMs: f.atMs, toMs: f.atMs + f.durationMs! })),
+        ...redeploys.map((r) => ({ name: r.name!, fromMs: r.atMs, toMs: r.atMs + (r.downMs ?? 0) })),
+      ].sort((a, b) => a.fromMs - b.fromMs);
+      expect(redeploys.length).toBeGreaterThanOrEqual(1);
+      expect(faults.some((f) => f.fault.kind === 'partition')).toBe(true);
+      expect(faults.some((f) => f.fault.kind === 'latency')).toBe(true);
+      expect(new Set(steps.map((s) => s.name)).size).toBe(steps.length);
+      for (let i = 1; i < steps.length; i++) {
+        // Recovery from one (backoff up to 5 s, 10 s allowed) is measured before the next starts.
+        expect(steps[i]!.fromMs - steps[i - 1]!.toMs).toBeGreaterThanOrEqual(8_000);
+      }
+      expect(steps.at(-1)!.toMs).toBeLessThanOrEqual(durationMs);
+    });
+  }
+});
+
+/**
+ * The whole pipeline, shortened to fit a test: sampler in the runner,
+ * resource.sample events, the check's verdict. Only external memory is
+ * judged here: slow-leak's frame copies make it a clean line within seconds,
+ * while heap and RSS need the soak's own minute to see past the GC sawtooth
+ * (the CLI runs in the report cover that). The two runs go one after the
+ * other: both hubs live in this process, and a leak's memory is the
+ * process's, whichever run caused it.
+ */
+const short: ScenarioDefinition = {
+  ...soak,
+  hub: { pingIntervalMs: 500 },
+  faults: undefined,
+  groups: undefined,
+  redeploys: undefined,
+  checks: { resourceGrowth: { sampleIntervalMs: 500, maxExternalGrowthBytesPerMin: 8 * MIB } },
+};
+
+function externalGrowth(result: Awaited<ReturnType<typeof runScenario>>): MetricGrowth {
+  const check = result.checks.find((c) => c.id === 'resource-growth')!;
+  if (check.status === 'skipped') throw new Error(`resource-growth skipped: ${check.reason}`);
+  const harness = (check.evidence as { components: ComponentGrowth[] }).components.find((c) => c.component === 'harness')!;
+  return harness.metrics.find((m) => m.metric === 'externalBytes')!;
+}
+
+test('a short soak: flat on the sound hub, a named slope with slow-leak', async () => {
+  const healthy = await runScenario(short, { agents: 10, durationMs: 12_000, seed: '21' });
+  expect(healthy.checks.map((c) => [c.id, c.status])).toEqual([['resource-growth', 'passed']]);
+  expect(externalGrowth(healthy).slopePerMin! / MIB).toBeLessThan(2);
+  const samples = healthy.events.filter((e): e is ResourceSampleEvent => e.type === 'resource.sample');
+  expect(samples.length).toBeGreaterThanOrEqual(20);
+  expect(samples.every((s) => s.component === 'harness' && s.pid === process.pid && s.rssBytes > 0 && s.heapUsedBytes! > 0)).toBe(true);
+
+  const leaky = await runScenario(short, { agents: 10, durationMs: 12_000, seed: '21', hubDefects: ['slow-leak'] });
+  const check = leaky.checks.find((c) => c.id === 'resource-growth')!;
+  expect(check.status).toBe('failed');
+  expect(check.summary).toMatch(/^harness external memory grows \d+\.\d\d MiB\/min/);
+  // 10 agents, a pong every 500 ms each, 32 KB kept per pong: about 37 MiB/min.
+  expect(externalGrowth(leaky).slopePerMin! / MIB).toBeGreaterThan(20);
+  expect(leaky.verdict).toBe('failed');
+}, 60_000);
