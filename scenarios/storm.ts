@@ -18,5 +18,7 @@ export default defineScenario({
     recovery: { withinMs: 10_000 + Math.ceil(agents / 1_000) * 1_000 },
     commandDelivery: {},
     connectionLoop: {},
+    // The harness's own loop must keep up while the whole fleet reconnects, or every timestamp it records is late.
+    eventLoopLag: { maxMs: 100 },
   }),
 });

@@ -3,6 +3,7 @@ import type { HistoryEvent } from '../history/events.ts';
 import { checkConnectTime } from './connect-time.ts';
 import { checkConnectionLoop } from './connection-loop.ts';
 import { checkDeadDetection } from './dead-detection.ts';
+import { checkEventLoopLag } from './event-loop-lag.ts';
 import { checkFaultEffect } from './fault-effect.ts';
 import { checkPollingFallback } from './polling-fallback.ts';
 import { checkReconnectSpread } from './reconnect-spread.ts';
@@ -140,5 +141,16 @@ describe('connect time', () => {
     expect(checkConnectTime(input(events, ['a1', 'a2']), { withinMs: 10_000 }).status).toBe('passed');
     expect(checkConnectTime(input(events, ['a1', 'a2']), { withinMs: 5_000 }).status).toBe('failed');
     expect(checkConnectTime(input(events, ['a1', 'a2', 'a3']), { withinMs: 10_000 }).summary).toContain('only 2 of 3');
+  });
+});
+
+describe('event loop lag', () => {
+  const sample = (t: number, loopLagMs: number): HistoryEvent => ({ t, type: 'resource.sample', component: 'harness', pid: 1, rssBytes: 1, loopLagMs }) as HistoryEvent;
+  test('one interval over the bound fails and says when; no samples skips', () => {
+    expect(checkEventLoopLag(input([sample(1_000, 20), sample(2_000, 30)], []), { maxMs: 100 }).status).toBe('passed');
+    const result = checkEventLoopLag(input([sample(1_000, 20), sample(2_000, 240)], []), { maxMs: 100 });
+    expect(result.status).toBe('failed');
+    expect(result.summary).toContain('240 ms at 2.0 s');
+    expect(checkEventLoopLag(input([], []), { maxMs: 100 }).status).toBe('skipped');
   });
 });

@@ -4,6 +4,7 @@ import { checkConnectionDurations, type ConnectionDurationsOptions } from './con
 import { checkConnectionLoop, type ConnectionLoopOptions } from './connection-loop.ts';
 import { checkHubHandlersPerConnection, checkHubReplaced, type HubReplacedOptions } from './hub-metrics.ts';
 import { checkDeadDetection, type DeadDetectionOptions } from './dead-detection.ts';
+import { checkEventLoopLag, type EventLoopLagOptions } from './event-loop-lag.ts';
 import { checkFaultEffect, type FaultEffectOptions } from './fault-effect.ts';
 import { checkPollingFallback } from './polling-fallback.ts';
 import { checkReconnectSpread, type ReconnectSpreadOptions } from './reconnect-spread.ts';
@@ -29,6 +30,7 @@ export interface ChecksConfig {
   reconnectStorm?: ReconnectStormOptions;
   faultEffect?: FaultEffectOptions;
   pollingFallback?: Record<string, never>;
+  eventLoopLag?: EventLoopLagOptions;
   reconnectSpread?: ReconnectSpreadOptions;
   /** Also switches on resource sampling in the runner. */
   resourceGrowth?: ResourceGrowthOptions;
@@ -47,6 +49,7 @@ export const CHECK_NAMES: readonly (keyof ChecksConfig)[] = [
   'reconnectStorm',
   'reconnectSpread',
   'pollingFallback',
+  'eventLoopLag',
   'hubReplaced',
   'hubHandlersPerConnection',
   'resourceGrowth',
@@ -66,6 +69,7 @@ export function evaluateChecks(input: CheckInput, config: ChecksConfig): CheckRe
   if (config.reconnectStorm) results.push(checkReconnectStorm(input, config.reconnectStorm));
   if (config.reconnectSpread) results.push(checkReconnectSpread(input, config.reconnectSpread));
   if (config.pollingFallback) results.push(checkPollingFallback(input, config.pollingFallback));
+  if (config.eventLoopLag) results.push(checkEventLoopLag(input, config.eventLoopLag));
   if (config.hubReplaced) results.push(checkHubReplaced(input, config.hubReplaced));
   if (config.hubHandlersPerConnection) results.push(checkHubHandlersPerConnection(input, config.hubHandlersPerConnection));
   if (config.resourceGrowth) results.push(checkResourceGrowth(input, config.resourceGrowth));

@@ -135,10 +135,10 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
       sourceAddresses: params.agents > 5_000 ? Math.ceil(params.agents / 5_000) + 1 : 1,
     });
     stack.defer(() => fleet!.stop());
-    // Sampled only where the scenario judges growth; deferred after the fleet so it stops first and teardown is not sampled.
-    const growth = checksFor(scenario, params).resourceGrowth;
-    if (growth) {
-      const sampler = startResourceSampler({ intervalMs: growth.sampleIntervalMs ?? defaultSampleIntervalMs(params.durationMs), clock, sink: (e) => history.append(e), children: { hub: () => redeploys.current.pid } });
+    // Sampled only where the scenario judges growth or lag; deferred after the fleet so it stops first and teardown is not sampled.
+    const { resourceGrowth: growth, eventLoopLag } = checksFor(scenario, params);
+    if (growth || eventLoopLag) {
+      const sampler = startResourceSampler({ intervalMs: growth?.sampleIntervalMs ?? defaultSampleIntervalMs(params.durationMs), clock, sink: (e) => history.append(e), children: { hub: () => redeploys.current.pid } });
       stack.defer(() => sampler.stop());
     }
     const progressTimer = setInterval(() => options.onProgress?.({ ...fleet!.counts(), elapsedMs: clock(), phase: phase.phase, reconnects: tally.reconnects(params.agents), faultsActive: tally.disruptions.size }), 1_000);

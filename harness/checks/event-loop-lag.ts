@@ -1,0 +1,29 @@
+import { formatMs } from './stats.ts';
+import type { Checker } from './types.ts';
+
+export interface EventLoopLagOptions {
+  /** Highest p99 event loop delay allowed in any sampling interval, ms. */
+  maxMs: number;
+  /** The process judged. Default 'harness' (this process). */
+  component?: string;
+  /** Samples taken before this many ms are ignored (start-up). Default 0. */
+  afterMs?: number;
+}
+
+/**
+ * The harness must stay responsive while it drives a big fleet: a lagging
+ * event loop delays every timestamp it records and every timer it fires, and
+ * then the history itself is wrong. Reads the sampler's per-interval p99.
+ */
+export const checkEventLoopLag: Checker<EventLoopLagOptions> = (input, { maxMs, component = 'harness', afterMs = 0 }) => {
+  const id = 'event-loop-lag';
+  const title = `${component} event loop p99 delay under ${formatMs(maxMs)}`;
+  const samples = input.events.flatMap((e) => (e.type === 'resource.sample' && e.component === component && e.loopLagMs !== undefined && e.t >= afterMs ? [{ t: e.t, lagMs: e.loopLagMs }] : []));
+  if (samples.length === 0) return { id, title, status: 'skipped', summary: `skipped: no event loop samples for ${component}`, reason: `no event loop samples for ${component}` };
+  const worst = samples.reduce((a, b) => (b.lagMs > a.lagMs ? b : a));
+  const over = samples.filter((s) => s.lagMs > maxMs);
+  const sorted = samples.map((s) => s.lagMs).sort((a, b) => a - b);
+  const evidence = { maxMs, samples: samples.length, medianP99Ms: sorted[Math.floor(sorted.length / 2)], worstP99Ms: worst.lagMs, worstAtMs: Math.round(worst.t), intervalsOver: over.length };
+  if (over.length === 0) return { id, title, status: 'passed', summary: `worst p99 ${formatMs(worst.lagMs)} over ${samples.length} intervals`, evidence };
+  return { id, title, status: 'failed', summary: `p99 delay reached ${formatMs(worst.lagMs)} at ${formatMs(worst.t)} (${over.length} of ${samples.length} intervals over ${formatMs(maxMs)})`, evidence };
+};
