@@ -22,5 +22,6 @@ export default defineScenario({
     connectionDurations: {},
     commandDelivery: {},
     hubReplaced: { maxReplaced: 0 },
+    eventLoopLag: { maxMs: 100, afterMs: 20_000 },
   },
 });
