@@ -153,4 +153,11 @@ describe('event loop lag', () => {
     expect(result.summary).toContain('240 ms at 2.0 s');
     expect(checkEventLoopLag(input([], []), { maxMs: 100 }).status).toBe('skipped');
   });
+
+  test('a long run tolerates a rare spike, not a pattern', () => {
+    const long = Array.from({ length: 100 }, (_, i) => sample(i * 1_000, i === 50 ? 150 : 20));
+    expect(checkEventLoopLag(input(long, []), { maxMs: 100 }).status).toBe('passed');
+    const often = Array.from({ length: 100 }, (_, i) => sample(i * 1_000, i % 10 === 0 ? 150 : 20));
+    expect(checkEventLoopLag(input(often, []), { maxMs: 100 }).status).toBe('failed');
+  });
 });
