@@ -30,8 +30,9 @@ export interface ResourceGrowthOptions {
 }
 
 type Metric = 'rssBytes' | 'heapUsedBytes' | 'externalBytes' | 'handles';
+type BoundKey = 'maxHeapGrowthBytesPerMin' | 'maxRssGrowthBytesPerMin' | 'maxExternalGrowthBytesPerMin' | 'maxHandleGrowthPerMin';
 
-const METRICS: readonly { metric: Metric; label: string; bound: keyof ResourceGrowthOptions; bytes: boolean }[] = [
+const METRICS: readonly { metric: Metric; label: string; bound: BoundKey; bytes: boolean }[] = [
   { metric: 'heapUsedBytes', label: 'heap used', bound: 'maxHeapGrowthBytesPerMin', bytes: true },
   { metric: 'rssBytes', label: 'RSS', bound: 'maxRssGrowthBytesPerMin', bytes: true },
   { metric: 'externalBytes', label: 'external memory', bound: 'maxExternalGrowthBytesPerMin', bytes: true },
@@ -83,7 +84,7 @@ export interface ComponentGrowth {
  */
 export const checkResourceGrowth: Checker<ResourceGrowthOptions> = (input, options) => {
   const id = 'resource-growth';
-  const bounds = METRICS.filter((m) => options[m.bound] !== undefined).map((m) => `${m.label} ${formatRate(options[m.bound] as number, m.bytes)}`);
+  const bounds = METRICS.filter((m) => options[m.bound] !== undefined).map((m) => `${m.label} ${formatRate(options[m.bound]!, m.bytes)}`);
   const title = `No steady resource growth after warm-up${bounds.length > 0 ? ` (at most ${bounds.join(', ')})` : ''}`;
   const samples = input.events.filter((e): e is ResourceSampleEvent => e.type === 'resource.sample');
   if (samples.length === 0) {
@@ -127,7 +128,7 @@ function componentGrowth(component: string, list: readonly ResourceSampleEvent[]
   const metrics = METRICS.flatMap(({ metric, bound }) => {
     const points = judged.flatMap((s) => (s[metric] === undefined ? [] : [{ t: s.t, value: s[metric]!, segment: s.pid }]));
     if (points.length === 0) return [];
-    return [metricGrowth(metric, points, options[bound] as number | undefined, options)];
+    return [metricGrowth(metric, points, options[bound], options)];
   });
   const lags = judged.flatMap((s) => (s.loopLagMs === undefined ? [] : [s.loopLagMs])).sort((a, b) => a - b);
   return {
