@@ -115,6 +115,10 @@ describe('checkResourceGrowth', () => {
     const hub = components(result).find((c) => c.component === 'hub')!;
     expect(hub.pids).toEqual([500, 501, 502]);
     expect(metric(result, 'hub', 'rssBytes').slopePerMin! / MIB).toBeCloseTo(30, 0);
+    // One fitted line per incarnation, from its first judged sample (after its own warm-up) to its last.
+    const lines = metric(result, 'hub', 'rssBytes').fittedLines!;
+    expect(lines.map((l) => [l.pid, l.fromMs, l.toMs])).toEqual([[500, 8_000, 38_000], [501, 48_000, 78_000], [502, 88_000, 118_000]]);
+    for (const l of lines) expect((l.toValue - l.fromValue) / MIB).toBeCloseTo(15, 0); // 30 s at 30 MiB/min
   });
 
   test('a healthy process that restarts passes: the drop at each restart is not a trend, nor is the climb back', () => {

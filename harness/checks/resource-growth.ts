@@ -50,6 +50,8 @@ export interface MetricGrowth {
   lineVsStepError?: number;
   /** The fitted growth over the judged span: slope times its length. */
   fittedGrowth?: number;
+  /** The fitted line per incarnation (pid), end points in run ms, to draw over the samples. */
+  fittedLines?: { pid: number; fromMs: number; toMs: number; fromValue: number; toValue: number }[];
   /** First and last judged values, and the extremes. */
   first?: number;
   last?: number;
@@ -165,6 +167,7 @@ function metricGrowth(metric: Metric, points: { t: number; value: number; segmen
     r2: round(trend.r2, 3),
     lineVsStepError: round(trend.lineVsStepError, 3),
     fittedGrowth: round(trend.slopePerMin * spanMin),
+    fittedLines: trend.lines.map((l) => ({ pid: l.segment, fromMs: l.fromMs, toMs: l.toMs, fromValue: round(l.fromValue), toValue: round(l.toValue) })),
     verdict,
   };
 }

@@ -32,6 +32,8 @@ export interface Trend {
    * ran once, is a step and scores above 1.
    */
   lineVsStepError: number;
+  /** The fitted line over each incarnation's points, for drawing it over the samples. */
+  lines: { segment: number; fromMs: number; toMs: number; fromValue: number; toValue: number }[];
   /** Points the fit used. */
   points: number;
 }
@@ -83,6 +85,12 @@ export function fitTrend(points: readonly TrendPoint[]): Trend | undefined {
     slopePerMin: slopePerMs * 60_000,
     r2,
     lineVsStepError: stepError === 0 ? (lineError === 0 ? 1 : Infinity) : lineError / stepError,
+    lines: segments.map((s) => {
+      const m = means.get(s)!;
+      const fromMs = s[0]!.t;
+      const toMs = s[s.length - 1]!.t;
+      return { segment: s[0]!.segment, fromMs, toMs, fromValue: m.value + slopePerMs * (fromMs - m.t), toValue: m.value + slopePerMs * (toMs - m.t) };
+    }),
     points: used,
   };
 }
