@@ -39,6 +39,18 @@ function checkOneBound(input: Parameters<Checker<RecoveryOptions>>[0], percent: 
   const id = 'recovery';
   const title = `${percent}% of affected agents back within ${formatMs(options.withinMs)} of each heal`;
   const groups = new GroupMap(input.groups ?? [], input.agents);
+  // A redeploy whose hub never came back is the worst recovery of all, not a run without one.
+  const failedRedeploys = input.events.flatMap((e) => (e.type === 'hub.redeploy.failed' ? [e] : []));
+  if (failedRedeploys.length > 0) {
+    const first = failedRedeploys[0]!;
+    return {
+      id,
+      title,
+      status: 'failed',
+      summary: `redeploy ${first.name} failed at ${formatMs(first.t)}: ${first.error}; the hub never came back${failedRedeploys.length > 1 ? ` (${failedRedeploys.length} redeploys failed)` : ''}`,
+      evidence: { failedRedeploys },
+    };
+  }
   const healed = faultWindows(input.events, input.endMs).filter((w) => w.healed);
   if (healed.length === 0) return { id, title, status: 'skipped', summary: 'skipped: no fault healed during the run', reason: 'no fault healed during the run' };
 
@@ -53,8 +65,11 @@ function checkOneBound(input: Parameters<Checker<RecoveryOptions>>[0], percent: 
       if (!('agent' in e) || !hit.has(e.agent) || (e.type !== 'ws.open' && e.type !== 'ws.close')) continue;
       if (e.type === 'ws.close' && e.by !== 'stop' && e.t >= w.fromMs && e.t <= w.toMs + DROP_GRACE_MS && !droppedAt.has(e.agent)) droppedAt.set(e.agent, e.t);
       if (e.t <= w.toMs) connected.set(e.agent, e.type === 'ws.open');
-      const after = Math.max(w.toMs, droppedAt.get(e.agent) ?? w.toMs);
-      if (e.type === 'ws.open' && e.t > after && !backAt.has(e.agent)) backAt.set(e.agent, e.t - w.toMs);
+      // Back at its first open after the drop (or, never dropped, after the heal). The heal is recorded
+      // when the harness sees the hub ready, and an agent can get in first: that counts as 0 ms.
+      const dropped = droppedAt.get(e.agent);
+      const after = dropped ?? w.toMs;
+      if (e.type === 'ws.open' && e.t > after && !backAt.has(e.agent)) backAt.set(e.agent, Math.max(0, e.t - w.toMs));
     }
     const times: number[] = [];
     const notBack: string[] = [];

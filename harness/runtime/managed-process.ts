@@ -14,6 +14,26 @@ function track(pid: number): void {
   });
 }
 
+/** True while any process of the group is alive (a shell may have exited while the command it ran goes on). */
+export function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Resolves once the whole group is gone, or false after `timeoutMs`. No event reports another process's death, so this polls. */
+async function groupGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (groupAlive(pid)) {
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return true;
+}
+
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -44,12 +64,9 @@ export function spawnManaged(command: string, args: readonly string[], env: Reco
   const pid = proc.pid;
   if (pid !== undefined) track(pid);
   const logs = new LogTail();
-  const exited = new Promise<void>((resolve) =>
-    proc.once('exit', () => {
-      if (pid !== undefined) live.delete(pid);
-      resolve();
-    }),
-  );
+  // The group stays on the exit hook's list until stop() has seen all of it gone: a `sh -c` wrapper
+  // can exit while the hub it started is still draining.
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   proc.stdout!.setEncoding('utf8');
   proc.stderr!.setEncoding('utf8');
   proc.stderr!.on('data', (chunk: string) => logs.push(chunk));
@@ -67,11 +84,16 @@ export function spawnManaged(command: string, args: readonly string[], env: Reco
       return () => listeners.delete(listener);
     },
     async stop(how, graceMs = 10_000) {
-      if (pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
-      signalGroup(pid, how === 'crash' ? 'SIGKILL' : 'SIGTERM');
-      const timer = how === 'graceful' ? setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs) : undefined;
+      if (pid === undefined) return;
+      if (groupAlive(pid)) {
+        signalGroup(pid, how === 'crash' ? 'SIGKILL' : 'SIGTERM');
+        if (!(await groupGone(pid, how === 'crash' ? 5_000 : graceMs))) {
+          signalGroup(pid, 'SIGKILL');
+          await groupGone(pid, 5_000);
+        }
+      }
       await exited;
-      clearTimeout(timer);
+      if (!groupAlive(pid)) live.delete(pid);
     },
   };
 }
