@@ -14,10 +14,11 @@ export default defineScenario({
   // redeploy happens while they do, so a hub that keeps its queue only in
   // memory (--defect volatile-queue) loses them, and the delivery check says which.
   groups: [{ name: 'offline', share: 0.3 }],
-  faults: ({ durationMs }) => [{ name: 'offline', atMs: durationMs * 0.1, durationMs: durationMs * 0.45, group: 'offline', fault: { kind: 'partition' } }],
+  // Each disruption leaves the backoff ceiling (5 s) plus slack before the next, so recovery is judged, not cut short.
+  faults: ({ durationMs }) => [{ name: 'offline', atMs: durationMs * 0.1, durationMs: durationMs * 0.3, group: 'offline', fault: { kind: 'partition' } }],
   redeploys: ({ durationMs }) => [
-    { name: 'deploy-1', atMs: durationMs * 0.3, kind: 'graceful', downMs: 3_000 },
-    { name: 'deploy-2', atMs: durationMs * 0.65, kind: 'graceful', downMs: 3_000 },
+    { name: 'deploy-1', atMs: durationMs * 0.25, kind: 'graceful', downMs: 3_000 },
+    { name: 'deploy-2', atMs: durationMs * 0.7, kind: 'graceful', downMs: 3_000 },
   ],
   checks: {
     faultEffect: {},

@@ -161,3 +161,21 @@ describe('event loop lag', () => {
     expect(checkEventLoopLag(input(often, []), { maxMs: 100 }).status).toBe('failed');
   });
 });
+
+describe('recovery across overlapping disruptions', () => {
+  test('an agent still partitioned when a redeploy ends is judged from the end of its partition', () => {
+    const groups = [{ name: 'offline', agents: ['a2'] }, { name: 'rest', agents: ['a1'] }];
+    const events = [
+      open('a1', 0), open('a2', 0),
+      applied('cut', 'partition', 'offline', 1_000), close('a2', 1_001, 1_001),
+      redeploy('r', 'begin', 2_000), close('a1', 2_001, 2_001), redeploy('r', 'end', 2_100),
+      open('a1', 3_000),
+      removed('cut', 'partition', 'offline', 20_000), open('a2', 21_000),
+    ];
+    const result = checkRecovery(input(events, ['a1', 'a2'], { groups }), { withinMs: 5_000 });
+    expect(result.status).toBe('passed');
+    // Without the partition, a2 coming back 19 s after the redeploy would be a failure.
+    const unpartitioned = events.filter((e) => e.type !== 'fault.applied' && e.type !== 'fault.removed');
+    expect(checkRecovery(input(unpartitioned, ['a1', 'a2'], { groups }), { withinMs: 5_000 }).status).toBe('failed');
+  });
+});

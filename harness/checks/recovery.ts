@@ -51,7 +51,8 @@ function checkOneBound(input: Parameters<Checker<RecoveryOptions>>[0], percent: 
       evidence: { failedRedeploys },
     };
   }
-  const healed = faultWindows(input.events, input.endMs).filter((w) => w.healed);
+  const windows = faultWindows(input.events, input.endMs);
+  const healed = windows.filter((w) => w.healed);
   if (healed.length === 0) return { id, title, status: 'skipped', summary: 'skipped: no fault healed during the run', reason: 'no fault healed during the run' };
 
   const perFault = healed.map((w) => {
@@ -61,6 +62,25 @@ function checkOneBound(input: Parameters<Checker<RecoveryOptions>>[0], percent: 
     const connected = new Map<string, boolean>();
     const droppedAt = new Map<string, number>();
     const backAt = new Map<string, number>();
+    // An agent still cut off by another disruption when this one heals cannot be back before that one
+    // heals too: a redeploy during a partition is judged, for the partitioned agents, from the partition's end.
+    const healFor = new Map<string, number>();
+    const healOf = (agent: string) => {
+      let at = healFor.get(agent);
+      if (at !== undefined) return at;
+      at = w.toMs;
+      for (let changed = true; changed; ) {
+        changed = false;
+        for (const v of windows) {
+          if (v !== w && v.fromMs <= at && v.toMs > at && groups.hits(v, agent)) {
+            at = v.toMs;
+            changed = true;
+          }
+        }
+      }
+      healFor.set(agent, at);
+      return at;
+    };
     for (const e of input.events) {
       if (!('agent' in e) || !hit.has(e.agent) || (e.type !== 'ws.open' && e.type !== 'ws.close')) continue;
       if (e.type === 'ws.close' && e.by !== 'stop' && e.t >= w.fromMs && e.t <= w.toMs + DROP_GRACE_MS && !droppedAt.has(e.agent)) droppedAt.set(e.agent, e.t);
@@ -69,7 +89,7 @@ function checkOneBound(input: Parameters<Checker<RecoveryOptions>>[0], percent: 
       // when the harness sees the hub ready, and an agent can get in first: that counts as 0 ms.
       const dropped = droppedAt.get(e.agent);
       const after = dropped ?? w.toMs;
-      if (e.type === 'ws.open' && e.t > after && !backAt.has(e.agent)) backAt.set(e.agent, Math.max(0, e.t - w.toMs));
+      if (e.type === 'ws.open' && e.t > after && !backAt.has(e.agent)) backAt.set(e.agent, Math.max(0, e.t - healOf(e.agent)));
     }
     const times: number[] = [];
     const notBack: string[] = [];
