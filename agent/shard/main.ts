@@ -1,6 +1,6 @@
-import { Fleet } from '../fleet.ts';
-import { createRng } from '../rng.ts';
+import type { Fleet } from '../fleet.ts';
 import type { AgentEvent } from '../events.ts';
+import { buildFleet } from './config.ts';
 import type { ParentMessage, ShardMessage } from './messages.ts';
 
 /**
@@ -45,22 +45,7 @@ process.on('message', (message: ParentMessage) => {
   const { config } = message;
   const origin = config.runStartEpochMs;
   try {
-    fleet = new Fleet({
-      agents: config.hubUrls.length,
-      firstIndex: config.firstIndex,
-      idPrefix: config.idPrefix,
-      hubUrl: (_id, index) => config.hubUrls[index - config.firstIndex]!,
-      token: config.token,
-      backoff: config.backoff,
-      pingIntervalMs: config.pingIntervalMs,
-      pollIntervalMs: config.pollIntervalMs,
-      rampMs: config.rampMs,
-      sourceAddresses: config.sourceAddresses,
-      // The same stream names as an in-process fleet, so a seed replays identically however the fleet is split.
-      rng: createRng(config.seed).child('fleet'),
-      clock: () => Math.round((performance.timeOrigin + performance.now() - origin) * 10) / 10,
-      sink: (event) => buffer.push(event),
-    });
+    fleet = buildFleet(config, () => Math.round((performance.timeOrigin + performance.now() - origin) * 10) / 10, (event) => buffer.push(event));
   } catch (error) {
     void send({ type: 'error', message: (error as Error).message });
     return;

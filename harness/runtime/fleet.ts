@@ -2,9 +2,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BackoffOptions } from '../../agent/backoff.ts';
 import type { AgentEvent } from '../../agent/events.ts';
-import { Fleet, type FleetCounts } from '../../agent/fleet.ts';
-import { createRng } from '../../agent/rng.ts';
-import type { ParentMessage, ShardConfig, ShardMessage } from '../../agent/shard/messages.ts';
+import type { FleetCounts } from '../../agent/fleet.ts';
+import { buildFleet, type ShardConfig } from '../../agent/shard/config.ts';
+import type { ParentMessage, ShardMessage } from '../../agent/shard/messages.ts';
 import { HarnessError } from '../errors.ts';
 
 /** What the runner needs of a fleet, in this process or spread over shard processes. */
@@ -47,23 +47,27 @@ export function defaultShards(agents: number): number {
 export function createFleet(spec: FleetSpec): FleetHandle {
   const ids = Array.from({ length: spec.agents }, (_, i) => `${spec.idPrefix}${i + 1}`);
   if (spec.shards <= 0) {
-    const fleet = new Fleet({
-      agents: spec.agents,
-      idPrefix: spec.idPrefix,
-      hubUrl: (_id, index) => spec.hubUrlFor(index),
-      token: spec.token,
-      backoff: spec.backoff,
-      pingIntervalMs: spec.pingIntervalMs,
-      pollIntervalMs: spec.pollIntervalMs,
-      rampMs: spec.rampMs,
-      sourceAddresses: spec.sourceAddresses,
-      rng: createRng(spec.seed).child('fleet'),
-      clock: spec.clock,
-      sink: spec.sink,
-    });
+    const fleet = buildFleet(sliceConfig(spec, 0, spec.agents), spec.clock, spec.sink);
     return { ids, shards: 0, start: () => fleet.start(), counts: () => fleet.counts(), stop: () => fleet.stop() };
   }
   return new ShardedFleet(spec, ids);
+}
+
+/** The config for agents [firstIndex, firstIndex + count) of the fleet. */
+function sliceConfig(spec: FleetSpec, firstIndex: number, count: number): ShardConfig {
+  return {
+    firstIndex,
+    hubUrls: Array.from({ length: count }, (_, i) => spec.hubUrlFor(firstIndex + i)),
+    idPrefix: spec.idPrefix,
+    seed: spec.seed,
+    token: spec.token,
+    backoff: spec.backoff,
+    pingIntervalMs: spec.pingIntervalMs,
+    pollIntervalMs: spec.pollIntervalMs,
+    rampMs: spec.rampMs,
+    sourceAddresses: spec.sourceAddresses,
+    runStartEpochMs: spec.runStartEpochMs,
+  };
 }
 
 const SHARD_MAIN = fileURLToPath(new URL('../../agent/shard/main.ts', import.meta.url));
@@ -101,19 +105,7 @@ class ShardedFleet implements FleetHandle {
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
     const entry = { proc, counts: { connected: 0, polling: 0, down: count }, exited };
     this.#children.push(entry);
-    const config: ShardConfig = {
-      firstIndex,
-      hubUrls: Array.from({ length: count }, (_, i) => spec.hubUrlFor(firstIndex + i)),
-      idPrefix: spec.idPrefix,
-      seed: spec.seed,
-      token: spec.token,
-      backoff: spec.backoff,
-      pingIntervalMs: spec.pingIntervalMs,
-      pollIntervalMs: spec.pollIntervalMs,
-      rampMs: spec.rampMs,
-      sourceAddresses: spec.sourceAddresses,
-      runStartEpochMs: spec.runStartEpochMs,
-    };
+    const config = sliceConfig(spec, firstIndex, count);
     return new Promise<void>((resolve, reject) => {
       const fail = (why: string) => reject(new HarnessError('EC_FLEET_SHARD', `fleet shard ${shard + 1} (agents ${firstIndex + 1}..${firstIndex + count}) ${why}`, 'run with fewer agents or --fleet-shards 0 to see the error in this process'));
       proc.on('message', (message: ShardMessage) => {
