@@ -74,6 +74,7 @@ export interface RunProgress extends FleetCounts {
  */
 export async function runScenario(scenario: ScenarioDefinition, options: RunOptions = {}): Promise<RunResult> {
   const params = resolveParams(scenario, options);
+  const checksConfig = checksFor(scenario, params);
   const history = new History(options.maxEvents);
   const startedAt = new Date();
   const t0 = performance.now();
@@ -136,7 +137,7 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
     });
     stack.defer(() => fleet!.stop());
     // Sampled only where the scenario judges growth or lag; deferred after the fleet so it stops first and teardown is not sampled.
-    const { resourceGrowth: growth, eventLoopLag } = checksFor(scenario, params);
+    const { resourceGrowth: growth, eventLoopLag } = checksConfig;
     if (growth || eventLoopLag) {
       const sampler = startResourceSampler({ intervalMs: growth?.sampleIntervalMs ?? defaultSampleIntervalMs(params.durationMs), clock, sink: (e) => history.append(e), children: { hub: () => redeploys.current.pid } });
       stack.defer(() => sampler.stop());
@@ -170,7 +171,7 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
       // waiting for that (bounded) lets recovery and delivery be judged, not cut off.
       const settleDeadline = performance.now() + (scenario.settleMs ?? 10_000);
       // Waiting for every agent only matters where recovery is judged; a looping fleet would never settle.
-      const needsWholeFleet = checksFor(scenario, params).recovery !== undefined;
+      const needsWholeFleet = checksConfig.recovery !== undefined;
       await waitFor(history, () => tally.outstanding.size === 0 && (!needsWholeFleet || tally.connected === params.agents), scenario.settleMs ?? 10_000, signal);
       const scraped = await scrapeUntilAcked(currentHubUrl(), settleDeadline, signal);
       if ('missing' in scraped) metricsMissing = scraped.missing;
@@ -185,7 +186,6 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
   // Shards deliver their events in batches; checks and reports read one timeline.
   history.events.sort((a, b) => a.t - b.t);
   const interrupted = signal.aborted;
-  const checksConfig = checksFor(scenario, params);
   const agentIds = [...(fleet?.ids ?? [])];
   const checks = evaluateChecks(
     {
