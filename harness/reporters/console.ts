@@ -15,6 +15,9 @@ export function renderConsoleSummary(result: RunResult, reportDir?: string): str
   ];
   const faults = faultLines(result);
   if (faults.length > 0) lines.push(`faults (through ${result.proxy}):`, ...faults.map((f) => `  ${f}`));
+  const redeploys = redeployLines(result);
+  if (redeploys.length > 0) lines.push(`redeploys (${result.hub.kind} hub):`, ...redeploys.map((r) => `  ${r}`));
+  if (params.agentDefects.length > 0) lines.push(`agent defects: ${params.agentDefects.join(', ')}`);
   lines.push('');
   for (const check of result.checks) lines.push(`  ${MARK[check.status]}  ${check.id.padEnd(28)} ${check.summary}`);
   lines.push('');
@@ -48,4 +51,15 @@ function faultLines(result: RunResult): string[] {
     const span = `${formatMs(first[0])} -> ${last[1] === undefined ? 'end' : formatMs(last[1])}`;
     return `${name}: ${f.kind} on ${who}, ${span}${f.windows.length > 1 ? `, ${f.windows.length} times` : ''}`;
   });
+}
+
+/** One line per hub redeploy: its kind, when it began, and when the new hub was up (or that it never was). */
+function redeployLines(result: RunResult): string[] {
+  const lines = new Map<string, string>();
+  for (const e of result.events) {
+    if (e.type === 'hub.redeploy' && e.phase === 'begin') lines.set(e.name, `${e.name}: ${e.kind} at ${formatMs(e.t)}`);
+    else if (e.type === 'hub.redeploy' && e.phase === 'end') lines.set(e.name, `${lines.get(e.name) ?? e.name}, hub up again at ${formatMs(e.t)}`);
+    else if (e.type === 'hub.redeploy.failed') lines.set(e.name, `${lines.get(e.name) ?? e.name}, FAILED: ${e.error}`);
+  }
+  return [...lines.values()];
 }
