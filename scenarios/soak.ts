@@ -25,6 +25,28 @@ function timeline(durationMs: number): { faults: FaultStep[]; redeploys: Redeplo
 }
 
 /**
+ * Growth bounds for a run of this length, for 20 agents. Up to 2 min they
+ * are what was measured to separate a sound hub from slow-leak: a healthy
+ * harness grows only with the run's own history (KBs a minute), but its heap
+ * saw-tooths by ~10 MiB with GC, so over a minute a slope can read up to
+ * ~11 MiB/min (RSS ~14, external ~0.1; handles step once when poll
+ * connections are pooled, which the check tells from a line); slow-leak
+ * reads heap ~35, RSS ~55, external ~17 MiB/min. A longer run averages over
+ * more GC cycles, so the bounds tighten with it, down to floors that a
+ * healthy 30 min soak is far under (heap +0.1, RSS +0.2 MiB/min, handles 0):
+ * a 30 min soak fails on a leak of 2 MiB/min, about 120 MiB an hour.
+ */
+function growthBounds(durationMs: number) {
+  const scale = Math.min(1, 120_000 / durationMs);
+  return {
+    maxHeapGrowthBytesPerMin: Math.max(2 * MIB, 16 * MIB * scale),
+    maxRssGrowthBytesPerMin: Math.max(4 * MIB, 24 * MIB * scale),
+    maxExternalGrowthBytesPerMin: Math.max(1 * MIB, 8 * MIB * scale),
+    maxHandleGrowthPerMin: Math.max(5, 60 * scale),
+  };
+}
+
+/**
  * A long steady run under repeating disruption, to catch what only time
  * shows: slow leaks. The whole process is sampled ('harness': the fleet, the
  * proxy and, by default, the hub), plus the hub's own process when it runs
@@ -40,12 +62,7 @@ function timeline(durationMs: number): { faults: FaultStep[]; redeploys: Redeplo
  * still shows. Redeploys are 3 slots apart, so each incarnation has enough
  * samples for its own trend.
  *
- * Bounds, for 20 agents: a healthy harness grows only with the run's own
- * history (KBs a minute); its heap saw-tooths by ~10 MiB with GC, and a
- * redeploy or a filled pool is a one-time step, which the check tells from
- * a line. The bounds sit above a healthy run's worst slope seen (heap +11,
- * RSS always falling, external flat, handles stepping) and below slow-leak's
- * (heap ~30, external ~17, RSS ~50 MiB/min).
+ * Bounds: see growthBounds.
  */
 export default defineScenario({
   name: 'soak',
@@ -59,15 +76,10 @@ export default defineScenario({
   groups: [{ name: 'faulty', share: 0.25 }],
   faults: ({ durationMs }) => timeline(durationMs).faults,
   redeploys: ({ durationMs }) => timeline(durationMs).redeploys,
-  checks: {
-    resourceGrowth: {
-      maxHeapGrowthBytesPerMin: 16 * MIB,
-      maxRssGrowthBytesPerMin: 24 * MIB,
-      maxExternalGrowthBytesPerMin: 8 * MIB,
-      maxHandleGrowthPerMin: 60,
-    },
+  checks: ({ durationMs }) => ({
+    resourceGrowth: growthBounds(durationMs),
     connectionLoop: {},
     recovery: { percent: 100, withinMs: 10_000 },
     commandDelivery: {},
-  },
+  }),
 });
