@@ -32,3 +32,9 @@ export class HarnessError extends Error {
 }
 
 export const EXIT = { passed: 0, failed: 1, harness: 2 } as const;
+
+/** The useful part of a failed fetch: the socket error's code (ECONNREFUSED) or the cause's message ("bad port"), not "fetch failed". */
+export function causeText(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error);
+}

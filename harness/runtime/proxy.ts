@@ -1,5 +1,5 @@
 import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
-import { HarnessError } from '../errors.ts';
+import { HarnessError, causeText } from '../errors.ts';
 import { startToxiproxyServers, type ToxiproxyChoice, type ToxiproxyServer } from './toxiproxy-servers.ts';
 
 export type { ToxiproxyChoice } from './toxiproxy-servers.ts';
@@ -47,7 +47,7 @@ export async function startFaultProxy(opts: { choice: ToxiproxyChoice; hubUrl: s
     await Promise.all(
       clients.map((client, i) =>
         client.getVersion().catch((error: unknown) => {
-          throw new HarnessError('EC_PROXY_UNREACHABLE', `no Toxiproxy answers at ${servers[i]!.apiUrl} (${(error as Error).message})`, 'start Toxiproxy there, fix TOXIPROXY_URL / --toxiproxy, or use --toxiproxy embedded');
+          throw new HarnessError('EC_PROXY_UNREACHABLE', `no Toxiproxy answers at ${servers[i]!.apiUrl} (${causeText(error)})`, 'start Toxiproxy there, fix TOXIPROXY_URL / --toxiproxy, or use --toxiproxy embedded');
         }),
       ),
     );

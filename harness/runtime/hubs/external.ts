@@ -1,4 +1,4 @@
-import { HarnessError } from '../../errors.ts';
+import { HarnessError, causeText } from '../../errors.ts';
 import type { HubRuntime } from './types.ts';
 
 /** A hub someone else runs (--hub-url): checked for an HTTP answer, never stopped or restarted by us. */
@@ -7,7 +7,7 @@ export async function connectExternalHub(url: string): Promise<HubRuntime> {
     const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
     await response.body?.cancel();
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    const cause = causeText(error);
     throw new HarnessError('EC_HUB_UNREACHABLE', `no HTTP answer from the hub at --hub-url ${url} (${cause})`, 'start the hub, or fix --hub-url (scheme, host and port, e.g. http://127.0.0.1:8080)');
   }
   const refuse = async (): Promise<never> => {
