@@ -1,6 +1,7 @@
 import { faultWindows } from '../../checks/fault-windows.ts';
 import type { RunResult } from '../../runner/result.ts';
 import { commandLatency, durationHistogram, fleetSeries, type DurationHistogram, type FleetSeries, type LatencySeries } from './series.ts';
+import { resourceSeries, type ResourceSeries } from './resources.ts';
 import { buildLanes } from './timeline.ts';
 
 /**
@@ -32,6 +33,8 @@ export interface ReportData {
   fleet: FleetSeries;
   latency: LatencySeries;
   durations: DurationHistogram;
+  /** Resource samples per component, when the run took any (soak, steady, storm); absent otherwise, and so is the section. */
+  resources?: ResourceSeries;
 }
 
 export interface ReportDataOptions {
@@ -76,6 +79,7 @@ export function buildReportData(result: RunResult, options: ReportDataOptions = 
 
   // faultWindows() also holds redeploys (kind 'redeploy:<kind>'); the report draws those apart, in their own colour.
   const windows = faultWindows(result.events, endMs);
+  const resources = resourceSeries(result.events, result.checks);
   const redeploys = windows.filter((w) => w.kind.startsWith('redeploy:')).map((w) => ({ name: w.fault, kind: w.kind.slice('redeploy:'.length), fromMs: w.fromMs, toMs: w.toMs, ended: w.healed }));
 
   return {
@@ -96,5 +100,6 @@ export function buildReportData(result: RunResult, options: ReportDataOptions = 
     fleet: fleetSeries(result.events, built.changes, result.agentIds.length, endMs),
     latency: commandLatency(result.events),
     durations: durationHistogram(built.closedMs, built.openAtEndMs),
+    ...(resources ? { resources } : {}),
   };
 }
