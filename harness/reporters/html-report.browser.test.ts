@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunResult } from '../runner/result.ts';
 import { chromiumMissing, startChromium, type StartedBrowser } from './html/browser.test-support.ts';
+import { withResourceSamples } from './html/resource-samples.test-support.ts';
 import { syntheticResult } from './html/synthetic-result.test-support.ts';
 import { renderHtmlReport } from './html-report.ts';
 import { writeReports } from './index.ts';
@@ -61,6 +62,8 @@ describe('report.html in a real browser', () => {
     expect(await page.textContent('header .verdict')).toBe('FAILED');
     expect(await page.textContent('#replay-cmd')).toBe(looped.replay);
     expect(await page.locator('.chart .uplot').count()).toBe(4);
+    // The loop scenario takes no resource samples: no Resources section, not an empty one.
+    expect(await page.locator('#resources').count()).toBe(0);
 
     // Hover the first connection agent-1 lost: the tooltip names the incident's close code and reason.
     const data = JSON.parse((await readFile(join(runDir, 'report.html'), 'utf8')).match(/<script type="application\/json" id="report-data">(.*?)<\/script>/s)![1]!);
@@ -101,6 +104,36 @@ describe('report.html in a real browser', () => {
     await expect.poll(() => timeline(page).then((d) => d.lanesTotal)).toBe('100');
     expect(errors).toEqual([]);
     await ctx.annotate(`1,000 agents: ${Math.round((await readFile(file)).length / 1024)} KiB, opened and drawn in ${loadMs} ms, page script ${await page.getAttribute('body', 'data-render-ms')} ms`);
+    await page.close();
+  });
+
+  test('resource samples: a Resources chart per metric, a line per process, the fitted trends, and zoom shared with the timeline', async (ctx) => {
+    if (missing) ctx.skip(missing);
+    const result = withResourceSamples(syntheticResult(50, 60_000));
+    const file = join(dir, 'resources.html');
+    await writeFile(file, renderHtmlReport(result));
+    const { page, errors } = await open(file);
+    expect(await page.getAttribute('#resources', 'data-charts')).toBe('5');
+    expect(await page.locator('#resources .chart .uplot').count()).toBe(5);
+    const figure = (id: string) => page.$eval(`#res-${id}`, (el) => ({ ...(el as unknown as { dataset: Record<string, string | undefined> }).dataset }));
+    // RSS: the harness and the hub (restarted by the redeploy), each with its trend; heap and event loop: the harness alone.
+    expect(await figure('rss')).toEqual({ series: '2', trends: '2' });
+    expect(await figure('heap')).toEqual({ series: '1', trends: '1' });
+    expect(await figure('lag')).toEqual({ series: '1', trends: '0' });
+    expect(await page.textContent('#res-heap figcaption')).toMatch(/harness \+2\d\.\d+ MiB\/min · leak/);
+    expect(await page.textContent('#resources .note')).toContain('hub (2 processes)');
+
+    // Dragging across a Resources chart zooms the timeline (and every other chart) with it.
+    expect((await timeline(page)).view).toBe('0-60000');
+    const over = page.locator('#res-rss .u-over');
+    await over.scrollIntoViewIfNeeded();
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.25, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    await expect.poll(() => timeline(page).then((d) => d.view)).not.toBe('0-60000');
+    expect(errors).toEqual([]);
     await page.close();
   });
 });

@@ -2,7 +2,7 @@ import { formatMs } from '../checks/stats.ts';
 import type { CheckResult } from '../checks/types.ts';
 import type { RunResult } from '../runner/result.ts';
 import { escapeHtml, htmlAssets, inlineJson, inlineScript, inlineStyle } from './html/assets.ts';
-import { buildReportData, type ReportDataOptions } from './html/report-data.ts';
+import { buildReportData, type ReportData, type ReportDataOptions } from './html/report-data.ts';
 
 const MARK = { passed: 'PASS', failed: 'FAIL', skipped: 'SKIP' } as const;
 
@@ -55,6 +55,7 @@ ${checksTable(result.checks)}
   <figure class="chart" id="chart-latency"><figcaption>Command latency (issued → applied)</figcaption></figure>
   <figure class="chart" id="chart-durations"><figcaption>Connection durations</figcaption></figure>
 </section>
+${resourcesSection(data.resources)}
 <noscript><p class="note">The timeline and charts need JavaScript; the header and checks above do not.</p></noscript>
 <footer>edge-chaos report · result schemaVersion ${result.schemaVersion} · charts by uPlot ${escapeHtml(assets.uplotVersion)} (MIT) · generated ${escapeHtml(new Date().toISOString())}</footer>
 </main>
@@ -100,6 +101,35 @@ function header(result: RunResult): string {
   <p class="stats">${counts.map(escapeHtml).join(' · ')}</p>
   <div class="replay"><span class="label">replay</span><code id="replay-cmd">${escapeHtml(result.replay)}</code><button type="button" class="copy" data-copy="replay-cmd">Copy</button></div>
 </header>`;
+}
+
+/** Nothing when the run took no resource samples: no empty section. */
+function resourcesSection(resources: ReportData['resources']): string {
+  if (!resources) return '';
+  const who = resources.components.map((c) => (c.incarnations > 1 ? `${c.name} (${c.incarnations} processes)` : c.name)).join(', ');
+  const perPoint = Math.max(...resources.components.map((c) => c.samplesPerPoint));
+  const thinned = perPoint > 1 ? `; drawn as one point per ${perPoint} samples (the mean; the worst for event loop delay)` : '';
+  const figures = resources.charts.map((chart) => {
+    const unit = chart.unit ? ` (${chart.unit})` : '';
+    const perMin = chart.unit === 'MiB' ? ' MiB/min' : '/min';
+    const trends = chart.trends.map((tr) => {
+      const slope = `${tr.slopePerMin >= 0 ? '+' : ''}${tr.slopePerMin}${perMin}`;
+      const verdict = tr.verdict === 'leak' ? ' · leak' : tr.excuse ? ` · over the bound, ${tr.excuse}` : '';
+      return `<span class="trend${tr.verdict === 'leak' ? ' leak' : ''}">${escapeHtml(`${resources.components[tr.component]!.name} ${slope}${verdict}`)}</span>`;
+    });
+    const notes = [...(trends.length ? [`trend ${trends.join(', ')}`] : []), ...(chart.bound ? [escapeHtml(`check: ${chart.bound.label}`)] : [])];
+    return `<figure class="chart res" id="res-${chart.metric}"><figcaption>${escapeHtml(chart.title + unit)}${notes.map((n) => `<span class="sub">${n}</span>`).join('')}</figcaption></figure>`;
+  });
+  return `<section id="resources" aria-labelledby="resources-h">
+  <div class="section-head">
+    <h2 id="resources-h">Resources</h2>
+    <span class="note">${resources.samples.toLocaleString('en-US')} samples${resources.intervalMs > 0 ? `, every ${escapeHtml(formatMs(resources.intervalMs))}` : ''}: ${escapeHtml(who)}${thinned}</span>
+  </div>
+  <div class="res-grid">
+  ${figures.join('\n  ')}
+  </div>
+  <p class="hint">One line per process sampled; a break in a line is a restart (a new pid). Dashed: the resource-growth check's fitted trend after warm-up, per process. Handles are the harness's active libuv handles and a child process's open file descriptors.</p>
+</section>`;
 }
 
 function checksTable(checks: readonly CheckResult[]): string {

@@ -187,6 +187,7 @@
     host.dataset.laneHeight = String(laneH);
     host.dataset.faultWindows = String(D.faults.length);
     host.dataset.redeployWindows = String(D.redeploys.length);
+    host.dataset.view = Math.round(view.from) + '-' + Math.round(view.to);
   }
 
   function drawTimeline() { drawAxis(); drawLanes(); }
@@ -267,13 +268,16 @@
       ctx.restore();
     }] } };
   }
+  // Time ticks on round seconds and minutes: uPlot's decimal steps put a 2 h soak's ticks at 33.3m and 66.7m.
+  var X_INCRS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400];
+  function xAxis() { return { stroke: C.muted, grid: { stroke: C.grid }, incrs: X_INCRS, values: function (u, v) { return v.map(fmtS); } }; }
   function chartWidth(el) { return Math.max(280, el.clientWidth - 24); }
   function timeChart(id, series, data, extra) {
     var el = document.getElementById(id);
     var opts = Object.assign({
       width: chartWidth(el), height: 210,
       scales: { x: { time: false, min: view.from / 1000, max: view.to / 1000 } },
-      axes: [{ stroke: C.muted, grid: { stroke: C.grid }, values: function (u, v) { return v.map(fmtS); } }, { stroke: C.muted, grid: { stroke: C.grid }, size: 48 }],
+      axes: [xAxis(), { stroke: C.muted, grid: { stroke: C.grid }, size: 48 }],
       cursor: { sync: { key: 'edge-chaos' }, drag: { x: true, y: false } },
       legend: { live: true },
       series: [{ label: 'time', value: function (u, v) { return v == null ? '–' : fmtS(v); } }].concat(series),
@@ -313,7 +317,7 @@
     { label: 'never applied', stroke: C.down, paths: function () { return null; }, points: { show: true, size: 8, fill: C.down, stroke: C.down }, value: function (u, v) { return v == null ? '–' : 'lost'; } },
   ], [xs.map(function (p) { return p[0]; }), xs.map(function (p) { return p[1] == null ? null : logY ? Math.max(p[1], 0.1) : p[1]; }), xs.map(function (p) { return p[2]; })], {
     scales: { x: { time: false, min: view.from / 1000, max: view.to / 1000 }, y: logY ? { distr: 3 } : { range: function (u, mn, mx) { return [0, Math.max(1, mx) * 1.1]; } } },
-    axes: [{ stroke: C.muted, grid: { stroke: C.grid }, values: function (u, v) { return v.map(fmtS); } }, { stroke: C.muted, grid: { stroke: C.grid }, size: 66, values: function (u, v) { return v.map(function (x) { return x == null ? '' : fmtMs(x); }); } }],
+    axes: [xAxis(), { stroke: C.muted, grid: { stroke: C.grid }, size: 66, values: function (u, v) { return v.map(function (x) { return x == null ? '' : fmtMs(x); }); } }],
   });
 
   var H = D.durations, n = H.labels.length, idx = [];
@@ -334,6 +338,90 @@
       { label: 'closed', stroke: C.ws, fill: 'rgba(0,114,178,0.85)', paths: bars, points: { show: false } },
     ],
   }, [idx, H.closed.map(function (c, i) { return c + H.openAtEnd[i]; }), H.closed], durEl);
+
+  // ---- resources ---------------------------------------------------------
+  // One chart per metric, one line per component. Components sample at their
+  // own instants, so uPlot.join aligns them: a slot one component has no sample
+  // for is undefined and the line runs across it, while the null point
+  // report-data put between two processes breaks the line.
+  var R = D.resources;
+  var RES_COLORS = ['#0072b2', '#009e73', '#d55e00', '#56b4e9', '#e69f00', '#111827'];
+  var resCharts = 0;
+  function fmtVal(v, unit) {
+    if (v == null) return '–';
+    var digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
+    return (unit === '' ? String(Math.round(v * 10) / 10) : v.toFixed(digits)) + (unit ? ' ' + unit : '');
+  }
+  function resourcePlugin(chart) {
+    // Drawn after the axes and before the series, so the samples stay on top where a trend runs right along them.
+    return { hooks: { drawAxes: [function (u) {
+      var ctx = u.ctx, b = u.bbox;
+      ctx.save();
+      ctx.beginPath(); ctx.rect(b.left, b.top, b.width, b.height); ctx.clip();
+      ctx.font = (11 * dpr) + 'px system-ui, sans-serif'; ctx.textBaseline = 'bottom';
+      chart.trends.forEach(function (tr) {
+        var color = RES_COLORS[tr.component % RES_COLORS.length];
+        tr.lines.forEach(function (l) {
+          ctx.beginPath();
+          ctx.moveTo(u.valToPos(l[0], 'x', true), u.valToPos(l[1], 'y', true));
+          ctx.lineTo(u.valToPos(l[2], 'x', true), u.valToPos(l[3], 'y', true));
+          ctx.setLineDash([7 * dpr, 4 * dpr]); ctx.strokeStyle = color; ctx.globalAlpha = 0.75; ctx.lineWidth = 2.5 * dpr; ctx.stroke();
+          ctx.globalAlpha = 1;
+        });
+      });
+      if (chart.bound) {
+        var y = u.valToPos(chart.bound.value, 'y', true);
+        if (y >= b.top && y <= b.top + b.height) {
+          ctx.strokeStyle = C.down; ctx.lineWidth = dpr; ctx.setLineDash([4 * dpr, 3 * dpr]);
+          ctx.beginPath(); ctx.moveTo(b.left, y); ctx.lineTo(b.left + b.width, y); ctx.stroke();
+          ctx.fillStyle = C.down; ctx.textAlign = 'right';
+          ctx.fillText('check bound ' + fmtVal(chart.bound.value, 'ms'), b.left + b.width - 4 * dpr, y - 2 * dpr);
+        }
+      }
+      ctx.restore();
+    }] } };
+  }
+  if (R) R.charts.forEach(function (chart) {
+    var tables = [], series = [];
+    chart.values.forEach(function (vals, ci) {
+      if (!vals) return;
+      var comp = R.components[ci];
+      tables.push([comp.t, vals]);
+      series.push({
+        label: comp.name, stroke: RES_COLORS[ci % RES_COLORS.length], width: 1.5,
+        points: { show: false },
+        value: function (u, v) { return fmtVal(v, chart.unit); },
+      });
+    });
+    var fromZero = chart.metric === 'handles' || chart.metric === 'lag';
+    // Memory keeps its own range so a trend is visible, but spans at least a quarter of its peak:
+    // 20 KB of jitter on 4 MiB is flat, not a sawtooth. Counts and delays start at 0, where 0 means something.
+    var yRange = fromZero
+      ? function (u, mn, mx) { return [0, Math.max(1, mx) * 1.1]; }
+      : function (u, mn, mx) {
+        if (mn == null) return [0, 1];
+        var half = Math.max(mx - mn, mx * 0.25) / 2 * 1.1 || 1, mid = (mn + mx) / 2;
+        return [Math.max(0, mid - half), mid + half];
+      };
+    var el = document.getElementById('res-' + chart.metric);
+    timeChart('res-' + chart.metric, series, uPlot.join(tables), {
+      height: 170,
+      scales: {
+        x: { time: false, min: view.from / 1000, max: view.to / 1000 },
+        y: { range: yRange },
+      },
+      axes: [
+        xAxis(),
+        // A short chart: ticks 24 px apart rather than uPlot's 30, so the y axis gets at least two labels.
+        { stroke: C.muted, grid: { stroke: C.grid }, size: 48, space: 24 },
+      ],
+      plugins: [bandsPlugin(), resourcePlugin(chart)],
+    });
+    el.dataset.series = String(series.length);
+    el.dataset.trends = String(chart.trends.length);
+    resCharts++;
+  });
+  if (R) document.getElementById('resources').dataset.charts = String(resCharts);
 
   // ---- header ------------------------------------------------------------
   document.querySelectorAll('button.copy').forEach(function (btn) {
@@ -361,7 +449,7 @@
     resizePending = true;
     requestAnimationFrame(function () {
       resizePending = false;
-      charts.concat([durChart]).forEach(function (u) { u.setSize({ width: chartWidth(u.root.parentNode), height: 210 }); });
+      charts.concat([durChart]).forEach(function (u) { u.setSize({ width: chartWidth(u.root.parentNode), height: u.height }); });
       drawTimeline();
     });
   });
