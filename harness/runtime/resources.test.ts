@@ -9,11 +9,17 @@ import { defaultSampleIntervalMs, startResourceSampler } from './resources.ts';
 
 const hasProc = existsSync('/proc/self/status');
 
+/** Waits until `count()` reaches `n` (a loaded machine delays timers; a fixed sleep would flake). */
+async function until(count: () => number, n: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (count() < n && performance.now() < deadline) await sleep(20);
+}
+
 test('samples this process every interval: RSS, heap, external, handles, and loop lag once an interval has passed', async () => {
   const events: ResourceSampleEvent[] = [];
   const t0 = performance.now();
   const sampler = startResourceSampler({ intervalMs: 100, clock: () => performance.now() - t0, sink: (e) => events.push(e) });
-  await sleep(550);
+  await until(() => events.length, 4);
   await sampler.stop();
   const count = events.length;
   await sleep(250);
@@ -39,7 +45,7 @@ test.runIf(hasProc)('follows a child process by name through /proc: RSS and open
   const events: ResourceSampleEvent[] = [];
   const sampler = startResourceSampler({ intervalMs: 100, clock: () => performance.now(), sink: (e) => events.push(e), children: { hub: () => pid, idle: () => undefined } });
   try {
-    await sleep(450);
+    await until(() => events.filter((e) => e.component === 'hub').length, 3);
     const hub = events.filter((e) => e.component === 'hub');
     expect(hub.length).toBeGreaterThanOrEqual(3);
     for (const e of hub) {
@@ -51,12 +57,14 @@ test.runIf(hasProc)('follows a child process by name through /proc: RSS and open
     }
     expect(events.some((e) => e.component === 'idle')).toBe(false);
 
-    // A child that exited (a redeploy under way) is skipped, not an error.
+    // A child that exited (a redeploy under way) is skipped, not an error. A read
+    // that began before the exit may still land, stamped with its start time.
     child.kill('SIGKILL');
     await once(child, 'exit');
-    const before = events.filter((e) => e.component === 'hub').length;
-    await sleep(300);
-    expect(events.filter((e) => e.component === 'hub').length).toBe(before);
+    const exitedAt = performance.now();
+    const harnessBefore = events.filter((e) => e.component === 'harness').length;
+    await until(() => events.filter((e) => e.component === 'harness').length, harnessBefore + 3);
+    expect(events.filter((e) => e.component === 'hub' && e.t >= exitedAt)).toEqual([]);
     pid = undefined;
   } finally {
     await sampler.stop();
