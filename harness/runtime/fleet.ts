@@ -1,6 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { BackoffOptions } from '../../agent/backoff.ts';
 import type { AgentEvent } from '../../agent/events.ts';
 import type { FleetCounts } from '../../agent/fleet.ts';
 import { buildFleet, type ShardConfig } from '../../agent/shard/config.ts';
@@ -16,23 +15,15 @@ export interface FleetHandle {
   stop(): Promise<void>;
 }
 
-export interface FleetSpec {
+/** A whole fleet: what every shard shares (ShardConfig), plus how to split it and where its events go. */
+export interface FleetSpec extends Omit<ShardConfig, 'firstIndex' | 'hubUrls'> {
   agents: number;
-  idPrefix: string;
   /** The URL agent number `index` (0-based, fleet-wide) dials. */
   hubUrlFor(index: number): string;
-  seed: string;
-  token?: string;
-  backoff: BackoffOptions;
-  pingIntervalMs?: number;
-  pollIntervalMs?: number;
-  rampMs: number;
   /** 0: every agent in this process. N: N child processes, each with a contiguous slice. */
   shards: number;
-  sourceAddresses: number;
-  /** The run clock, ms since start, and the same instant as epoch-based ms (for shard processes). */
+  /** The run clock, ms since start (the same instant as runStartEpochMs, for shard processes). */
   clock: () => number;
-  runStartEpochMs: number;
   sink: (event: AgentEvent) => void;
 }
 

@@ -6,6 +6,7 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isAlive } from './cleanup.ts';
 
 const POLL_MS = 200;
 
@@ -40,11 +41,3 @@ export async function withBuildLock<T>(name: string, waitMs: number, fn: () => P
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

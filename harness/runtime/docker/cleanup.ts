@@ -103,7 +103,7 @@ export async function sweepOrphans(): Promise<number> {
   return removed;
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
