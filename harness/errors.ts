@@ -1,37 +1,27 @@
-/**
- * Every error a harness user can hit, by stable code. The CLI prints the
- * message (what went wrong, naming the bad value) and the fix (what to do),
- * and exits 2. Tests assert the code, never the wording.
- */
-export const HARNESS_ERRORS = {
-  EC_USAGE: 'the command line is not valid',
-  EC_UNKNOWN_SCENARIO: 'no scenario has that name or path',
-  EC_BAD_SCENARIO: 'a scenario definition is not valid',
-  EC_BAD_OPTION: 'a run option is not valid',
-  EC_HUB_UNREACHABLE: 'the hub does not answer',
-  EC_HUB_START: 'the hub could not start',
-  EC_PROXY_UNREACHABLE: 'the Toxiproxy server does not answer',
-  EC_PROXY_SETUP: 'the fault proxies could not be set up',
-  EC_FLEET_SHARD: 'a fleet shard process failed',
-  EC_REPORT_WRITE: 'the report could not be written',
-  EC_INTERRUPTED: 'the run was interrupted',
-} as const;
+import { EdgeChaosError } from '../common/errors.ts';
 
-export type HarnessErrorCode = keyof typeof HARNESS_ERRORS;
+export { EXIT } from '../common/errors.ts';
 
-export class HarnessError extends Error {
-  readonly code: HarnessErrorCode;
-  readonly fix: string;
+/** The harness's share of the one registry (common/errors.ts). */
+export type HarnessErrorCode =
+  | 'EC_USAGE'
+  | 'EC_UNKNOWN_SCENARIO'
+  | 'EC_BAD_SCENARIO'
+  | 'EC_BAD_OPTION'
+  | 'EC_HUB_UNREACHABLE'
+  | 'EC_HUB_START'
+  | 'EC_PROXY_UNREACHABLE'
+  | 'EC_PROXY_SETUP'
+  | 'EC_FLEET_SHARD'
+  | 'EC_REPORT_WRITE';
 
-  constructor(code: HarnessErrorCode, message: string, fix: string, options?: { cause?: unknown }) {
-    super(message, options);
+/** An error of the harness: the CLI prints its message and fix and exits 2. */
+export class HarnessError extends EdgeChaosError<HarnessErrorCode> {
+  constructor(code: HarnessErrorCode, message: string, fix: string, options?: ErrorOptions) {
+    super(code, message, fix, options);
     this.name = 'HarnessError';
-    this.code = code;
-    this.fix = fix;
   }
 }
-
-export const EXIT = { passed: 0, failed: 1, harness: 2 } as const;
 
 /** The useful part of a failed fetch: the socket error's code (ECONNREFUSED) or the cause's message ("bad port"), not "fetch failed". */
 export function causeText(error: unknown): string {

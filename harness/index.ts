@@ -12,7 +12,8 @@ import { runScenario as runDefinition, type RunOptions } from './runner/run.ts';
 
 export { defineScenario } from '../scenarios/define.ts';
 export { SCENARIOS } from '../scenarios/index.ts';
-export { HarnessError, HARNESS_ERRORS, type HarnessErrorCode } from './errors.ts';
+export { HarnessError, type HarnessErrorCode } from './errors.ts';
+export { EdgeChaosError, ERROR_CODES, type ErrorCode } from '../common/errors.ts';
 export { defaultReportDir, renderConsoleSummary, renderHtmlReport, renderSummaryMarkdown, writeReports, type WriteReportsOptions } from './reporters/index.ts';
 export type { RunOptions, RunProgress } from './runner/run.ts';
 export type { RunResult, Verdict } from './runner/result.ts';

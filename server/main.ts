@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HUB_DEFECTS } from './defects/index.ts';
-import { HubError } from './errors.ts';
+import { EdgeChaosError } from '../common/errors.ts';
 import { SqliteCommandStore } from './sqlite-store.ts';
 import { startHub } from './start.ts';
 
@@ -93,7 +93,7 @@ try {
     process.stdin.resume();
   }
 } catch (error) {
-  if (error instanceof HubError) fail(error.message, error.fix);
+  if (error instanceof EdgeChaosError) fail(error.message, error.fix);
   const code = (error as { code?: string }).code;
   if (code === 'EADDRINUSE') fail(`port ${port} on ${host} is already in use`, 'pick another --port, or stop what holds it');
   throw error;

@@ -1,3 +1,5 @@
+import { EdgeChaosError } from '../common/errors.ts';
+
 /**
  * Every error the Toxiproxy API can answer with, in one registry.
  *
@@ -49,15 +51,9 @@ export class ToxiproxyApiError extends Error {
 }
 
 /** Error of the server itself (not of one request), e.g. the API port is taken. */
-export class ToxiproxyServerError extends Error {
-  readonly code: string;
-  /** One line telling the operator what to do about it. */
-  readonly fix: string;
-
-  constructor(code: 'API_LISTEN' | 'BAD_OPTION', message: string, fix: string, options?: ErrorOptions) {
-    super(message, options);
+export class ToxiproxyServerError extends EdgeChaosError<'EC_TOXIPROXY_LISTEN' | 'EC_TOXIPROXY_BAD_OPTION'> {
+  constructor(code: 'EC_TOXIPROXY_LISTEN' | 'EC_TOXIPROXY_BAD_OPTION', message: string, fix: string, options?: ErrorOptions) {
+    super(code, message, fix, options);
     this.name = 'ToxiproxyServerError';
-    this.code = `TOXIPROXY_ERR_${code}`;
-    this.fix = fix;
   }
 }

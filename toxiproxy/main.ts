@@ -1,3 +1,4 @@
+import { EdgeChaosError, formatError } from '../common/errors.ts';
 import { ToxiproxyServerError } from './errors.ts';
 import { seededRandom } from './random.ts';
 import { DEFAULT_TOXIPROXY_HOST, DEFAULT_TOXIPROXY_PORT, startToxiproxyServer } from './server.ts';
@@ -14,7 +15,7 @@ import type { StartToxiproxyServerOptions } from './server.ts';
 const USAGE = `npm run toxiproxy -- [--host ${DEFAULT_TOXIPROXY_HOST}] [--port ${DEFAULT_TOXIPROXY_PORT}] [--seed N]`;
 
 function usageError(cause: string): ToxiproxyServerError {
-  return new ToxiproxyServerError('BAD_OPTION', cause, `usage: ${USAGE}`);
+  return new ToxiproxyServerError('EC_TOXIPROXY_BAD_OPTION', cause, `usage: ${USAGE}`);
 }
 
 function parseArgs(argv: readonly string[]): StartToxiproxyServerOptions {
@@ -76,9 +77,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ToxiproxyServerError) {
-    console.error(`toxiproxy: ${error.message}`);
-    console.error(`fix: ${error.fix}`);
+  if (error instanceof EdgeChaosError) {
+    process.stderr.write(formatError(error));
   } else {
     console.error(`toxiproxy: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   }

@@ -77,7 +77,7 @@ describe('startToxiproxyServer', () => {
     await using first = await startToxiproxyServer({ port: 0 });
     const failure = await startToxiproxyServer({ port: first.port }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ToxiproxyServerError);
-    expect(failure).toMatchObject({ code: 'TOXIPROXY_ERR_API_LISTEN' });
+    expect(failure).toMatchObject({ code: 'EC_TOXIPROXY_LISTEN' });
     expect((failure as ToxiproxyServerError).fix).toMatch(/--port/);
   });
 

@@ -38,7 +38,7 @@ export async function startToxiproxyServer(options: StartToxiproxyServerOptions 
   const host = options.host ?? DEFAULT_TOXIPROXY_HOST;
   const port = options.port ?? DEFAULT_TOXIPROXY_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new ToxiproxyServerError('BAD_OPTION', `port must be an integer 0..65535, got ${port}`, 'pass --port 8474, or --port 0 for any free port');
+    throw new ToxiproxyServerError('EC_TOXIPROXY_BAD_OPTION', `port must be an integer 0..65535, got ${port}`, 'pass --port 8474, or --port 0 for any free port');
   }
   const metrics: ToxiproxyMetrics = new ToxiproxyMetrics(() => collection.meteredLinks());
   const collection: ProxyCollection = new ProxyCollection({
@@ -52,7 +52,7 @@ export async function startToxiproxyServer(options: StartToxiproxyServerOptions 
   } catch (error) {
     await app.close();
     throw new ToxiproxyServerError(
-      'API_LISTEN',
+      'EC_TOXIPROXY_LISTEN',
       `cannot listen on ${host}:${port}: ${(error as Error).message}`,
       'free that port or pick another with --port (0 picks a free one)',
       { cause: error },

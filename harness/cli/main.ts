@@ -1,8 +1,7 @@
 import { AGENT_DEFECTS } from '../../agent/defects.ts';
-import { HubError } from '../../server/errors.ts';
 import { HUB_DEFECTS } from '../../server/defects/index.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
-import { EXIT, HarnessError } from '../errors.ts';
+import { EdgeChaosError, EXIT, formatError } from '../../common/errors.ts';
 import { defaultReportDir, renderConsoleSummary, writeReports } from '../reporters/index.ts';
 import { runScenario } from '../runner/run.ts';
 import { USAGE, parseCliArgs } from './args.ts';
@@ -75,8 +74,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof HarnessError || error instanceof HubError) {
-      process.stderr.write(`error: ${error.message}\nfix: ${error.fix}\n`);
+    if (error instanceof EdgeChaosError) {
+      process.stderr.write(formatError(error));
     } else {
       process.stderr.write(`error: unexpected failure in the harness: ${(error as Error)?.stack ?? String(error)}\nfix: this is a bug in edge-chaos; please report it with the command you ran\n`);
     }

@@ -4,7 +4,7 @@
  * no engine answers or the build fails.
  */
 import { requireDocker } from './engine.ts';
-import { DockerError } from './errors.ts';
+import { EdgeChaosError, EXIT, formatError } from '../../../common/errors.ts';
 import { buildHubImage } from './node-image.ts';
 
 try {
@@ -12,10 +12,9 @@ try {
   const { image } = await buildHubImage({ log: (line) => console.error(line) });
   console.log(image);
 } catch (err) {
-  if (err instanceof DockerError) {
-    console.error(`error ${err.code}: ${err.message}`);
-    console.error(`fix: ${err.fix}`);
-    process.exit(2);
+  if (err instanceof EdgeChaosError) {
+    process.stderr.write(formatError(err));
+    process.exit(EXIT.harness);
   }
   throw err;
 }

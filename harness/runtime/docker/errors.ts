@@ -1,9 +1,8 @@
+import { EdgeChaosError } from '../../../common/errors.ts';
+
 /**
- * Coded errors of the Docker runtime. Tests assert `code`, never the message;
- * the CLI prints `message` (what went wrong) and `fix` (what to do) and exits 2.
- *
- * Kept local to this folder until the harness grows a shared error registry;
- * the codes are stable either way.
+ * Coded errors of the Docker runtime, this folder's share of the one registry
+ * (common/errors.ts). Tests assert `code`, never the message.
  */
 export const DockerErrorCode = {
   /** No Docker engine answers. */
@@ -20,16 +19,10 @@ export const DockerErrorCode = {
 
 export type DockerErrorCode = (typeof DockerErrorCode)[keyof typeof DockerErrorCode];
 
-export class DockerError extends Error {
-  override readonly name = 'DockerError';
-  readonly code: DockerErrorCode;
-  /** One line telling the user what to do about it. */
-  readonly fix: string;
-
+export class DockerError extends EdgeChaosError<DockerErrorCode> {
   constructor(code: DockerErrorCode, message: string, fix: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-    this.fix = fix;
+    super(code, message, fix, options);
+    this.name = 'DockerError';
   }
 }
 
