@@ -9,7 +9,7 @@ import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Folders the hub, its tests and tsx may load code from (tsconfig's include). */
-export const SOURCE_DIRS = ['agent', 'examples', 'harness', 'protocol', 'scenarios', 'server', 'toxiproxy'] as const;
+export const SOURCE_DIRS = ['agent', 'common', 'examples', 'harness', 'protocol', 'scenarios', 'server', 'toxiproxy'] as const;
 /** Never copied, at any depth of the source folders: VCS data, outputs, caches. */
 const EXCLUDED_NAMES = new Set(['.git', 'reports', 'dist', 'coverage', '.vitest-cache', 'node_modules']);
 /** Top-level files worth copying: package manifests and configs tsx reads. */
