@@ -3,15 +3,15 @@
  * assert on its result. `import { runScenario } from 'edge-chaos'`; the
  * vitest matchers come from `import 'edge-chaos/vitest'`. See docs/library.md.
  */
-import { defineScenario, type ScenarioDefinition } from '../scenarios/define.ts';
-import { loadScenario } from './cli/load-scenario.ts';
+import { SCENARIOS } from '../scenarios/index.ts';
+import { defineScenario, loadScenario, type ScenarioDefinition } from './scenario/index.ts';
 import { HarnessError } from './errors.ts';
 import { writeReports } from './reporters/index.ts';
 import type { RunResult } from './runner/result.ts';
 import { runScenario as runDefinition, type RunOptions } from './runner/run.ts';
 
-export { defineScenario } from '../scenarios/define.ts';
-export { SCENARIOS } from '../scenarios/index.ts';
+export { defineScenario } from './scenario/index.ts';
+export { SCENARIOS };
 export { HarnessError, type HarnessErrorCode } from './errors.ts';
 export { EdgeChaosError, ERROR_CODES, type ErrorCode } from '../common/errors.ts';
 export { defaultReportDir, renderConsoleSummary, renderHtmlReport, renderSummaryMarkdown, writeReports, type WriteReportsOptions } from './reporters/index.ts';
@@ -20,7 +20,7 @@ export type { RunResult, Verdict } from './runner/result.ts';
 export type { CheckResult } from './checks/types.ts';
 export type { ChecksConfig } from './checks/index.ts';
 export type { HistoryEvent } from './history/events.ts';
-export type { FaultSpec, FaultStep, GroupSpec, ScenarioDefinition, ScenarioParams } from '../scenarios/define.ts';
+export type { FaultSpec, FaultStep, GroupSpec, RedeployStep, ScenarioDefinition, ScenarioParams } from './scenario/index.ts';
 
 export interface LibraryRunOptions extends RunOptions {
   /** Also write the report folder (report.html, summary.json, ...) here. Default: no files. */
@@ -38,7 +38,7 @@ export interface LibraryRunOptions extends RunOptions {
  */
 export async function runScenario(scenario: string | ScenarioDefinition, options: LibraryRunOptions = {}): Promise<RunResult> {
   let definition: ScenarioDefinition;
-  if (typeof scenario === 'string') definition = await loadScenario(scenario);
+  if (typeof scenario === 'string') definition = await loadScenario(scenario, SCENARIOS);
   else if (typeof scenario === 'object' && scenario !== null) definition = defineScenario(scenario);
   else throw new HarnessError('EC_BAD_SCENARIO', `runScenario needs a scenario name, a file path or a definition, got ${JSON.stringify(scenario)}`, "pass e.g. runScenario('loop') or runScenario(defineScenario({...}))");
   const { reportDir, ...runOptions } = options;

@@ -1,4 +1,4 @@
-import { defineScenario } from './define.ts';
+import { defineScenario } from '../harness/scenario/index.ts';
 
 /** A thin link (2 KB/s each way): slow, but connections hold and every command arrives. */
 export default defineScenario({

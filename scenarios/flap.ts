@@ -1,4 +1,4 @@
-import { defineScenario } from './define.ts';
+import { defineScenario } from '../harness/scenario/index.ts';
 
 /**
  * A flapping link: down 2 s out of every 6 s. Reconnects must stay bounded by

@@ -1,4 +1,4 @@
-import type { ScenarioDefinition } from './define.ts';
+import type { ScenarioDefinition } from '../harness/scenario/index.ts';
 import bandwidth from './bandwidth.ts';
 import crash from './crash.ts';
 import flap from './flap.ts';
@@ -13,7 +13,7 @@ import soak from './soak.ts';
 import steady from './steady.ts';
 import storm from './storm.ts';
 
-export { defineScenario, type ScenarioDefinition, type ScenarioParams } from './define.ts';
+export { defineScenario, type ScenarioDefinition, type ScenarioParams } from '../harness/scenario/index.ts';
 
-/** The built-in scenarios by name. A new scenario is one file plus one line here. */
+/** The built-in scenarios by name (each file is plain data through the harness's scenario API). A new scenario is one file plus one line here. */
 export const SCENARIOS: ReadonlyMap<string, ScenarioDefinition> = new Map([loop, latency, halfOpen, reset, partition, flap, bandwidth, redeploy, crash, rolling, storm, steady, soak].map((s) => [s.name, s]));

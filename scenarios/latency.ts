@@ -1,4 +1,4 @@
-import { defineScenario } from './define.ts';
+import { defineScenario } from '../harness/scenario/index.ts';
 
 /** A slow network must slow commands down, never drop connections. */
 export default defineScenario({

@@ -1,4 +1,4 @@
-import { defineScenario } from './define.ts';
+import { defineScenario } from '../harness/scenario/index.ts';
 
 /**
  * The incident, as a scenario: a fleet connects to the hub and should stay

@@ -1,4 +1,4 @@
-import { defineScenario } from './define.ts';
+import { defineScenario } from '../harness/scenario/index.ts';
 
 /** Part of the fleet cut off entirely: WebSocket and polling both fail until the partition heals. */
 export default defineScenario({

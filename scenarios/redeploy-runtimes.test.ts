@@ -4,7 +4,7 @@ import { describeProcs, referenceHubWatcher, survivorsAfter } from '../harness/r
 import { runScenario, type RunOptions } from '../harness/runner/run.ts';
 import type { RunResult } from '../harness/runner/result.ts';
 import { expectEveryAgentReconnected, notPassed, opensPerAgent, redeployWindow, shortCrash, shortRedeploy, shortRolling } from './short-variants.test-support.ts';
-import type { ScenarioDefinition } from './define.ts';
+import type { ScenarioDefinition } from '../harness/scenario/index.ts';
 
 /**
  * redeploy, crash and rolling, shortened, on the reference hub in this

@@ -1,4 +1,4 @@
-import { defineScenario } from './define.ts';
+import { defineScenario } from '../harness/scenario/index.ts';
 
 /**
  * The incident's own test plan, "push, wait for the redeploy, watch the

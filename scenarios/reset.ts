@@ -1,4 +1,4 @@
-import { defineScenario } from './define.ts';
+import { defineScenario } from '../harness/scenario/index.ts';
 
 /** Connections reset by peer (TCP RST): agents back off with jitter and recover. */
 export default defineScenario({

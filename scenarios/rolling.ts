@@ -1,4 +1,4 @@
-import { defineScenario } from './define.ts';
+import { defineScenario } from '../harness/scenario/index.ts';
 
 /** Blue-green: a second hub starts, the proxy switches to it, the old one drains. */
 export default defineScenario({

@@ -7,7 +7,7 @@
 import { expect } from 'vitest';
 import type { RunResult } from '../harness/runner/result.ts';
 import type { HistoryEvent } from '../harness/history/events.ts';
-import { defineScenario, type ScenarioDefinition } from './define.ts';
+import { defineScenario, type ScenarioDefinition } from '../harness/scenario/index.ts';
 import { SCENARIOS } from './index.ts';
 
 function base(name: string): ScenarioDefinition {

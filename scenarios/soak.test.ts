@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import type { MetricGrowth, ComponentGrowth } from '../harness/checks/resource-growth.ts';
+import type { MetricGrowth, ResourceGrowthEvidence } from '../harness/checks/resource-growth.ts';
 import type { ResourceSampleEvent } from '../harness/history/events.ts';
 import { runScenario } from '../harness/runner/run.ts';
-import type { ScenarioDefinition } from './define.ts';
+import type { ScenarioDefinition } from '../harness/scenario/index.ts';
 import { SCENARIOS } from './index.ts';
 
 const soak = SCENARIOS.get('soak')!;
@@ -52,7 +52,7 @@ const short: ScenarioDefinition = {
 function externalGrowth(result: Awaited<ReturnType<typeof runScenario>>): MetricGrowth {
   const check = result.checks.find((c) => c.id === 'resource-growth')!;
   if (check.status === 'skipped') throw new Error(`resource-growth skipped: ${check.reason}`);
-  const harness = (check.evidence as { components: ComponentGrowth[] }).components.find((c) => c.component === 'harness')!;
+  const harness = (check.evidence as ResourceGrowthEvidence).components.find((c) => c.component === 'harness')!;
   return harness.metrics.find((m) => m.metric === 'externalBytes')!;
 }
 

@@ -1,4 +1,4 @@
-import { defineScenario, type FaultStep, type RedeployStep } from './define.ts';
+import { defineScenario, type FaultStep, type RedeployStep } from '../harness/scenario/index.ts';
 
 const MIB = 1024 * 1024;
 

@@ -1,4 +1,4 @@
-import { defineScenario } from './define.ts';
+import { defineScenario } from '../harness/scenario/index.ts';
 
 /**
  * A big fleet held through the proxy with heartbeats and a trickle of

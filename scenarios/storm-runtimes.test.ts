@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import type { ReconnectSpreadEvidence } from '../harness/checks/reconnect-spread.ts';
 import type { HubChoice } from '../harness/runtime/hubs/index.ts';
 import { describeProcs, referenceHubWatcher, survivorsAfter } from '../harness/runtime/process-tree.test-support.ts';
 import { runScenario } from '../harness/runner/run.ts';
@@ -12,14 +13,9 @@ import { expectEveryAgentReconnected, notPassed, shortStorm } from './short-vari
  */
 const hubs = referenceHubWatcher();
 
-interface SpreadEvidence {
-  maxShare: number;
-  redeploys: { redeploy: string; attempts: number; busiestShare: number }[];
-}
-
-function spreadOf(result: Awaited<ReturnType<typeof runScenario>>): { status: string; summary: string; evidence: SpreadEvidence } {
+function spreadOf(result: Awaited<ReturnType<typeof runScenario>>): { status: string; summary: string; evidence: ReconnectSpreadEvidence } {
   const check = result.checks.find((c) => c.id === 'reconnect-spread')!;
-  return { status: check.status, summary: check.summary, evidence: (check.status === 'skipped' ? undefined : check.evidence) as SpreadEvidence };
+  return { status: check.status, summary: check.summary, evidence: (check.status === 'skipped' ? undefined : check.evidence) as ReconnectSpreadEvidence };
 }
 
 describe.sequential('storm, shortened (200 agents)', () => {

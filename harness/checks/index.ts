@@ -1,77 +1,64 @@
-import { checkCommandDelivery, type CommandDeliveryOptions } from './command-delivery.ts';
-import { checkConnectTime, type ConnectTimeOptions } from './connect-time.ts';
-import { checkConnectionDurations, type ConnectionDurationsOptions } from './connection-durations.ts';
-import { checkConnectionLoop, type ConnectionLoopOptions } from './connection-loop.ts';
-import { checkHubHandlersPerConnection, checkHubReplaced, type HubReplacedOptions } from './hub-metrics.ts';
-import { checkDeadDetection, type DeadDetectionOptions } from './dead-detection.ts';
-import { checkEventLoopLag, type EventLoopLagOptions } from './event-loop-lag.ts';
-import { checkFaultEffect, type FaultEffectOptions } from './fault-effect.ts';
+import { checkCommandDelivery } from './command-delivery.ts';
+import { checkConnectTime } from './connect-time.ts';
+import { checkConnectionDurations } from './connection-durations.ts';
+import { checkConnectionLoop } from './connection-loop.ts';
+import { checkDeadDetection } from './dead-detection.ts';
+import { checkEventLoopLag } from './event-loop-lag.ts';
+import { checkFaultEffect } from './fault-effect.ts';
+import { checkHubHandlersPerConnection, checkHubReplaced } from './hub-metrics.ts';
 import { checkPollingFallback } from './polling-fallback.ts';
-import { checkReconnectSpread, type ReconnectSpreadOptions } from './reconnect-spread.ts';
-import { checkReconnectStorm, type ReconnectStormOptions } from './reconnect-storm.ts';
-import { checkReconnects, type ReconnectsOptions } from './reconnects.ts';
-import { checkRecovery, type RecoveryOptions } from './recovery.ts';
-import { checkResourceGrowth, type ResourceGrowthOptions } from './resource-growth.ts';
-import type { CheckInput, CheckResult } from './types.ts';
+import { checkReconnectSpread } from './reconnect-spread.ts';
+import { checkReconnectStorm } from './reconnect-storm.ts';
+import { checkReconnects } from './reconnects.ts';
+import { checkRecovery } from './recovery.ts';
+import { checkResourceGrowth } from './resource-growth.ts';
+import type { CheckInput, CheckResult, Checker } from './types.ts';
 
-export type { CheckInput, CheckResult } from './types.ts';
+export type { CheckInput, CheckResult, Checker } from './types.ts';
+
+/**
+ * Every check, in the order reports list them (Jepsen's checker/compose). The
+ * key is the scenario's config name; the checker's options type is that
+ * config's type and its evidence type is what the result carries. Adding a
+ * check is one entry here and its own file.
+ */
+export const CHECKERS = {
+  connectionLoop: checkConnectionLoop,
+  reconnects: checkReconnects,
+  connectionDurations: checkConnectionDurations,
+  connectTime: checkConnectTime,
+  commandDelivery: checkCommandDelivery,
+  faultEffect: checkFaultEffect,
+  recovery: checkRecovery,
+  deadDetection: checkDeadDetection,
+  reconnectStorm: checkReconnectStorm,
+  reconnectSpread: checkReconnectSpread,
+  pollingFallback: checkPollingFallback,
+  eventLoopLag: checkEventLoopLag,
+  hubReplaced: checkHubReplaced,
+  hubHandlersPerConnection: checkHubHandlersPerConnection,
+  /** Also switches on resource sampling in the runner. */
+  resourceGrowth: checkResourceGrowth,
+} as const;
+
+export type CheckName = keyof typeof CHECKERS;
+type OptionsOf<C> = C extends Checker<infer Options, unknown> ? Options : never;
+/** The evidence a check's result carries, e.g. `EvidenceOf<'resourceGrowth'>`. */
+export type EvidenceOf<Name extends CheckName> = (typeof CHECKERS)[Name] extends Checker<never, infer Evidence> ? Evidence : never;
 
 /** Which checks a scenario runs, with their options; a check left out is not run. */
-export interface ChecksConfig {
-  connectionLoop?: ConnectionLoopOptions;
-  reconnects?: ReconnectsOptions;
-  connectionDurations?: ConnectionDurationsOptions;
-  connectTime?: ConnectTimeOptions;
-  hubReplaced?: HubReplacedOptions;
-  hubHandlersPerConnection?: Record<string, never>;
-  commandDelivery?: CommandDeliveryOptions;
-  recovery?: RecoveryOptions;
-  deadDetection?: DeadDetectionOptions;
-  reconnectStorm?: ReconnectStormOptions;
-  faultEffect?: FaultEffectOptions;
-  pollingFallback?: Record<string, never>;
-  eventLoopLag?: EventLoopLagOptions;
-  reconnectSpread?: ReconnectSpreadOptions;
-  /** Also switches on resource sampling in the runner. */
-  resourceGrowth?: ResourceGrowthOptions;
-}
+export type ChecksConfig = { [Name in CheckName]?: OptionsOf<(typeof CHECKERS)[Name]> };
 
-/** The keys of ChecksConfig, for validating scenario files. */
-export const CHECK_NAMES: readonly (keyof ChecksConfig)[] = [
-  'connectionLoop',
-  'reconnects',
-  'connectionDurations',
-  'connectTime',
-  'commandDelivery',
-  'faultEffect',
-  'recovery',
-  'deadDetection',
-  'reconnectStorm',
-  'reconnectSpread',
-  'pollingFallback',
-  'eventLoopLag',
-  'hubReplaced',
-  'hubHandlersPerConnection',
-  'resourceGrowth',
-];
+/** Every check's config name, in report order. */
+export const CHECK_NAMES = Object.keys(CHECKERS) as CheckName[];
 
-/** Runs the configured checks in a fixed order, so reports read the same every run. */
+/** Runs the configured checks in the registry's order, so reports read the same every run. */
 export function evaluateChecks(input: CheckInput, config: ChecksConfig): CheckResult[] {
   const results: CheckResult[] = [];
-  if (config.connectionLoop) results.push(checkConnectionLoop(input, config.connectionLoop));
-  if (config.reconnects) results.push(checkReconnects(input, config.reconnects));
-  if (config.connectionDurations) results.push(checkConnectionDurations(input, config.connectionDurations));
-  if (config.connectTime) results.push(checkConnectTime(input, config.connectTime));
-  if (config.commandDelivery) results.push(checkCommandDelivery(input, config.commandDelivery));
-  if (config.faultEffect) results.push(checkFaultEffect(input, config.faultEffect));
-  if (config.recovery) results.push(checkRecovery(input, config.recovery));
-  if (config.deadDetection) results.push(checkDeadDetection(input, config.deadDetection));
-  if (config.reconnectStorm) results.push(checkReconnectStorm(input, config.reconnectStorm));
-  if (config.reconnectSpread) results.push(checkReconnectSpread(input, config.reconnectSpread));
-  if (config.pollingFallback) results.push(checkPollingFallback(input, config.pollingFallback));
-  if (config.eventLoopLag) results.push(checkEventLoopLag(input, config.eventLoopLag));
-  if (config.hubReplaced) results.push(checkHubReplaced(input, config.hubReplaced));
-  if (config.hubHandlersPerConnection) results.push(checkHubHandlersPerConnection(input, config.hubHandlersPerConnection));
-  if (config.resourceGrowth) results.push(checkResourceGrowth(input, config.resourceGrowth));
+  for (const name of CHECK_NAMES) {
+    const options = config[name];
+    if (options === undefined) continue;
+    results.push((CHECKERS[name] as Checker<typeof options>)(input, options));
+  }
   return results;
 }

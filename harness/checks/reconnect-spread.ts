@@ -17,7 +17,24 @@ export interface ReconnectSpreadOptions {
  * reconnect attempts. Jittered backoff spreads them over its window;
  * without jitter they land in one instant (a thundering herd).
  */
-export const checkReconnectSpread: Checker<ReconnectSpreadOptions> = (input, options) => {
+/** One redeploy's reconnect attempts and how bunched they were. */
+export interface RedeploySpread {
+  redeploy: string;
+  attempts: number;
+  busiestSlice: number;
+  busiestShare: number;
+  busiestAtMs: number;
+  spreadMs: number;
+  peakPerSecond: number;
+}
+
+export interface ReconnectSpreadEvidence {
+  maxShare: number;
+  sliceMs: number;
+  redeploys: RedeploySpread[];
+}
+
+export const checkReconnectSpread: Checker<ReconnectSpreadOptions, ReconnectSpreadEvidence> = (input, options) => {
   const maxShare = options.maxShare ?? 0.3;
   const sliceMs = options.sliceMs ?? 100;
   const horizonMs = options.horizonMs ?? 30_000;
@@ -25,7 +42,7 @@ export const checkReconnectSpread: Checker<ReconnectSpreadOptions> = (input, opt
   const title = `Reconnects after a redeploy spread out (at most ${Math.round(maxShare * 100)}% in any ${formatMs(sliceMs)})`;
   const redeploys = faultWindows(input.events, input.endMs).filter((w) => w.kind.startsWith('redeploy:'));
   if (redeploys.length === 0) return { id, title, status: 'skipped', summary: 'skipped: no redeploy in the run', reason: 'no redeploy in the run' };
-  const perRedeploy = redeploys.map((w) => {
+  const perRedeploy = redeploys.map((w): RedeploySpread => {
     const times = input.events
       .filter((e) => e.type === 'ws.connecting' && e.attempt > 0 && e.t >= w.fromMs && e.t <= w.fromMs + horizonMs)
       .map((e) => e.t)
@@ -49,10 +66,10 @@ export const checkReconnectSpread: Checker<ReconnectSpreadOptions> = (input, opt
     };
   });
   const counted = perRedeploy.filter((r) => r.attempts >= 10);
-  const evidence = { maxShare, sliceMs, redeploys: perRedeploy };
+  const evidence: ReconnectSpreadEvidence = { maxShare, sliceMs, redeploys: perRedeploy };
   if (counted.length === 0) return { id, title, status: 'skipped', summary: 'skipped: too few reconnects after any redeploy to judge (need 10)', reason: 'too few reconnects after any redeploy to judge (need 10)' };
   const bad = counted.filter((r) => r.busiestShare > maxShare);
-  const describe = (r: (typeof perRedeploy)[number]) =>
+  const describe = (r: RedeploySpread) =>
     `${r.redeploy}: ${r.attempts} attempts over ${formatMs(r.spreadMs)}, busiest ${formatMs(sliceMs)} held ${Math.round(r.busiestShare * 100)}%, peak ${r.peakPerSecond}/s`;
   if (bad.length > 0) return { id, title, status: 'failed', summary: `thundering herd: ${bad.map(describe).join('; ')}`, evidence };
   return { id, title, status: 'passed', summary: counted.map(describe).join('; '), evidence };

@@ -84,7 +84,14 @@ export interface ComponentGrowth {
  * meets both. Restarted processes are fitted per incarnation with one shared
  * slope (see trend.ts).
  */
-export const checkResourceGrowth: Checker<ResourceGrowthOptions> = (input, options) => {
+/** What a resource-growth result carries: every component's fitted trends. */
+export interface ResourceGrowthEvidence {
+  components: ComponentGrowth[];
+  warmupFraction: number;
+  minR2: number;
+}
+
+export const checkResourceGrowth: Checker<ResourceGrowthOptions, ResourceGrowthEvidence> = (input, options) => {
   const id = 'resource-growth';
   const bounds = METRICS.filter((m) => options[m.bound] !== undefined).map((m) => `${m.label} ${formatRate(options[m.bound]!, m.bytes)}`);
   const title = `No steady resource growth after warm-up${bounds.length > 0 ? ` (at most ${bounds.join(', ')})` : ''}`;
@@ -101,7 +108,7 @@ export const checkResourceGrowth: Checker<ResourceGrowthOptions> = (input, optio
   }
   const components = [...byComponent].map(([component, list]) => componentGrowth(component, list, options));
   const leaks = components.flatMap((c) => c.metrics.filter((m) => m.verdict === 'leak').map((m) => ({ c, m })));
-  const evidence = {
+  const evidence: ResourceGrowthEvidence = {
     components,
     warmupFraction: options.warmupFraction ?? 0.2,
     minR2: options.minR2 ?? 0.5,

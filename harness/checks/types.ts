@@ -1,10 +1,14 @@
 import type { HistoryEvent } from '../history/events.ts';
 import type { MetricSamples } from '../runtime/prom-text.ts';
 
-/** A check's outcome: the only thing reporters and the exit code read. */
-export type CheckResult =
-  | { id: string; title: string; status: 'passed'; summary: string; evidence?: unknown }
-  | { id: string; title: string; status: 'failed'; summary: string; evidence: unknown }
+/**
+ * A check's outcome: the only thing reporters and the exit code read.
+ * Generic over its evidence, so a test or reporter that knows which check it
+ * holds reads the evidence typed (see `EvidenceOf` in index.ts).
+ */
+export type CheckResult<Evidence = unknown> =
+  | { id: string; title: string; status: 'passed'; summary: string; evidence?: Evidence }
+  | { id: string; title: string; status: 'failed'; summary: string; evidence: Evidence }
   | { id: string; title: string; status: 'skipped'; summary: string; reason: string };
 
 export interface CheckInput {
@@ -24,4 +28,4 @@ export interface CheckInput {
 }
 
 /** A pure function from a history (and scraped metrics) to a verdict with evidence. */
-export type Checker<Options> = (input: CheckInput, options: Options) => CheckResult;
+export type Checker<Options, Evidence = unknown> = (input: CheckInput, options: Options) => CheckResult<Evidence>;

@@ -119,6 +119,13 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     } catch {}
     if (!url || !['http:', 'https:'].includes(url.protocol)) throw usageError(`--hub-url ${JSON.stringify(hubUrl)} is not an http(s) URL`, 'pass the hub base URL, e.g. --hub-url http://127.0.0.1:8080');
   }
+  const token = values.token;
+  if (token !== undefined && (token === '' || /[\x00-\x20\x7f]/.test(token))) {
+    throw usageError(
+      token === '' ? '--token is empty' : '--token contains whitespace or control characters, which no Authorization header can carry',
+      'pass the token the hub expects; a replay command reads it from $EDGE_CHAOS_TOKEN, so set that first',
+    );
+  }
   const seed = values.seed;
   if (seed !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(seed)) throw usageError(`--seed ${JSON.stringify(seed)} is not a valid seed`, 'use a number or a short word, e.g. --seed 42');
   return {

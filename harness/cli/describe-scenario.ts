@@ -1,4 +1,4 @@
-import type { FaultStep, ScenarioDefinition, ScenarioParams } from '../../scenarios/define.ts';
+import type { FaultStep, ScenarioDefinition, ScenarioParams } from '../scenario/define.ts';
 import { formatMs } from '../checks/stats.ts';
 
 /**

@@ -15,11 +15,16 @@ afterAll(() => {
 
 /** Runs the CLI as a user would (node + tsx, from the repo root) and collects what it printed. */
 function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return cliWith({}, ...args);
+}
+
+/** The same, with extra environment variables. */
+function cliWith(extraEnv: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   // A test run must not pick up a developer's Toxiproxy or write into CI's job summary.
   const { TOXIPROXY_URL: _proxy, GITHUB_STEP_SUMMARY: _summary, ...env } = process.env;
   const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', ...args], {
     cwd: repoRoot,
-    env,
+    env: { ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -87,5 +92,49 @@ describe.concurrent('the CLI, end to end', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^error: .*--agents/m);
     expect(run.stderr).toMatch(/^fix: .+/m);
+  });
+});
+
+/** Exactly two lines on stderr, "error: ..." naming `named`, then "fix: ...": no stack trace. */
+function expectCauseAndFix(stderr: string, named: RegExp): void {
+  const lines = stderr.trim().split('\n');
+  expect(lines, stderr).toHaveLength(2);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).toMatch(named);
+  expect(lines[1]).toMatch(/^fix: .+/);
+}
+
+describe.concurrent('start-up failures exit 2 with cause and fix', () => {
+  test('an unknown --defect is refused before any hub starts, naming the valid ones', async () => {
+    const run = await cli('loop', '--defect', 'no-such-defect', '--agents', '1', '--duration', '1s');
+    expect(run.code).toBe(2);
+    expectCauseAndFix(run.stderr, /no-such-defect/);
+    expect(run.stderr).toContain('duplicate-ws-handler');
+    expect(run.stdout).toBe('');
+  });
+
+  test('an unknown --agent-defect likewise', async () => {
+    const run = await cli('loop', '--agent-defect', 'sleepy', '--agents', '1', '--duration', '1s');
+    expect(run.code).toBe(2);
+    expectCauseAndFix(run.stderr, /sleepy/);
+    expect(run.stderr).toContain('no-jitter');
+  });
+
+  test('a Toxiproxy that does not answer names the part and the address', async () => {
+    const run = await cli('latency', '--toxiproxy', 'http://127.0.0.1:9', '--agents', '1', '--duration', '1s');
+    expect(run.code).toBe(2);
+    expectCauseAndFix(run.stderr, /Toxiproxy \(url\).*127\.0\.0\.1:9/);
+  });
+
+  test('a Docker engine that does not answer names the part (a container Toxiproxy)', async () => {
+    const run = await cliWith({ DOCKER_HOST: `unix://${join(tmp, 'no-docker.sock')}` }, 'latency', '--toxiproxy', 'container', '--agents', '1', '--duration', '1s');
+    expect(run.code).toBe(2);
+    expectCauseAndFix(run.stderr, /Toxiproxy \(container\)/);
+  });
+
+  test('an empty --token is refused (a replay reads it from $EDGE_CHAOS_TOKEN)', async () => {
+    const run = await cli('loop', '--token', '', '--agents', '1', '--duration', '1s');
+    expect(run.code).toBe(2);
+    expectCauseAndFix(run.stderr, /--token is empty/);
   });
 });

@@ -6,7 +6,7 @@ import { defaultReportDir, renderConsoleSummary, writeReports } from '../reporte
 import { runScenario } from '../runner/run.ts';
 import { USAGE, parseCliArgs } from './args.ts';
 import { describeScenario, summarizeScenario } from './describe-scenario.ts';
-import { loadScenario } from './load-scenario.ts';
+import { loadScenario } from '../scenario/load.ts';
 import { progressPrinter } from './progress.ts';
 
 async function main(argv: string[]): Promise<number> {
@@ -22,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`\nagent defects (--agent-defect): ${[...AGENT_DEFECTS.values()].map((d) => `\n  ${d.name.padEnd(22)} ${d.description}`).join('')}\n`);
     return EXIT.passed;
   }
-  const scenario = await loadScenario(args.scenario!);
+  const scenario = await loadScenario(args.scenario!, SCENARIOS);
   if (args.help) {
     process.stdout.write(`${describeScenario(scenario, { agents: args.agents, durationMs: args.durationMs })}\n${USAGE}\n`);
     return EXIT.passed;

@@ -27,6 +27,7 @@ export function renderConsoleSummary(result: RunResult, reportDir?: string): str
   else lines.push('INTERRUPTED: the run was stopped before it finished; checks cover what was observed until then');
   if (reportDir) lines.push(`report: ${reportDir}  (timeline and charts: ${join(reportDir, 'report.html')})`);
   lines.push(`replay: ${result.replay}`);
+  if (result.replayNote) lines.push(`       (${result.replayNote})`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -100,6 +100,7 @@ function header(result: RunResult): string {
   <dl class="params">${rows.map(([k, v]) => `<div><dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd></div>`).join('')}</dl>
   <p class="stats">${counts.map(escapeHtml).join(' · ')}</p>
   <div class="replay"><span class="label">replay</span><code id="replay-cmd">${escapeHtml(result.replay)}</code><button type="button" class="copy" data-copy="replay-cmd">Copy</button></div>
+  ${result.replayNote ? `<p class="replay-note">${escapeHtml(result.replayNote)}</p>` : ''}
 </header>`;
 }
 

@@ -82,6 +82,7 @@ export function renderSummaryMarkdown(result: RunResult, reportDir?: string): st
     }
   }
   lines.push('### Replay', '', fenced(result.replay, 'sh'), '');
+  if (result.replayNote) lines.push(cell(result.replayNote), '');
   if (reportDir) lines.push(`Report folder: \`${reportDir}\` (open \`report.html\` for the timeline and charts)`, '');
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-import type { GroupSpec } from '../../scenarios/faults.ts';
+import type { GroupSpec } from '../scenario/steps.ts';
 
 export interface AssignedGroup {
   name: string;

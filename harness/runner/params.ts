@@ -1,10 +1,12 @@
 import { randomInt } from 'node:crypto';
 import { AGENT_DEFECTS, applyAgentDefects } from '../../agent/defects.ts';
+import { HUB_DEFECTS } from '../../server/defects/index.ts';
 import type { BackoffOptions } from '../../agent/backoff.ts';
 import { isValidAgentId } from '../../protocol/v1.ts';
-import { resolveFaults, resolveRedeploys, type ScenarioDefinition } from '../../scenarios/define.ts';
+import { resolveFaults, resolveRedeploys, type ScenarioDefinition } from '../scenario/define.ts';
 import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
+import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
 import type { RunOptions } from './run.ts';
 
 /** Everything a run needs decided before anything starts, checked once. */
@@ -21,17 +23,21 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
   }
   const hub: HubChoice = options.hub ?? (options.hubUrl ? { kind: 'external', url: options.hubUrl } : { kind: scenario.hub?.runtime ?? 'in-process' });
   const hubDefects = options.hubDefects ?? [];
+  // Names are checked here, before any hub, image build or process starts.
+  const unknownHubDefect = hubDefects.find((d) => !HUB_DEFECTS.has(d));
+  if (unknownHubDefect !== undefined) {
+    throw new HarnessError('EC_BAD_OPTION', `unknown hub defect ${JSON.stringify(unknownHubDefect)} (--defect)`, `use one of: ${[...HUB_DEFECTS.keys()].join(', ')} (npm run scenario list describes them)`);
+  }
   const reference = hub.kind === 'in-process' || hub.kind === 'child-process' || (hub.kind === 'container' && hub.image === undefined);
   if (!reference && hubDefects.length > 0) {
     throw new HarnessError('EC_BAD_OPTION', `--defect ${hubDefects.join(',')} needs the reference hub, but this run targets ${describeHub(hub)}`, 'drop --defect, or run the reference hub (drop --hub-url / --hub-cmd / --hub-image)');
   }
   const agentDefects = options.agentDefects ?? [];
-  let backoff: BackoffOptions;
-  try {
-    backoff = applyAgentDefects(agentDefects, scenario.agent?.backoff);
-  } catch (error) {
-    throw new HarnessError('EC_BAD_OPTION', (error as Error).message, `use one of: ${[...AGENT_DEFECTS.keys()].join(', ')}`);
+  const unknownAgentDefect = agentDefects.find((d) => !AGENT_DEFECTS.has(d));
+  if (unknownAgentDefect !== undefined) {
+    throw new HarnessError('EC_BAD_OPTION', `unknown agent defect ${JSON.stringify(unknownAgentDefect)} (--agent-defect)`, `use one of: ${[...AGENT_DEFECTS.keys()].join(', ')} (npm run scenario list describes them)`);
   }
+  const backoff: BackoffOptions = applyAgentDefects(agentDefects, scenario.agent?.backoff);
   const base = { agents, durationMs };
   const redeploys = resolveRedeploys(scenario, base);
   if (redeploys.length > 0 && hub.kind === 'external') {
@@ -46,6 +52,8 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
   const loop: { minCycles?: number; maxConnectionMs?: number } = {};
   if (options.loopMinCycles !== undefined) loop.minCycles = options.loopMinCycles;
   if (options.loopMaxConnectionMs !== undefined) loop.maxConnectionMs = options.loopMaxConnectionMs;
+  const faults = resolveFaults(scenario, base);
+  const needsProxy = faults.length > 0 || scenario.proxy === true || redeploys.some((r) => r.kind === 'rolling');
   return {
     agents,
     durationMs,
@@ -54,14 +62,28 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
     hubDefects,
     agentDefects,
     backoff,
-    faults: resolveFaults(scenario, base),
+    faults,
     redeploys,
+    /** The Toxiproxy the agents go through, or undefined when they dial the hub directly. */
+    toxiproxy: options.toxiproxy ?? (needsProxy ? defaultToxiproxy(agents) : undefined),
+    /** Whether --toxiproxy (or TOXIPROXY_URL) chose it, so the replay command passes it back. */
+    toxiproxyChosen: options.toxiproxy !== undefined || (needsProxy && process.env.TOXIPROXY_URL !== undefined && process.env.TOXIPROXY_URL !== ''),
+    fleetShards: options.fleetShards,
+    /** Whether agents send a bearer token: the replay command names it without printing it. */
+    tokenGiven: options.token !== undefined,
     loop,
     seed: options.seed ?? String(randomInt(1, 2 ** 31)),
   };
 }
 
 export type ResolvedParams = ReturnType<typeof resolveParams>;
+
+/** TOXIPROXY_URL when set; else the embedded server, in this process for small fleets and as processes for big ones. */
+function defaultToxiproxy(agents: number): ToxiproxyChoice {
+  const url = process.env.TOXIPROXY_URL;
+  if (url) return { kind: 'url', url };
+  return agents > 2_000 ? { kind: 'process', servers: Math.ceil(agents / AGENTS_PER_PROXY) } : { kind: 'embedded' };
+}
 
 export function describeHub(hub: HubChoice): string {
   switch (hub.kind) {

@@ -1,3 +1,4 @@
+import type { ToxiproxyChoice } from '../runtime/proxy.ts';
 import type { ResolvedParams } from './params.ts';
 
 /** The command line that replays a run: same scenario, size, duration, seed, hub and switches. */
@@ -10,11 +11,34 @@ export function replayCommand(scenario: string, params: ResolvedParams): string 
   else if (hub.kind === 'command') args.push(`--hub-cmd ${shellQuote(hub.command)}`);
   else if (hub.kind === 'container') args.push(hub.image ? `--hub-image ${hub.image}${hub.port ? ` --hub-port ${hub.port}` : ''}` : '--hub-runtime container');
   else if (hub.kind === 'child-process') args.push('--hub-runtime child-process');
+  if (params.toxiproxyChosen && params.toxiproxy) args.push(`--toxiproxy ${toxiproxyArg(params.toxiproxy)}`);
+  if (params.fleetShards !== undefined) args.push(`--fleet-shards ${params.fleetShards}`);
+  // Never a secret in a report: the replay reads the token from the environment.
+  if (params.tokenGiven) args.push(`--token "$${TOKEN_ENV}"`);
   if (params.agentIdPrefix !== 'agent-') args.push(`--agent-id-prefix ${params.agentIdPrefix}`);
   if (params.loop.minCycles !== undefined) args.push(`--loop-cycles ${params.loop.minCycles}`);
   if (params.loop.maxConnectionMs !== undefined) args.push(`--loop-max-connection ${formatDuration(params.loop.maxConnectionMs)}`);
   const name = /^[a-z0-9-]+$/.test(scenario) ? scenario : shellQuote(scenario);
   return `npm run scenario ${name} -- ${args.join(' ')}`;
+}
+
+/** The environment variable a replay command reads the agents' token from. */
+export const TOKEN_ENV = 'EDGE_CHAOS_TOKEN';
+
+/** A line to show beside the replay command when it needs something it does not print. */
+export function replayNote(params: ResolvedParams): string | undefined {
+  return params.tokenGiven ? `the token is not printed: set ${TOKEN_ENV} to it before replaying` : undefined;
+}
+
+function toxiproxyArg(choice: ToxiproxyChoice): string {
+  switch (choice.kind) {
+    case 'url':
+      return shellQuote(choice.url);
+    case 'process':
+      return `process:${choice.servers}`;
+    default:
+      return choice.kind;
+  }
 }
 
 function shellQuote(text: string): string {

@@ -41,6 +41,8 @@ export interface RunResult {
   eventsDropped?: Record<string, number>;
   /** The command line that replays this run with the same seed. */
   replay: string;
+  /** What the replay command needs that it does not print (a token), when anything. */
+  replayNote?: string;
   agentIds: string[];
   events: HistoryEvent[];
   /** The hub's final /metrics text, when it has one. */

@@ -126,10 +126,29 @@ describe('runScenario option validation', () => {
     await expect(runScenario(loop, { hubUrl: 'http://127.0.0.1:1', hubDefects: ['duplicate-ws-handler'] })).rejects.toMatchObject({ code: 'EC_BAD_OPTION' });
   });
 
-  test('a hub defect the reference hub does not know is EC_HUB_START, with the hub\'s fix', async () => {
+  test('a hub defect the reference hub does not know is EC_BAD_OPTION, refused before any hub starts, listing the valid ones', async () => {
     const error = await runScenario(loop, { hubDefects: ['no-such-defect'], agents: 1, durationMs: 1_000 }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'EC_HUB_START', cause: { code: 'EC_HUB_UNKNOWN_DEFECT' } });
+    expect(error).toMatchObject({ code: 'EC_BAD_OPTION' });
     expect((error as { fix: string }).fix).toContain('duplicate-ws-handler');
+    await expect(runScenario(loop, { agentDefects: ['sleepy'], agents: 1, durationMs: 1_000 })).rejects.toMatchObject({ code: 'EC_BAD_OPTION' });
+  });
+
+  test('past the history cap, what was dropped is in the result by event type (and the loop is still judged from kept events)', async () => {
+    const result = await runScenario(loop, { agents: 3, durationMs: 5_000, seed: '31', maxEvents: 5, hubDefects: ['duplicate-ws-handler'] });
+    expect(result.eventsDropped).toBeDefined();
+    expect(Object.values(result.eventsDropped!).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(result.eventsDropped!['ws.connecting']).toBeGreaterThan(0);
+    expect(check(result.checks, 'connection-loop').status).toBe('failed');
+    const clean = await runScenario(loop, { agents: 1, durationMs: 500, seed: '31' });
+    expect(clean.eventsDropped).toBeUndefined();
+  });
+
+  test('the replay command carries --toxiproxy and never the token', async () => {
+    const result = await runScenario(SCENARIOS.get('latency')!, { agents: 1, durationMs: 1_000, seed: '8', token: 's3cret-token', toxiproxy: { kind: 'embedded' } });
+    expect(result.replay).toContain('--toxiproxy embedded');
+    expect(result.replay).toContain('--token "$EDGE_CHAOS_TOKEN"');
+    expect(result.replay).not.toContain('s3cret-token');
+    expect(result.replayNote).toContain('EDGE_CHAOS_TOKEN');
   });
 
   // Bug: runScenario passes loopMinCycles straight to the loop check. With 0 the check can

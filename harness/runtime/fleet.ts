@@ -7,7 +7,7 @@ import type { ParentMessage, ShardMessage } from '../../agent/shard/messages.ts'
 import { HarnessError } from '../errors.ts';
 
 /** What the runner needs of a fleet, in this process or spread over shard processes. */
-export interface FleetHandle {
+export interface FleetHandle extends AsyncDisposable {
   readonly ids: readonly string[];
   readonly shards: number;
   start(): Promise<void>;
@@ -39,7 +39,8 @@ export function createFleet(spec: FleetSpec): FleetHandle {
   const ids = Array.from({ length: spec.agents }, (_, i) => `${spec.idPrefix}${i + 1}`);
   if (spec.shards <= 0) {
     const fleet = buildFleet(sliceConfig(spec, 0, spec.agents), spec.clock, spec.sink);
-    return { ids, shards: 0, start: () => fleet.start(), counts: () => fleet.counts(), stop: () => fleet.stop() };
+    const stop = () => fleet.stop();
+    return { ids, shards: 0, start: () => fleet.start(), counts: () => fleet.counts(), stop, [Symbol.asyncDispose]: stop };
   }
   return new ShardedFleet(spec, ids);
 }
@@ -132,5 +133,9 @@ class ShardedFleet implements FleetHandle {
       }),
     ).then(() => undefined);
     return this.#stopping;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 }

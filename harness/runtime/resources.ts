@@ -17,7 +17,7 @@ export interface ResourceSamplerOptions {
   children?: Readonly<Record<string, () => number | undefined>>;
 }
 
-export interface ResourceSampler {
+export interface ResourceSampler extends AsyncDisposable {
   /** Stops sampling; resolves once a child read under way has finished, so no sample lands after it. */
   stop(): Promise<void>;
 }
@@ -90,15 +90,14 @@ export function startResourceSampler(options: ResourceSamplerOptions): ResourceS
   const timer = setInterval(tick, intervalMs);
   // Sampling must never be what keeps a finished run's process alive.
   timer.unref();
-  return {
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      clearInterval(timer);
-      loopDelay.disable();
-      await childRead;
-    },
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(timer);
+    loopDelay.disable();
+    await childRead;
   };
+  return { stop, [Symbol.asyncDispose]: stop };
 }
 
 /** RSS and open descriptors of a process from /proc; undefined when it is gone (mid-redeploy) or there is no /proc. */

@@ -13,9 +13,14 @@ export type ToxiproxyChoice =
   /** A Toxiproxy container started through testcontainers (needs a Docker engine). */
   | { kind: 'container'; image?: string };
 
-export interface ToxiproxyServer {
+export interface ToxiproxyServer extends AsyncDisposable {
   readonly apiUrl: string;
   stop(): Promise<void>;
+}
+
+/** A server record whose disposal is its stop. */
+function serverRecord(apiUrl: string, stop: () => Promise<void>): ToxiproxyServer {
+  return { apiUrl, stop, [Symbol.asyncDispose]: stop };
 }
 
 const TOXIPROXY_MAIN = fileURLToPath(new URL('../../toxiproxy/main.ts', import.meta.url));
@@ -26,14 +31,14 @@ export async function startToxiproxyServers(choice: ToxiproxyChoice): Promise<To
     case 'embedded': {
       const { startToxiproxyServer } = await import('../../toxiproxy/server.ts');
       const server = await startToxiproxyServer({ host: '127.0.0.1', port: 0 });
-      return [{ apiUrl: server.url, stop: () => server.stop() }];
+      return [serverRecord(server.url, () => server.stop())];
     }
     case 'url':
-      return [{ apiUrl: choice.url.replace(/\/+$/, ''), stop: async () => {} }];
+      return [serverRecord(choice.url.replace(/\/+$/, ''), async () => {})];
     case 'container': {
       const { startToxiproxyContainer } = await import('./docker/toxiproxy-container.ts');
       const container = await startToxiproxyContainer({ image: choice.image });
-      return [{ apiUrl: container.url, stop: () => container.stop() }];
+      return [serverRecord(container.url, () => container.stop())];
     }
     case 'process': {
       const started = await Promise.allSettled(Array.from({ length: choice.servers }, () => startToxiproxyProcess()));
@@ -52,7 +57,7 @@ async function startToxiproxyProcess(): Promise<ToxiproxyServer> {
   const managed = spawnManaged(process.execPath, ['--import', 'tsx', TOXIPROXY_MAIN, '--host', '127.0.0.1', '--port', '0'], {});
   try {
     const match = await waitForLine(managed, /listening on (http:\/\/\S+)/, 30_000);
-    return { apiUrl: match[1]!, stop: () => managed.stop('graceful', 5_000) };
+    return serverRecord(match[1]!, () => managed.stop('graceful', 5_000));
   } catch (error) {
     await managed.stop('crash');
     throw new HarnessError('EC_PROXY_SETUP', `the Toxiproxy process ${(error as Error).message}: ${managed.logs.lines().slice(-5).join(' | ')}`, 'run `npm run toxiproxy -- --port 0` by hand to see why');

@@ -1,6 +1,6 @@
 /**
  * Network faults a scenario can schedule, as plain data. The runtime
- * (harness/runtime/faults.ts) turns each into Toxiproxy calls.
+ * (harness/runner/drivers/faults.ts) turns each into Toxiproxy calls.
  */
 export type Stream = 'upstream' | 'downstream' | 'both';
 

@@ -1,6 +1,6 @@
-import type { Rng } from '../../agent/rng.ts';
-import { ADMIN_COMMANDS_PATH, type EnqueueResponse } from '../../protocol/v1.ts';
-import type { History } from '../history/history.ts';
+import type { Rng } from '../../../agent/rng.ts';
+import { ADMIN_COMMANDS_PATH, type EnqueueResponse } from '../../../protocol/v1.ts';
+import type { History } from '../../history/history.ts';
 
 /**
  * A steady trickle of commands, each to an agent picked from the run's

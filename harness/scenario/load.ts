@@ -1,16 +1,20 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SCENARIOS, defineScenario, type ScenarioDefinition } from '../../scenarios/index.ts';
 import { HarnessError } from '../errors.ts';
+import { defineScenario, type ScenarioDefinition } from './define.ts';
 
-/** A built-in scenario by name, or a user's scenario file (its default export) by path. */
-export async function loadScenario(nameOrPath: string): Promise<ScenarioDefinition> {
-  const builtIn = SCENARIOS.get(nameOrPath);
+/**
+ * A built-in scenario by name, or a user's scenario file (its default export)
+ * by path. The built-ins come from the caller (the CLI and the library pass
+ * scenarios/index.ts's map), so this schema module never imports scenarios/.
+ */
+export async function loadScenario(nameOrPath: string, builtIns: ReadonlyMap<string, ScenarioDefinition>): Promise<ScenarioDefinition> {
+  const builtIn = builtIns.get(nameOrPath);
   if (builtIn) return builtIn;
   const looksLikePath = /[\\/]/.test(nameOrPath) || /\.[cm]?[jt]s$/.test(nameOrPath);
   if (!looksLikePath) {
-    throw new HarnessError('EC_UNKNOWN_SCENARIO', `no scenario named ${JSON.stringify(nameOrPath)}`, `run \`npm run scenario list\`; built-in: ${[...SCENARIOS.keys()].join(', ')}; or pass a file path like ./my-scenario.ts`);
+    throw new HarnessError('EC_UNKNOWN_SCENARIO', `no scenario named ${JSON.stringify(nameOrPath)}`, `run \`npm run scenario list\`; built-in: ${[...builtIns.keys()].join(', ')}; or pass a file path like ./my-scenario.ts`);
   }
   const file = resolve(process.env.INIT_CWD ?? process.cwd(), nameOrPath);
   if (!existsSync(file)) throw new HarnessError('EC_UNKNOWN_SCENARIO', `scenario file ${file} does not exist`, 'check the path (relative paths start where you ran npm)');

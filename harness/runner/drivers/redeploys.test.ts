@@ -4,16 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { HistoryEvent } from '../history/events.ts';
-import { History } from '../history/history.ts';
-import { waitFor } from '../runner/wait.ts';
-import { createFleet } from './fleet.ts';
-import { startHubRuntime, type HubRuntime } from './hubs/index.ts';
-import { startCommandHub } from './hubs/reference-process.ts';
-import { pidAlive, pidsSurvivingAfter } from './process-tree.test-support.ts';
-import { startFaultProxy } from './proxy.ts';
+import type { HistoryEvent } from '../../history/events.ts';
+import { History } from '../../history/history.ts';
+import { waitFor } from '../wait.ts';
+import { createFleet } from '../../runtime/fleet.ts';
+import { startHubRuntime, type HubRuntime } from '../../runtime/hubs/index.ts';
+import { startCommandHub } from '../../runtime/hubs/reference-process.ts';
+import { pidAlive, pidsSurvivingAfter } from '../../runtime/process-tree.test-support.ts';
+import { startFaultProxy } from '../../runtime/proxy.ts';
 import { RedeployDriver } from './redeploys.ts';
-import { parsePrometheusText } from './prom-text.ts';
+import { parsePrometheusText } from '../../runtime/prom-text.ts';
 
 /**
  * The RedeployDriver against real hub runtimes: restarts are new processes
@@ -21,8 +21,8 @@ import { parsePrometheusText } from './prom-text.ts';
  * and stops the old hub, a failed start is recorded, and stop() leaves
  * nothing half done.
  */
-const START_ONCE = fileURLToPath(new URL('./hubs/fixtures/start-once.sh', import.meta.url));
-const FOREIGN_HUB = fileURLToPath(new URL('./hubs/fixtures/foreign-hub.mjs', import.meta.url));
+const START_ONCE = fileURLToPath(new URL('../../runtime/hubs/fixtures/start-once.sh', import.meta.url));
+const FOREIGN_HUB = fileURLToPath(new URL('../../runtime/hubs/fixtures/foreign-hub.mjs', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'edge-chaos-redeploys-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -55,7 +55,7 @@ describe.concurrent('RedeployDriver', () => {
     const hub = await startHubRuntime({ kind: 'child-process' }, { defects: [] });
     try {
       const pids = [hub.pid!];
-      const driver = new RedeployDriver({ hub, history, clock });
+      const driver = new RedeployDriver({ hub, history, clock, signal: new AbortController().signal });
       driver.schedule([{ name: 'soft', atMs: 0, kind: 'graceful', downMs: 200 }]);
       await settled(history, 'soft');
       pids.push(hub.pid!);
@@ -91,7 +91,7 @@ describe.concurrent('RedeployDriver', () => {
       expect(await waitFor(history, () => opens() === agents, 20_000, NEVER), 'the fleet connected').toBe(true);
       const oldPid = hub.pid!;
 
-      driver = new RedeployDriver({ hub, proxy, history, clock });
+      driver = new RedeployDriver({ hub, proxy, history, clock, signal: new AbortController().signal });
       driver.schedule([{ name: 'blue-green', atMs: 0, kind: 'rolling' }]);
       await settled(history, 'blue-green');
       await driver.stop();
@@ -141,7 +141,7 @@ describe.concurrent('RedeployDriver', () => {
       // The shell wrapper and the hub it started: both must go.
       const firstPids = [hub.pid!, ...readFileSync(pidLog, 'utf8').trim().split('\n').map(Number)];
       expect(firstPids).toHaveLength(2);
-      const driver = new RedeployDriver({ hub, history, clock });
+      const driver = new RedeployDriver({ hub, history, clock, signal: new AbortController().signal });
       // Down long enough for the old hub (a child of the shell) to have exited; see the next test for why that matters.
       driver.schedule([{ name: 'doomed', atMs: 0, kind: 'graceful', downMs: 1_000 }]);
       await settled(history, 'doomed');
@@ -188,7 +188,7 @@ describe.concurrent('RedeployDriver', () => {
     const hub = await startCommandHub(`sh ${START_ONCE} ${join(tmp, 'linger2-marker')} --pid-log ${pidLog} --linger-ms 1500`);
     const pids = [hub.pid!, ...readFileSync(pidLog, 'utf8').trim().split('\n').map(Number)];
     try {
-      const driver = new RedeployDriver({ hub, history, clock });
+      const driver = new RedeployDriver({ hub, history, clock, signal: new AbortController().signal });
       driver.schedule([{ name: 'doomed', atMs: 0, kind: 'graceful' }]);
       await settled(history, 'doomed');
       await driver.stop();
@@ -204,7 +204,7 @@ describe.concurrent('RedeployDriver', () => {
     const { clock } = runClock();
     const hub = await startHubRuntime({ kind: 'in-process' }, { defects: [] });
     try {
-      const driver = new RedeployDriver({ hub, history, clock });
+      const driver = new RedeployDriver({ hub, history, clock, signal: new AbortController().signal });
       driver.schedule([
         { name: 'now', atMs: 0, kind: 'graceful', downMs: 300 },
         { name: 'later', atMs: 60_000, kind: 'graceful' },

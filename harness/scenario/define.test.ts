@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { defineScenario, type ScenarioDefinition } from './define.ts';
-import { SCENARIOS } from './index.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
 
 const base: ScenarioDefinition = { name: 'probe', description: 'a probe', defaults: { agents: 1, durationMs: 1_000 }, checks: {} };
 const bad = { code: 'EC_BAD_SCENARIO' };
@@ -33,7 +33,7 @@ describe('defineScenario', () => {
   // Bugs: these values pass validation yet break a run without a word. pollIntervalMs 0 makes
   // every agent poll the hub in a tight loop while its socket is down; jitter 'ful' (a typo)
   // silently means full jitter; connectionLoop.minCycles 0 switches the loop detector off
-  // (it can never flag). Suspected fix in scenarios/define.ts: check agent.pollIntervalMs
+  // (it can never flag). Suspected fix in harness/scenario/define.ts: check agent.pollIntervalMs
   // (number >= 1, or a floor like 10), agent.backoff.jitter ('full' | 'none'), and
   // checks.connectionLoop.minCycles (whole number >= 2) / maxConnectionMs (> 0) when checks is an object.
   test.each([

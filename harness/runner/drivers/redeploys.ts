@@ -1,7 +1,8 @@
-import type { RedeployStep } from '../../scenarios/faults.ts';
-import type { History } from '../history/history.ts';
-import type { HubRuntime } from './hubs/index.ts';
-import type { FaultProxy } from './proxy.ts';
+import type { RedeployStep } from '../../scenario/steps.ts';
+import type { History } from '../../history/history.ts';
+import type { HubRuntime } from '../../runtime/hubs/index.ts';
+import type { FaultProxy } from '../../runtime/proxy.ts';
+import { waitMs } from '../wait.ts';
 
 /**
  * Plays a scenario's redeploys against the hub runtime, each recorded as a
@@ -14,13 +15,16 @@ export class RedeployDriver {
   readonly #proxy: FaultProxy | undefined;
   readonly #history: History;
   readonly #clock: () => number;
+  readonly #signal: AbortSignal;
   readonly #retired: HubRuntime[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
   #running: Promise<void> = Promise.resolve();
   #stopped = false;
 
-  constructor(opts: { hub: HubRuntime; proxy?: FaultProxy; history: History; clock: () => number }) {
+  /** `signal` aborts the run: a redeploy under way stops waiting and does not start the hub again. */
+  constructor(opts: { hub: HubRuntime; proxy?: FaultProxy; history: History; clock: () => number; signal: AbortSignal }) {
     this.#current = opts.hub;
+    this.#signal = opts.signal;
     this.#proxy = opts.proxy;
     this.#history = opts.history;
     this.#clock = opts.clock;
@@ -63,7 +67,8 @@ export class RedeployDriver {
       if (step.kind === 'rolling') await this.#rolling();
       else {
         await this.#current.stop(step.kind === 'crash' ? 'crash' : 'graceful');
-        if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+        await waitMs(downMs, this.#signal);
+        if (this.#signal.aborted) return;
         await this.#current.start();
       }
       this.#history.append({ t: this.#clock(), type: 'hub.redeploy', name, kind: step.kind, phase: 'end', detail: { url: this.#current.url } });

@@ -1,9 +1,9 @@
-import type { BackoffOptions } from '../agent/backoff.ts';
-import { CHECK_NAMES, type ChecksConfig } from '../harness/checks/index.ts';
-import { HarnessError } from '../harness/errors.ts';
-import { faultStepProblem, redeployStepProblem, type FaultStep, type GroupSpec, type RedeployStep } from './faults.ts';
+import type { BackoffOptions } from '../../agent/backoff.ts';
+import { CHECK_NAMES, type ChecksConfig } from '../checks/index.ts';
+import { HarnessError } from '../errors.ts';
+import { faultStepProblem, redeployStepProblem, type FaultStep, type GroupSpec, type RedeployStep } from './steps.ts';
 
-export type { FaultSpec, FaultStep, GroupSpec, RedeployStep } from './faults.ts';
+export type { FaultSpec, FaultStep, GroupSpec, RedeployStep } from './steps.ts';
 
 /** Parameters a run resolves from the scenario's defaults and the command line. */
 export interface ScenarioParams {

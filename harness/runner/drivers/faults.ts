@@ -1,6 +1,6 @@
-import type { FaultSpec, FaultStep, Stream } from '../../scenarios/faults.ts';
-import type { History } from '../history/history.ts';
-import type { FaultProxy } from './proxy.ts';
+import type { FaultSpec, FaultStep, Stream } from '../../scenario/steps.ts';
+import type { History } from '../../history/history.ts';
+import type { FaultProxy } from '../../runtime/proxy.ts';
 
 type ToxicFault = Exclude<FaultSpec, { kind: 'partition' } | { kind: 'flap' }>;
 

@@ -1,0 +1,65 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+
+/**
+ * The layering the README's "How it is built" promises, read from the
+ * imports of every non-test source file: common/ at the bottom, protocol/
+ * above it, hub / agent / Toxiproxy beside each other, the harness on top,
+ * scenarios/ as plain data on the harness's scenario API.
+ */
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SOURCE_DIRS = ['common', 'protocol', 'server', 'agent', 'toxiproxy', 'harness', 'scenarios'];
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'fixtures' ? [] : sourceFiles(path);
+    return /\.ts$/.test(entry.name) && !/\.test(-support)?\.ts$/.test(entry.name) ? [path] : [];
+  });
+}
+
+/** Every relative import of each file, as a repo-relative path. */
+const imports = new Map(
+  SOURCE_DIRS.flatMap(sourceFiles).map((file) => {
+    const text = readFileSync(join(root, file), 'utf8');
+    const targets = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+'(\.[^']+)'/g), ...text.matchAll(/import\('(\.[^']+)'\)/g)].map((m) =>
+      relative(root, resolve(root, dirname(file), m[1]!)),
+    );
+    return [file, targets] as const;
+  }),
+);
+
+function violations(from: (file: string) => boolean, forbidden: (target: string) => boolean): string[] {
+  return [...imports].flatMap(([file, targets]) => (from(file) ? targets.filter(forbidden).map((t) => `${file} -> ${t}`) : []));
+}
+
+const under = (...dirs: string[]) => (path: string) => dirs.some((d) => path.startsWith(`${d}/`));
+
+describe('the folders import downward only', () => {
+  test('common/ imports nothing of the project', () => {
+    expect(violations(under('common'), (t) => !t.startsWith('common/'))).toEqual([]);
+  });
+  test('protocol/ imports only common/', () => {
+    expect(violations(under('protocol'), (t) => !under('common', 'protocol')(t))).toEqual([]);
+  });
+  test('server/, agent/ and toxiproxy/ import nothing from harness/ or scenarios/', () => {
+    expect(violations(under('server', 'agent', 'toxiproxy'), under('harness', 'scenarios'))).toEqual([]);
+  });
+  test('scenarios/ import only the harness scenario API', () => {
+    expect(violations(under('scenarios'), (t) => !under('scenarios')(t) && t !== 'harness/scenario/index.ts')).toEqual([]);
+  });
+  test('the scenario schema imports no scenario and no runner', () => {
+    expect(violations(under('harness/scenario'), under('scenarios', 'harness/runner', 'harness/cli', 'harness/runtime'))).toEqual([]);
+  });
+  test('checks import nothing from the runtime, the runner or the CLI (they are pure)', () => {
+    expect(violations(under('harness/checks'), under('harness/runtime', 'harness/runner', 'harness/cli', 'server', 'toxiproxy'))).toEqual([]);
+  });
+  test('reporters read the result, not the runtime', () => {
+    expect(violations(under('harness/reporters'), under('harness/runtime', 'harness/cli', 'server', 'toxiproxy'))).toEqual([]);
+  });
+  test('the library (harness/index.ts) does not import the CLI', () => {
+    expect(violations((f) => f === 'harness/index.ts', under('harness/cli'))).toEqual([]);
+  });
+});

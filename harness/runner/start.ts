@@ -1,0 +1,123 @@
+import { EdgeChaosError } from '../../common/errors.ts';
+import type { ChecksConfig } from '../checks/index.ts';
+import { HarnessError, type HarnessErrorCode } from '../errors.ts';
+import type { History } from '../history/history.ts';
+import type { ScenarioDefinition } from '../scenario/define.ts';
+import { createFleet, defaultShards, type FleetHandle } from '../runtime/fleet.ts';
+import { startHubRuntime, type HubRuntime } from '../runtime/hubs/index.ts';
+import { startFaultProxy, type FaultProxy } from '../runtime/proxy.ts';
+import { defaultSampleIntervalMs, startResourceSampler } from '../runtime/resources.ts';
+import { Cleanup } from './cleanup.ts';
+import { RedeployDriver } from './drivers/redeploys.ts';
+import { assignGroups, type AssignedGroup } from './groups.ts';
+import type { RunOptions } from './options.ts';
+import type { ResolvedParams } from './params.ts';
+
+/** What every phase of a run shares: the one history, its clock and the abort signal. */
+export interface RunContext {
+  readonly scenario: ScenarioDefinition;
+  readonly params: ResolvedParams;
+  readonly checks: ChecksConfig;
+  readonly options: RunOptions;
+  readonly history: History;
+  /** Ms since the run started. */
+  readonly clock: () => number;
+  /** performance.now() at the run's start. */
+  readonly t0: number;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A run with its hub, proxies and fleet started (the fleet not yet ramped).
+ * Disposing it stops everything it started, last first; so does a failure
+ * half-way through start-up.
+ */
+export interface StartedRun extends AsyncDisposable {
+  readonly hub: HubRuntime;
+  readonly proxy: FaultProxy | undefined;
+  /** The fleet's groups; empty when the agents dial the hub directly. */
+  readonly groups: readonly AssignedGroup[];
+  readonly fleet: FleetHandle;
+  /** Plays the redeploys; its `current` is the hub serving now. */
+  readonly redeploys: RedeployDriver;
+  /** Registers more teardown (a phase's drivers), run before what start-up registered. */
+  defer(step: () => unknown): void;
+  stop(): Promise<void>;
+}
+
+export async function startRun(ctx: RunContext): Promise<StartedRun> {
+  const { scenario, params, options, history, clock } = ctx;
+  const stack = new Cleanup();
+  try {
+    const hub = stack.use(
+      await startPart(`the hub (${params.hub.kind})`, 'EC_HUB_START', () =>
+        startHubRuntime(params.hub, { defects: params.hubDefects, pingIntervalMs: scenario.hub?.pingIntervalMs, tokens: options.token ? [options.token] : undefined }),
+      ),
+    );
+    const groups = assignGroups(scenario.groups ?? [], params.agents);
+    const toxiproxy = params.toxiproxy;
+    const proxy = toxiproxy
+      ? stack.use(
+          await startPart(`Toxiproxy (${toxiproxy.kind})`, 'EC_PROXY_SETUP', () =>
+            startFaultProxy({ choice: toxiproxy, hubUrl: hub.url, groups: groups.map((g) => ({ name: g.name, agents: g.endIndex - g.startIndex })) }),
+          ),
+        )
+      : undefined;
+    const agentHubUrl = (index: number) => {
+      if (!proxy) return hub.url;
+      const group = groups.find((g) => index < g.endIndex)!;
+      return proxy.urlFor(group.name, index - group.startIndex);
+    };
+    const redeploys = new RedeployDriver({ hub, proxy, history, clock, signal: ctx.signal });
+    // Hubs that replaced the first one in rolling deploys go before it (its disposal removes their shared database).
+    stack.defer(async () => {
+      for (const h of new Set([redeploys.current, ...redeploys.retired])) if (h !== hub) await h[Symbol.asyncDispose]();
+    });
+    const fleet = stack.use(
+      createFleet({
+        agents: params.agents,
+        idPrefix: params.agentIdPrefix,
+        hubUrlFor: agentHubUrl,
+        token: options.token,
+        rampMs: scenario.defaults.rampMs ?? Math.min(5_000, params.agents * 2),
+        seed: params.seed,
+        clock,
+        runStartEpochMs: performance.timeOrigin + ctx.t0,
+        sink: (event) => history.append(event),
+        pingIntervalMs: scenario.hub?.pingIntervalMs,
+        pollIntervalMs: scenario.agent?.pollIntervalMs,
+        backoff: params.backoff,
+        shards: params.fleetShards ?? defaultShards(params.agents),
+        // Past a few thousand connections from one address, ephemeral ports to one proxy or hub port run short.
+        sourceAddresses: params.agents > 5_000 ? Math.ceil(params.agents / 5_000) + 1 : 1,
+      }),
+    );
+    // Sampled only where the scenario judges growth or lag; registered after the fleet so it stops first and teardown is not sampled.
+    const { resourceGrowth: growth, eventLoopLag } = ctx.checks;
+    if (growth || eventLoopLag) {
+      stack.use(startResourceSampler({ intervalMs: growth?.sampleIntervalMs ?? defaultSampleIntervalMs(params.durationMs), clock, sink: (e) => history.append(e), children: { hub: () => redeploys.current.pid } }));
+    }
+    const stop = () => stack.run();
+    return { hub, proxy, groups: proxy ? groups : [], fleet, redeploys, defer: (step) => stack.defer(step), stop, [Symbol.asyncDispose]: stop };
+  } catch (error) {
+    await stack.run().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Starts one part of the run's runtime; a failure names the part. A coded
+ * error keeps its code and fix; anything else is the part's start-up error.
+ */
+async function startPart<T>(part: string, code: HarnessErrorCode, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if (error instanceof EdgeChaosError) {
+      // Keep its class, code and fix; only say which part it came from.
+      error.message = `${part}: ${error.message}`;
+      throw error;
+    }
+    throw new HarnessError(code, `${part} could not start: ${(error as Error)?.message ?? String(error)}`, 'run it alone to see why (npm run hub / npm run toxiproxy), or pick another with --hub-runtime / --toxiproxy', { cause: error });
+  }
+}
