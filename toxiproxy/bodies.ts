@@ -86,10 +86,17 @@ export function readProxyUpdate(raw: unknown, current: ProxySettings): ProxySett
   return { listen, upstream, enabled };
 }
 
+/** The largest finite float32: real Toxiproxy's `toxicity` is one, and Go refuses to decode past it. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Any float32 is taken, as real Toxiproxy takes it: above 1 the toxic always
+ * applies, below 0 never (the roll is `random < toxicity`).
+ */
 function readToxicity(body: JsonObject, fallback: number): number {
   const toxicity = field(body, 'toxicity', 'number', fallback);
-  if (!(toxicity >= 0 && toxicity <= 1)) {
-    throw new ToxiproxyApiError('BAD_REQUEST_BODY', `toxicity must be between 0 and 1, got ${toxicity}`);
+  if (Math.abs(toxicity) > FLOAT32_MAX) {
+    throw new ToxiproxyApiError('BAD_REQUEST_BODY', `toxicity must fit a float32 (at most ${FLOAT32_MAX} in size), got ${toxicity}`);
   }
   return toxicity;
 }

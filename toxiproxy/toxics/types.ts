@@ -76,7 +76,7 @@ export interface ToxicSpec {
   readonly name: string;
   readonly type: string;
   readonly stream: StreamDirection;
-  /** Chance in [0, 1] that the toxic applies to a given connection and direction. */
+  /** Chance that the toxic applies to a given connection and direction: 1 or more always, 0 or less never. */
   readonly toxicity: number;
   readonly attributes: ToxicAttributes;
 }
