@@ -130,3 +130,81 @@ describe('accepted as real Toxiproxy accepts them', () => {
     expect((await raw('GET', '/version')).status).toBe(200);
   });
 });
+
+/**
+ * Past 2^31-1 ms Node's setTimeout fires after 1 ms (with a warning). Each
+ * case runs the toxic with 3,000,000,000 ms (about 35 days) next to a control
+ * with 100 ms; when the control has acted, the long one must not have.
+ */
+describe('times past Node timer limit (2^31-1 ms)', () => {
+  const LONG_MS = 3_000_000_000;
+  const overflowWarnings: string[] = [];
+  const onWarning = (warning: Error): void => {
+    if (warning.name === 'TimeoutOverflowWarning') overflowWarnings.push(warning.message);
+  };
+  beforeAll(() => void process.on('warning', onWarning));
+  afterAll(() => void process.off('warning', onWarning));
+  afterEach(() => expect(overflowWarnings.splice(0)).toEqual([]));
+
+  async function pair(
+    label: string,
+    type: string,
+    attribute: string,
+    scale: number,
+    extra: Record<string, unknown> = {},
+  ): Promise<{ long: TestClient; control: TestClient }> {
+    const make = async (ms: number): Promise<TestClient> => {
+      const { listen, response } = await proxyWith(label, { type, ...extra, attributes: { ...(extra['attributes'] as object), [attribute]: ms * scale } });
+      expect(response.status).toBe(200);
+      return connect(listen);
+    };
+    return { long: await make(LONG_MS), control: await make(100) };
+  }
+
+  it('timeout: holds the connection (real: effectively forever)', async () => {
+    const { long, control } = await pair('timeout_long', 'timeout', 'timeout', 1);
+    await control.waitForClose();
+    expect(long.closed).toBe(false);
+  });
+
+  it('reset_peer: waits before resetting', async () => {
+    const { long, control } = await pair('reset_long', 'reset_peer', 'timeout', 1);
+    long.send('x');
+    control.send('x');
+    await control.waitForClose();
+    expect(long.closed).toBe(false);
+  });
+
+  it('slow_close: holds the close', async () => {
+    const { long, control } = await pair('slow_close_long', 'slow_close', 'delay', 1);
+    long.socket.end();
+    control.socket.end();
+    await control.waitForEnd();
+    expect(long.endedAtMs).toBeUndefined();
+  });
+
+  it('latency: holds the data, with no 1 ms timer spinning', async () => {
+    const { long, control } = await pair('latency_long', 'latency', 'latency', 1);
+    long.send('held');
+    control.send('soon');
+    await control.waitForBytes(4);
+    expect(long.received.length).toBe(0);
+  });
+
+  it('latency + jitter past the limit: holds too', async () => {
+    const { long } = await pair('jitter_long', 'latency', 'jitter', 1, { attributes: { latency: LONG_MS } });
+    const { control } = await pair('jitter_control', 'latency', 'latency', 1);
+    long.send('held');
+    control.send('soon');
+    await control.waitForBytes(4);
+    expect(long.received.length).toBe(0);
+  });
+
+  it('slicer: a delay in microseconds past the limit holds the next piece', async () => {
+    const { long, control } = await pair('slicer_long', 'slicer', 'delay', 1_000, { attributes: { average_size: 5 } });
+    long.send('0123456789');
+    control.send('0123456789');
+    await control.waitForBytes(10);
+    expect(long.received.toString()).toBe('01234');
+  });
+});
