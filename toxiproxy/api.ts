@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { readPopulate, readProxyCreate, readProxyUpdate, readToxicCreate, readToxicUpdate } from './bodies.ts';
+import { MAX_NAME_URL_BYTES, readPopulate, readProxyCreate, readProxyUpdate, readToxicCreate, readToxicUpdate } from './bodies.ts';
 import type { ProxyCollection } from './collection.ts';
 import { ToxiproxyApiError } from './errors.ts';
 import type { ToxiproxyMetrics } from './metrics.ts';
@@ -47,7 +47,10 @@ export function buildToxiproxyApi({ collection, metrics }: ToxiproxyApiOptions):
     logger: false,
     exposeHeadRoutes: false,
     genReqId: newRequestId,
-    routerOptions: { maxParamLength: 1_000 },
+    // Every name the API accepts is addressable: a param holds one name, and
+    // the request line (Node counts it against maxHeaderSize) two of them.
+    routerOptions: { maxParamLength: MAX_NAME_URL_BYTES },
+    http: { maxHeaderSize: 2 * MAX_NAME_URL_BYTES + 16 * 1024 },
   });
 
   // Real Toxiproxy reads every body as JSON whatever its Content-Type (curl -d

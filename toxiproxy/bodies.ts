@@ -20,6 +20,25 @@ const DEFAULT_LISTEN = '127.0.0.1:0';
 
 type JsonObject = Record<string, unknown>;
 
+/**
+ * The longest proxy or toxic name, in bytes once percent-encoded as a path
+ * segment. Every name the API accepts must be addressable by its URL; the API
+ * raises its URL limits to fit two such names (api.ts), and refuses longer
+ * ones at creation. Real Toxiproxy takes any name but its URLs stop at Go's
+ * 1 MiB header limit, so it has the same trap further out.
+ */
+export const MAX_NAME_URL_BYTES = 65_536;
+
+function checkName(name: string, what: 'proxy' | 'toxic', at = ''): void {
+  const bytes = encodeURIComponent(name).length;
+  if (bytes > MAX_NAME_URL_BYTES) {
+    throw new ToxiproxyApiError(
+      'NAME_TOO_LONG',
+      `${what} name is ${bytes} bytes once URL-encoded, at most ${MAX_NAME_URL_BYTES}${at}`,
+    );
+  }
+}
+
 export function parseJson(raw: unknown): unknown {
   const text = typeof raw === 'string' ? raw : '';
   if (text.trim() === '') throw new ToxiproxyApiError('BAD_REQUEST_BODY', 'EOF');
@@ -58,6 +77,7 @@ function readProxyConfig(body: JsonObject, at: string): ProxyConfig {
   const upstream = field(body, 'upstream', 'string', '', at);
   const enabled = field(body, 'enabled', 'boolean', true, at);
   if (name === '') throw new ToxiproxyApiError('MISSING_FIELD', `name${at}`);
+  checkName(name, 'proxy', at);
   if (upstream === '') throw new ToxiproxyApiError('MISSING_FIELD', `upstream${at}`);
   checkListen(listen, at);
   return { name, listen, upstream, enabled };
@@ -117,6 +137,7 @@ export function readToxicCreate(raw: unknown, existing: ToxicSet): ToxicSpec {
   const name = givenName === '' ? `${type}_${stream}` : givenName;
   const definition = findToxicDefinition(type);
   if (definition === undefined) throw new ToxiproxyApiError('INVALID_TOXIC_TYPE');
+  checkName(name, 'toxic');
   if (existing.get(name) !== undefined) throw new ToxiproxyApiError('TOXIC_ALREADY_EXISTS');
   const attributes = decodeAttributes(definition, body['attributes'], {});
   if (typeof attributes === 'string') throw new ToxiproxyApiError('BAD_ATTRIBUTES', attributes);

@@ -14,6 +14,7 @@ export const API_ERRORS = {
   INVALID_STREAM: { status: 400, message: 'stream was invalid, can be either upstream or downstream' },
   INVALID_TOXIC_TYPE: { status: 400, message: 'invalid toxic type' },
   BAD_ATTRIBUTES: { status: 400, message: 'bad request body' },
+  NAME_TOO_LONG: { status: 400, message: 'name too long' },
   PROXY_NOT_FOUND: { status: 404, message: 'proxy not found' },
   TOXIC_NOT_FOUND: { status: 404, message: 'toxic not found' },
   PROXY_ALREADY_EXISTS: { status: 409, message: 'proxy already exists' },
