@@ -1,4 +1,4 @@
-import { parseHostPort } from './address.ts';
+import { isLoopbackHost, parseHostPort } from './address.ts';
 import type { ProxyConfig } from './collection.ts';
 import { ToxiproxyApiError } from './errors.ts';
 import type { ProxySettings } from './proxy.ts';
@@ -65,13 +65,27 @@ function field<T>(body: JsonObject, key: string, kind: 'string' | 'boolean' | 'n
   return value as T;
 }
 
-function checkListen(listen: string, at: string): void {
-  if (parseHostPort(listen) === undefined) {
+/** What the server allows beyond the request itself. */
+export interface BodyPolicy {
+  /** Let proxies listen on addresses other than loopback. Default false. */
+  readonly allowNonLoopbackListen?: boolean;
+}
+
+function checkListen(listen: string, policy: BodyPolicy, at: string): void {
+  const address = parseHostPort(listen);
+  if (address === undefined) {
     throw new ToxiproxyApiError('BAD_ADDRESS', `${JSON.stringify(listen)} is not host:port${at}`);
+  }
+  if (policy.allowNonLoopbackListen !== true && !isLoopbackHost(address.host)) {
+    throw new ToxiproxyApiError(
+      'NON_LOOPBACK_LISTEN',
+      `${JSON.stringify(listen)}${at}: edge-chaos opens ports only on this machine (127.0.0.0/8, ::1, localhost); ` +
+        'start the server with allowNonLoopbackListen (npm run toxiproxy -- --allow-non-loopback) to bind other addresses',
+    );
   }
 }
 
-function readProxyConfig(body: JsonObject, at: string): ProxyConfig {
+function readProxyConfig(body: JsonObject, policy: BodyPolicy, at: string): ProxyConfig {
   const name = field(body, 'name', 'string', '', at);
   const listen = field(body, 'listen', 'string', '', at) || DEFAULT_LISTEN;
   const upstream = field(body, 'upstream', 'string', '', at);
@@ -79,30 +93,30 @@ function readProxyConfig(body: JsonObject, at: string): ProxyConfig {
   if (name === '') throw new ToxiproxyApiError('MISSING_FIELD', `name${at}`);
   checkName(name, 'proxy', at);
   if (upstream === '') throw new ToxiproxyApiError('MISSING_FIELD', `upstream${at}`);
-  checkListen(listen, at);
+  checkListen(listen, policy, at);
   return { name, listen, upstream, enabled };
 }
 
 /** POST /proxies. `toxics` in the body is ignored, as real Toxiproxy does. */
-export function readProxyCreate(raw: unknown): ProxyConfig {
-  return readProxyConfig(asObject(parseJson(raw), 'proxy'), '');
+export function readProxyCreate(raw: unknown, policy: BodyPolicy): ProxyConfig {
+  return readProxyConfig(asObject(parseJson(raw), 'proxy'), policy, '');
 }
 
 /** POST /populate: all entries are checked before any proxy is created. */
-export function readPopulate(raw: unknown): ProxyConfig[] {
+export function readPopulate(raw: unknown, policy: BodyPolicy): ProxyConfig[] {
   const body = parseJson(raw);
   if (!Array.isArray(body)) throw new ToxiproxyApiError('BAD_REQUEST_BODY', 'populate takes a JSON array of proxies');
-  return body.map((entry, index) => readProxyConfig(asObject(entry, `proxy ${index + 1}`), ` at proxy ${index + 1}`));
+  return body.map((entry, index) => readProxyConfig(asObject(entry, `proxy ${index + 1}`), policy, ` at proxy ${index + 1}`));
 }
 
 /** POST|PATCH /proxies/{proxy}: fields not given keep their current value. */
-export function readProxyUpdate(raw: unknown, current: ProxySettings): ProxySettings {
+export function readProxyUpdate(raw: unknown, current: ProxySettings, policy: BodyPolicy): ProxySettings {
   const body = asObject(parseJson(raw), 'proxy');
   const listen = field(body, 'listen', 'string', current.listen) || DEFAULT_LISTEN;
   const upstream = field(body, 'upstream', 'string', current.upstream);
   const enabled = field(body, 'enabled', 'boolean', current.enabled);
   if (upstream === '') throw new ToxiproxyApiError('MISSING_FIELD', 'upstream');
-  checkListen(listen, '');
+  checkListen(listen, policy, '');
   return { listen, upstream, enabled };
 }
 

@@ -11,6 +11,7 @@ export const API_ERRORS = {
   BAD_REQUEST_BODY: { status: 400, message: 'bad request body' },
   MISSING_FIELD: { status: 400, message: 'missing required field' },
   BAD_ADDRESS: { status: 400, message: 'bad listen address' },
+  NON_LOOPBACK_LISTEN: { status: 400, message: 'listen address is not loopback' },
   INVALID_STREAM: { status: 400, message: 'stream was invalid, can be either upstream or downstream' },
   INVALID_TOXIC_TYPE: { status: 400, message: 'invalid toxic type' },
   BAD_ATTRIBUTES: { status: 400, message: 'bad request body' },

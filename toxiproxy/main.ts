@@ -5,21 +5,21 @@ import { DEFAULT_TOXIPROXY_HOST, DEFAULT_TOXIPROXY_PORT, startToxiproxyServer } 
 import type { StartToxiproxyServerOptions } from './server.ts';
 
 /**
- * `npm run toxiproxy -- [--host 127.0.0.1] [--port 8474] [--seed N]`: the
+ * `npm run toxiproxy -- [--host 127.0.0.1] [--port 8474] [--seed N] [--allow-non-loopback]`: the
  * embedded Toxiproxy as its own process. toxiproxy-server's spelling
  * (`-host=127.0.0.1 -port=8474`) works too, so it can stand in for it. Prints the URL it listens on and
  * stops cleanly on SIGINT/SIGTERM. A bad flag or a taken port prints one line
  * of cause and one of fix, and exits 2.
  */
 
-const USAGE = `npm run toxiproxy -- [--host ${DEFAULT_TOXIPROXY_HOST}] [--port ${DEFAULT_TOXIPROXY_PORT}] [--seed N]`;
+const USAGE = `npm run toxiproxy -- [--host ${DEFAULT_TOXIPROXY_HOST}] [--port ${DEFAULT_TOXIPROXY_PORT}] [--seed N] [--allow-non-loopback]`;
 
 function usageError(cause: string): ToxiproxyServerError {
   return new ToxiproxyServerError('EC_TOXIPROXY_BAD_OPTION', cause, `usage: ${USAGE}`);
 }
 
 function parseArgs(argv: readonly string[]): StartToxiproxyServerOptions {
-  const options: { host?: string; port?: number; random?: () => number } = {};
+  const options: { host?: string; port?: number; random?: () => number; allowNonLoopbackListen?: boolean } = {};
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index] ?? '';
     const equals = arg.indexOf('=');
@@ -48,6 +48,10 @@ function parseArgs(argv: readonly string[]): StartToxiproxyServerOptions {
         options.random = seededRandom(Number(text));
         break;
       }
+      case '--allow-non-loopback':
+        if (inline !== undefined) throw usageError('--allow-non-loopback takes no value');
+        options.allowNonLoopbackListen = true;
+        break;
       default:
         throw usageError(`unknown argument ${JSON.stringify(arg)}`);
     }

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { formatHostPort } from './address.ts';
+import { formatHostPort, isLoopbackHost } from './address.ts';
 import { buildToxiproxyApi } from './api.ts';
 import { ProxyCollection } from './collection.ts';
 import { ToxiproxyServerError } from './errors.ts';
@@ -16,6 +16,12 @@ export interface StartToxiproxyServerOptions {
    * Default Math.random; pass `seededRandom(seed)` from random.ts to repeat a run.
    */
   readonly random?: () => number;
+  /**
+   * Let the API and the proxies listen on addresses beyond loopback (0.0.0.0,
+   * a LAN address). Default false: edge-chaos opens ports only on this machine,
+   * and a proxy asking for another address gets 400.
+   */
+  readonly allowNonLoopbackListen?: boolean;
 }
 
 export interface StartedToxiproxyServer extends AsyncDisposable {
@@ -40,13 +46,21 @@ export async function startToxiproxyServer(options: StartToxiproxyServerOptions 
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new ToxiproxyServerError('EC_TOXIPROXY_BAD_OPTION', `port must be an integer 0..65535, got ${port}`, 'pass --port 8474, or --port 0 for any free port');
   }
+  const allowNonLoopbackListen = options.allowNonLoopbackListen ?? false;
+  if (!allowNonLoopbackListen && !isLoopbackHost(host)) {
+    throw new ToxiproxyServerError(
+      'EC_TOXIPROXY_BAD_OPTION',
+      `host ${host} is not loopback: edge-chaos opens ports only on this machine`,
+      'use --host 127.0.0.1, or pass --allow-non-loopback (allowNonLoopbackListen: true) to listen beyond it',
+    );
+  }
   const metrics: ToxiproxyMetrics = new ToxiproxyMetrics(() => collection.meteredLinks());
   const collection: ProxyCollection = new ProxyCollection({
     random: options.random ?? Math.random,
     nowMs: () => performance.now(),
     metrics,
   });
-  const app = buildToxiproxyApi({ collection, metrics });
+  const app = buildToxiproxyApi({ collection, metrics, allowNonLoopbackListen });
   try {
     await app.listen({ host, port });
   } catch (error) {
