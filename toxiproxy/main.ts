@@ -1,6 +1,5 @@
 import { EdgeChaosError, formatError } from '../common/errors.ts';
 import { ToxiproxyServerError } from './errors.ts';
-import { seededRandom } from './random.ts';
 import { DEFAULT_TOXIPROXY_HOST, DEFAULT_TOXIPROXY_PORT, startToxiproxyServer } from './server.ts';
 import type { StartToxiproxyServerOptions } from './server.ts';
 
@@ -19,7 +18,7 @@ function usageError(cause: string): ToxiproxyServerError {
 }
 
 function parseArgs(argv: readonly string[]): StartToxiproxyServerOptions {
-  const options: { host?: string; port?: number; random?: () => number; allowNonLoopbackListen?: boolean } = {};
+  const options: { host?: string; port?: number; seed?: string; allowNonLoopbackListen?: boolean } = {};
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index] ?? '';
     const equals = arg.indexOf('=');
@@ -43,9 +42,8 @@ function parseArgs(argv: readonly string[]): StartToxiproxyServerOptions {
         break;
       }
       case '--seed': {
-        const text = value();
-        if (!/^-?\d+$/.test(text)) throw usageError(`--seed must be an integer, got ${JSON.stringify(text)}`);
-        options.random = seededRandom(Number(text));
+        // Any text: the harness passes child seeds such as `42/toxiproxy-1`.
+        options.seed = value();
         break;
       }
       case '--allow-non-loopback':
@@ -61,7 +59,7 @@ function parseArgs(argv: readonly string[]): StartToxiproxyServerOptions {
 
 async function main(): Promise<void> {
   const server = await startToxiproxyServer(parseArgs(process.argv.slice(2)));
-  console.log(`toxiproxy listening on ${server.url}`);
+  console.log(`toxiproxy listening on ${server.url} (seed ${server.seed})`);
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     // A second Ctrl-C means "now": do not wait for connections to drain.

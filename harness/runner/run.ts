@@ -102,7 +102,7 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
     const groups = assignGroups(scenario.groups ?? [], params.agents);
     const needsProxy = params.faults.length > 0 || scenario.proxy === true || params.redeploys.some((r) => r.kind === 'rolling');
     const choice = options.toxiproxy ?? (needsProxy ? defaultToxiproxy(params.agents) : undefined);
-    const proxy = choice ? stack.use(await startFaultProxy({ choice, hubUrl: hub.url, groups: groups.map((g) => ({ name: g.name, agents: g.endIndex - g.startIndex })) })) : undefined;
+    const proxy = choice ? stack.use(await startFaultProxy({ choice, hubUrl: hub.url, groups: groups.map((g) => ({ name: g.name, agents: g.endIndex - g.startIndex })), seed: params.seed })) : undefined;
     groupsUsed = proxy ? groups : [];
     proxyKind = proxy ? `${proxy.kind} ${proxy.apiUrl}` : undefined;
     const directUrl = hub.url;
