@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { EdgeAgent, type AgentOptions } from './agent.ts';
 import type { AgentObservation } from './events.ts';
-import { createRng } from './rng.ts';
+import { createRng } from '../common/rng.ts';
 import type { Command } from '../protocol/v1.ts';
 
 export type Observed = AgentObservation & { t: number };

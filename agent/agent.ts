@@ -12,7 +12,7 @@ import {
 } from '../protocol/v1.ts';
 import { DEFAULT_BACKOFF, backoffDelayMs, type BackoffOptions, type ResolvedBackoff } from './backoff.ts';
 import type { AgentObservation, Transport } from './events.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../common/rng.ts';
 
 export interface AgentOptions {
   /** The agent's edge_agent_id. */

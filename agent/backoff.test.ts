@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_BACKOFF, backoffCeilingMs, backoffDelayMs, type ResolvedBackoff } from './backoff.ts';
-import { createRng } from './rng.ts';
+import { createRng } from '../common/rng.ts';
 
 const options = (o: Partial<ResolvedBackoff> = {}): ResolvedBackoff => ({ ...DEFAULT_BACKOFF, ...o });
 

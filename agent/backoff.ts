@@ -1,4 +1,4 @@
-import type { Rng } from './rng.ts';
+import type { Rng } from '../common/rng.ts';
 
 export interface BackoffOptions {
   /** Smallest delay before a reconnect attempt, and the first attempt's base, ms. Default 1_000. */

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { startHub } from '../server/start.ts';
 import type { AgentEvent } from './events.ts';
 import { Fleet } from './fleet.ts';
-import { createRng } from './rng.ts';
+import { createRng } from '../common/rng.ts';
 
 /** Runs a fleet against a looping hub until every agent scheduled `n` reconnects; returns each agent's delays. */
 async function reconnectDelays(hubUrl: string, seed: string, agents: number, n: number): Promise<Map<string, number[]>> {

@@ -1,6 +1,6 @@
 import { EdgeAgent, type AgentOptions } from './agent.ts';
 import type { AgentEvent, AgentEventSink } from './events.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../common/rng.ts';
 
 export interface FleetOptions extends Omit<AgentOptions, 'id' | 'hubUrl' | 'rng' | 'observe'> {
   /** Number of agents. */

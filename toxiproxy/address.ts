@@ -1,3 +1,5 @@
+import net from 'node:net';
+
 /**
  * `host:port` strings as Toxiproxy's JSON carries them ("127.0.0.1:8080",
  * "localhost:0", "[::1]:9000", ":0").
@@ -32,6 +34,23 @@ export function listenHost(host: string): string {
   if (host === '' || host.toLowerCase() === 'localhost') return '127.0.0.1';
   return host;
 }
+
+/**
+ * Whether a listen host stays on this machine: 127.0.0.0/8, ::1 (also
+ * IPv4-mapped), `localhost`, or empty (which we bind as 127.0.0.1). Any other
+ * name counts as not loopback: what it resolves to is not ours to trust.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bound = listenHost(host);
+  if (net.isIPv4(bound)) return bound.startsWith('127.');
+  if (!net.isIPv6(bound)) return false;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bound)?.[1];
+  if (mapped !== undefined) return mapped.startsWith('127.');
+  return LOOPBACK_V6.check(bound, 'ipv6');
+}
+
+const LOOPBACK_V6 = new net.BlockList();
+LOOPBACK_V6.addAddress('::1', 'ipv6');
 
 /** Formats an address the way Go's `net.Addr.String()` does. */
 export function formatHostPort(host: string, port: number): string {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { readPopulate, readProxyCreate, readProxyUpdate, readToxicCreate, readToxicUpdate } from './bodies.ts';
+import { MAX_NAME_URL_BYTES, readPopulate, readProxyCreate, readProxyUpdate, readToxicCreate, readToxicUpdate } from './bodies.ts';
 import type { ProxyCollection } from './collection.ts';
 import { ToxiproxyApiError } from './errors.ts';
 import type { ToxiproxyMetrics } from './metrics.ts';
@@ -14,6 +14,8 @@ export const TOXIPROXY_API_VERSION = '2.12.0';
 export interface ToxiproxyApiOptions {
   readonly collection: ProxyCollection;
   readonly metrics: ToxiproxyMetrics;
+  /** Let proxies listen beyond loopback. Default false. */
+  readonly allowNonLoopbackListen?: boolean;
 }
 
 /** Paths that exist with other methods: Go's router answers those 405, not 404. */
@@ -42,12 +44,16 @@ function sendText(reply: FastifyReply, status: number, text: string): FastifyRep
  * (server.ts listens). Routes only parse, call the collection and shape JSON;
  * proxies and connections know nothing of HTTP.
  */
-export function buildToxiproxyApi({ collection, metrics }: ToxiproxyApiOptions): FastifyInstance {
+export function buildToxiproxyApi({ collection, metrics, allowNonLoopbackListen = false }: ToxiproxyApiOptions): FastifyInstance {
+  const policy = { allowNonLoopbackListen };
   const app = Fastify({
     logger: false,
     exposeHeadRoutes: false,
     genReqId: newRequestId,
-    routerOptions: { maxParamLength: 1_000 },
+    // Every name the API accepts is addressable: a param holds one name, and
+    // the request line (Node counts it against maxHeaderSize) two of them.
+    routerOptions: { maxParamLength: MAX_NAME_URL_BYTES },
+    http: { maxHeaderSize: 2 * MAX_NAME_URL_BYTES + 16 * 1024 },
   });
 
   // Real Toxiproxy reads every body as JSON whatever its Content-Type (curl -d
@@ -83,13 +89,13 @@ export function buildToxiproxyApi({ collection, metrics }: ToxiproxyApiOptions):
   );
 
   app.post('/proxies', async (request, reply) => {
-    const config = readProxyCreate(request.body);
+    const config = readProxyCreate(request.body, policy);
     const proxy = await collection.exclusive(() => collection.create(config));
     return reply.code(201).send(proxy.toJSON());
   });
 
   app.post('/populate', async (request, reply) => {
-    const configs = readPopulate(request.body);
+    const configs = readPopulate(request.body, policy);
     const { proxies, error } = await collection.exclusive(async () => {
       const done: Proxy[] = [];
       try {
@@ -115,7 +121,7 @@ export function buildToxiproxyApi({ collection, metrics }: ToxiproxyApiOptions):
     handler: async (request) =>
       collection.exclusive(async () => {
         const proxy = collection.get(request.params.proxy);
-        await proxy.update(readProxyUpdate(request.body, proxy));
+        await proxy.update(readProxyUpdate(request.body, proxy, policy));
         return proxy.toJSON();
       }),
   });

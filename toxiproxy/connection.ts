@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Rng } from '../common/rng.ts';
 import { Link } from './link.ts';
 import type { LinkMetricLabels } from './metrics.ts';
 import type { StreamDirection, ToxicSpec } from './toxics/types.ts';
@@ -15,8 +16,10 @@ export interface ConnectionOptions {
   readonly upstream: Socket;
   readonly toxics: (direction: StreamDirection) => readonly ToxicSpec[];
   readonly metricLabels: (direction: StreamDirection) => LinkMetricLabels;
-  readonly random: () => number;
+  /** This connection's stream; each direction draws from its own child. */
+  readonly rng: Rng;
   readonly nowMs: () => number;
+  readonly onToxicDelay: (direction: StreamDirection, toxic: string, delayMs: number) => void;
   /** Both sockets are closed; called once. */
   readonly onClosed: (connection: Connection) => void;
 }
@@ -52,8 +55,9 @@ export class Connection {
         source,
         dest,
         toxics: options.toxics(direction),
-        random: options.random,
+        rng: options.rng.child(direction),
         nowMs: options.nowMs,
+        onToxicDelay: (toxic, delayMs) => options.onToxicDelay(direction, toxic, delayMs),
         metricLabels: options.metricLabels(direction),
         onConnectionEnd: (kind) => (kind === 'reset' ? this.reset() : this.close()),
       });

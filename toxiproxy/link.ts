@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Rng } from '../common/rng.ts';
 import type { LinkMetricLabels } from './metrics.ts';
 import { createNoopStage } from './toxics/noop.ts';
 import { findToxicDefinition } from './toxics/registry.ts';
@@ -28,8 +29,11 @@ export interface LinkOptions {
   readonly source: Socket;
   readonly dest: Socket;
   readonly toxics: readonly ToxicSpec[];
-  readonly random: () => number;
+  /** This connection and direction's stream; each toxic draws from its own child, named after it. */
+  readonly rng: Rng;
   readonly nowMs: () => number;
+  /** A toxic drew a delay (see StageContext.traceDelay). */
+  readonly onToxicDelay: (toxic: string, delayMs: number) => void;
   readonly metricLabels: LinkMetricLabels;
   /** A toxic ended the whole connection; the connection owns both sockets. */
   readonly onConnectionEnd: (kind: Exclude<EndKind, 'eof'>) => void;
@@ -49,8 +53,9 @@ export class Link {
   readonly metricLabels: LinkMetricLabels;
   readonly #source: Socket;
   readonly #dest: Socket;
-  readonly #random: () => number;
+  readonly #rng: Rng;
   readonly #nowMs: () => number;
+  readonly #onToxicDelay: LinkOptions['onToxicDelay'];
   readonly #onConnectionEnd: LinkOptions['onConnectionEnd'];
   #nodes: ChainNode[] = [];
   #piping = false;
@@ -79,8 +84,9 @@ export class Link {
     this.metricLabels = options.metricLabels;
     this.#source = options.source;
     this.#dest = options.dest;
-    this.#random = options.random;
+    this.#rng = options.rng;
     this.#nowMs = options.nowMs;
+    this.#onToxicDelay = options.onToxicDelay;
     this.#onConnectionEnd = options.onConnectionEnd;
     this.#nodes = options.toxics.map((spec) => this.#makeNode(spec));
     this.#rewire();
@@ -158,6 +164,9 @@ export class Link {
   }
 
   #makeNode(spec: ToxicSpec): ChainNode {
+    // Its own stream per toxic: adding or removing one never shifts another's
+    // rolls and draws. Toxicity rolls come from it too.
+    const rng = this.#rng.child(`toxic:${spec.name}`);
     const ctx: StageContext = {
       out: {
         push: (chunk) => {
@@ -169,7 +178,8 @@ export class Link {
           node.next.end(kind);
         },
       },
-      random: this.#random,
+      random: () => rng.next(),
+      traceDelay: (delayMs) => this.#onToxicDelay(spec.name, delayMs),
       nowMs: this.#nowMs,
     };
     const { stage, active } = this.#roll(spec, ctx, undefined);
@@ -194,7 +204,7 @@ export class Link {
 
   #roll(spec: ToxicSpec, ctx: StageContext, state: unknown): { stage: Stage; active: boolean } {
     const definition = findToxicDefinition(spec.type);
-    if (definition !== undefined && this.#random() < spec.toxicity) {
+    if (definition !== undefined && ctx.random() < spec.toxicity) {
       return { stage: definition.createStage(spec.attributes, ctx, state), active: true };
     }
     return { stage: createNoopStage(ctx), active: false };

@@ -1,25 +1,24 @@
 import { EdgeChaosError, formatError } from '../common/errors.ts';
 import { ToxiproxyServerError } from './errors.ts';
-import { seededRandom } from './random.ts';
 import { DEFAULT_TOXIPROXY_HOST, DEFAULT_TOXIPROXY_PORT, startToxiproxyServer } from './server.ts';
 import type { StartToxiproxyServerOptions } from './server.ts';
 
 /**
- * `npm run toxiproxy -- [--host 127.0.0.1] [--port 8474] [--seed N]`: the
+ * `npm run toxiproxy -- [--host 127.0.0.1] [--port 8474] [--seed N] [--allow-non-loopback]`: the
  * embedded Toxiproxy as its own process. toxiproxy-server's spelling
  * (`-host=127.0.0.1 -port=8474`) works too, so it can stand in for it. Prints the URL it listens on and
  * stops cleanly on SIGINT/SIGTERM. A bad flag or a taken port prints one line
  * of cause and one of fix, and exits 2.
  */
 
-const USAGE = `npm run toxiproxy -- [--host ${DEFAULT_TOXIPROXY_HOST}] [--port ${DEFAULT_TOXIPROXY_PORT}] [--seed N]`;
+const USAGE = `npm run toxiproxy -- [--host ${DEFAULT_TOXIPROXY_HOST}] [--port ${DEFAULT_TOXIPROXY_PORT}] [--seed N] [--allow-non-loopback]`;
 
 function usageError(cause: string): ToxiproxyServerError {
   return new ToxiproxyServerError('EC_TOXIPROXY_BAD_OPTION', cause, `usage: ${USAGE}`);
 }
 
 function parseArgs(argv: readonly string[]): StartToxiproxyServerOptions {
-  const options: { host?: string; port?: number; random?: () => number } = {};
+  const options: { host?: string; port?: number; seed?: string; allowNonLoopbackListen?: boolean } = {};
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index] ?? '';
     const equals = arg.indexOf('=');
@@ -43,11 +42,14 @@ function parseArgs(argv: readonly string[]): StartToxiproxyServerOptions {
         break;
       }
       case '--seed': {
-        const text = value();
-        if (!/^-?\d+$/.test(text)) throw usageError(`--seed must be an integer, got ${JSON.stringify(text)}`);
-        options.random = seededRandom(Number(text));
+        // Any text: the harness passes child seeds such as `42/toxiproxy-1`.
+        options.seed = value();
         break;
       }
+      case '--allow-non-loopback':
+        if (inline !== undefined) throw usageError('--allow-non-loopback takes no value');
+        options.allowNonLoopbackListen = true;
+        break;
       default:
         throw usageError(`unknown argument ${JSON.stringify(arg)}`);
     }
@@ -57,7 +59,7 @@ function parseArgs(argv: readonly string[]): StartToxiproxyServerOptions {
 
 async function main(): Promise<void> {
   const server = await startToxiproxyServer(parseArgs(process.argv.slice(2)));
-  console.log(`toxiproxy listening on ${server.url}`);
+  console.log(`toxiproxy listening on ${server.url} (seed ${server.seed})`);
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     // A second Ctrl-C means "now": do not wait for connections to drain.

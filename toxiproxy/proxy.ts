@@ -1,14 +1,27 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { formatHostPort, listenHost, normalizeListen, parseHostPort } from './address.ts';
+import type { Rng } from '../common/rng.ts';
 import { Connection } from './connection.ts';
 import { ToxiproxyApiError } from './errors.ts';
 import type { MeteredLink, ToxiproxyMetrics } from './metrics.ts';
 import { ToxicSet, toxicJson } from './toxic-set.ts';
-import type { ToxicSpec } from './toxics/types.ts';
+import type { StreamDirection, ToxicSpec } from './toxics/types.ts';
+
+/** A delay a toxic drew, with where: what `onToxicDelay` reports. */
+export interface ToxicDelayEvent {
+  readonly proxy: string;
+  /** Which connection of the proxy, counted from 1 in accept order. */
+  readonly connection: number;
+  readonly stream: StreamDirection;
+  readonly toxic: string;
+  readonly delayMs: number;
+}
 
 export interface ProxyDeps {
-  readonly random: () => number;
+  /** The server's root stream; each proxy draws from a child named after it. */
+  readonly rng: Rng;
+  readonly onToxicDelay?: (event: ToxicDelayEvent) => void;
   readonly nowMs: () => number;
   readonly metrics: ToxiproxyMetrics;
 }
@@ -29,6 +42,13 @@ export class Proxy {
   readonly name: string;
   readonly toxics = new ToxicSet();
   readonly #deps: ProxyDeps;
+  /**
+   * Named after the proxy, so adding another proxy shifts nothing here.
+   * Connection n draws from its child `connection:n`, n counted in accept
+   * order, which a given agent schedule repeats.
+   */
+  readonly #rng: Rng;
+  #accepted = 0;
   #listen: string;
   #upstream: string;
   #server: net.Server | undefined;
@@ -41,6 +61,7 @@ export class Proxy {
     this.#listen = listen;
     this.#upstream = upstream;
     this.#deps = deps;
+    this.#rng = deps.rng.child(`proxy:${name}`);
   }
 
   /** The bound address while enabled (port 0 resolved), else the address as configured. */
@@ -161,6 +182,8 @@ export class Proxy {
       client.destroy();
       return;
     }
+    this.#accepted += 1;
+    const index = this.#accepted;
     const upstream = net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
     this.#dialing.add(client);
     this.#dialing.add(upstream);
@@ -183,11 +206,12 @@ export class Proxy {
     upstream.on('error', abandon);
     upstream.once('connect', () => {
       forget();
-      this.#accept(client, upstream);
+      this.#accept(client, upstream, index);
     });
   };
 
-  #accept(client: net.Socket, upstream: net.Socket): void {
+  #accept(client: net.Socket, upstream: net.Socket, index: number): void {
+    const { onToxicDelay } = this.#deps;
     const connection = new Connection({
       client,
       upstream,
@@ -198,8 +222,9 @@ export class Proxy {
         listener: this.#listen,
         upstream: this.#upstream,
       }),
-      random: this.#deps.random,
+      rng: this.#rng.child(`connection:${index}`),
       nowMs: this.#deps.nowMs,
+      onToxicDelay: (stream, toxic, delayMs) => onToxicDelay?.({ proxy: this.name, connection: index, stream, toxic, delayMs }),
       onClosed: (closed) => {
         this.#connections.delete(closed);
         for (const link of closed.links()) this.#deps.metrics.flush(link);

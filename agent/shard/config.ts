@@ -1,7 +1,7 @@
 import type { BackoffOptions } from '../backoff.ts';
 import type { AgentEventSink } from '../events.ts';
 import { Fleet } from '../fleet.ts';
-import { createRng } from '../rng.ts';
+import { createRng } from '../../common/rng.ts';
 
 /** Everything a fleet (or one shard of it) needs, as plain data a parent can send to a shard process. */
 export interface ShardConfig {

@@ -1,6 +1,6 @@
 import type { AgentEvent } from '../../agent/events.ts';
 import { Fleet } from '../../agent/fleet.ts';
-import { createRng } from '../../agent/rng.ts';
+import { createRng } from '../../common/rng.ts';
 import { startBounded, type BoundedStart } from './bounded-start.ts';
 import type { ConnectionHolder, HolderSetup } from './messages.ts';
 

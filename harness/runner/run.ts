@@ -1,4 +1,4 @@
-import { createRng } from '../../agent/rng.ts';
+import { createRng } from '../../common/rng.ts';
 import { evaluateChecks, type ChecksConfig } from '../checks/index.ts';
 import type { HistoryEvent } from '../history/events.ts';
 import { History } from '../history/history.ts';

@@ -59,7 +59,7 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
     const proxy = toxiproxy
       ? stack.use(
           await startPart(`Toxiproxy (${toxiproxy.kind})`, 'EC_PROXY_SETUP', () =>
-            startFaultProxy({ choice: toxiproxy, hubUrl: hub.url, groups: groups.map((g) => ({ name: g.name, agents: g.endIndex - g.startIndex })) }),
+            startFaultProxy({ choice: toxiproxy, hubUrl: hub.url, groups: groups.map((g) => ({ name: g.name, agents: g.endIndex - g.startIndex })), seed: params.seed }),
           ),
         )
       : undefined;

@@ -29,13 +29,13 @@ const PROXY_PREFIX = 'edge-chaos-';
 /** Connections one proxy carries at most: each is two sockets in its server. */
 export const AGENTS_PER_PROXY = 4_000;
 
-export async function startFaultProxy(opts: { choice: ToxiproxyChoice; hubUrl: string; groups: readonly { name: string; agents: number }[] }): Promise<FaultProxy> {
+export async function startFaultProxy(opts: { choice: ToxiproxyChoice; hubUrl: string; groups: readonly { name: string; agents: number }[]; seed?: string }): Promise<FaultProxy> {
   const hub = new URL(opts.hubUrl);
   if (hub.protocol !== 'http:') {
     throw new HarnessError('EC_BAD_OPTION', `faults need a plain http hub URL to proxy, got ${opts.hubUrl}`, 'use an http:// hub URL, or run a scenario without faults');
   }
   const upstream = `${hub.hostname === 'localhost' ? '127.0.0.1' : hub.hostname}:${hub.port || '80'}`;
-  const servers: ToxiproxyServer[] = await startToxiproxyServers(opts.choice);
+  const servers: ToxiproxyServer[] = await startToxiproxyServers(opts.choice, { seed: opts.seed });
   const clients = servers.map((s) => new Toxiproxy(s.apiUrl));
   const proxies = new Map<string, { proxy: Proxy; client: Toxiproxy }[]>();
   const stop = async () => {

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { createRng } from '../../common/rng.ts';
 import { HarnessError } from '../errors.ts';
 import { spawnManaged, waitForLine } from './managed-process.ts';
 
@@ -25,12 +26,18 @@ function serverRecord(apiUrl: string, stop: () => Promise<void>): ToxiproxyServe
 
 const TOXIPROXY_MAIN = fileURLToPath(new URL('../../toxiproxy/main.ts', import.meta.url));
 
-/** Starts (or names) the Toxiproxy servers for a choice; the caller stops them. */
-export async function startToxiproxyServers(choice: ToxiproxyChoice): Promise<ToxiproxyServer[]> {
+/**
+ * Starts (or names) the Toxiproxy servers for a choice; the caller stops them.
+ * With `seed`, each server the harness starts draws its toxicity rolls and
+ * jitter from its own child of it; a Toxiproxy it does not start (url,
+ * container) is not seeded.
+ */
+export async function startToxiproxyServers(choice: ToxiproxyChoice, options: { seed?: string | number } = {}): Promise<ToxiproxyServer[]> {
+  const seedFor = (label: string): string | undefined => (options.seed === undefined ? undefined : createRng(options.seed).child(label).seed);
   switch (choice.kind) {
     case 'embedded': {
       const { startToxiproxyServer } = await import('../../toxiproxy/server.ts');
-      const server = await startToxiproxyServer({ host: '127.0.0.1', port: 0 });
+      const server = await startToxiproxyServer({ host: '127.0.0.1', port: 0, seed: seedFor('toxiproxy') });
       return [serverRecord(server.url, () => server.stop())];
     }
     case 'url':
@@ -41,7 +48,7 @@ export async function startToxiproxyServers(choice: ToxiproxyChoice): Promise<To
       return [serverRecord(container.url, () => container.stop())];
     }
     case 'process': {
-      const started = await Promise.allSettled(Array.from({ length: choice.servers }, () => startToxiproxyProcess()));
+      const started = await Promise.allSettled(Array.from({ length: choice.servers }, (_, i) => startToxiproxyProcess(seedFor(`toxiproxy-${i + 1}`))));
       const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
       const failed = started.find((s) => s.status === 'rejected');
       if (failed) {
@@ -53,8 +60,9 @@ export async function startToxiproxyServers(choice: ToxiproxyChoice): Promise<To
   }
 }
 
-async function startToxiproxyProcess(): Promise<ToxiproxyServer> {
-  const managed = spawnManaged(process.execPath, ['--import', 'tsx', TOXIPROXY_MAIN, '--host', '127.0.0.1', '--port', '0'], {});
+async function startToxiproxyProcess(seed: string | undefined): Promise<ToxiproxyServer> {
+  const args = ['--import', 'tsx', TOXIPROXY_MAIN, '--host', '127.0.0.1', '--port', '0', ...(seed === undefined ? [] : ['--seed', seed])];
+  const managed = spawnManaged(process.execPath, args, {});
   try {
     const match = await waitForLine(managed, /listening on (http:\/\/\S+)/, 30_000);
     return serverRecord(match[1]!, () => managed.stop('graceful', 5_000));

@@ -13,8 +13,11 @@ export const latency: ToxicDefinition<'latency' | 'jitter'> = {
     const queue = new TimedQueue(ctx, { restamp: true });
     const latencyMs = attributes.latency;
     const jitterMs = attributes.jitter;
-    const delayMs = (): number =>
-      jitterMs > 0 ? latencyMs + Math.floor(ctx.random() * 2 * jitterMs) - jitterMs : latencyMs;
+    const delayMs = (): number => {
+      const drawn = jitterMs > 0 ? latencyMs + Math.floor(ctx.random() * 2 * jitterMs) - jitterMs : latencyMs;
+      ctx.traceDelay(drawn);
+      return drawn;
+    };
     return {
       write: (chunk) => queue.pushChunk(chunk, chunk.arrivedAtMs + delayMs()),
       end: (kind) => queue.pushEnd(kind),

@@ -1,3 +1,5 @@
+import { setLongTimeout } from '../timers.ts';
+import type { LongTimer } from '../timers.ts';
 import type { EndKind, ToxicDefinition } from './types.ts';
 
 /**
@@ -10,13 +12,13 @@ export const resetPeer: ToxicDefinition<'timeout'> = {
   attributeNames: ['timeout'],
   createStage(attributes, ctx) {
     const timeoutMs = Math.max(0, attributes.timeout);
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimer | undefined;
     let armed = false;
     let receivedEnd: EndKind | undefined;
     const arm = (): void => {
       if (armed) return;
       armed = true;
-      timer = setTimeout(() => ctx.out.end('reset'), timeoutMs);
+      timer = setLongTimeout(() => ctx.out.end('reset'), timeoutMs);
     };
     return {
       write: arm,
@@ -25,7 +27,7 @@ export const resetPeer: ToxicDefinition<'timeout'> = {
         arm();
       },
       interrupt() {
-        clearTimeout(timer);
+        timer?.clear();
         // Real Toxiproxy does not cancel a reset already under way: once data
         // has arrived the connection is reset, even if the toxic is removed
         // meanwhile (its data is gone). Handing on nothing would leave the

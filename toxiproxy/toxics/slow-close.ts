@@ -1,3 +1,5 @@
+import { setLongTimeout } from '../timers.ts';
+import type { LongTimer } from '../timers.ts';
 import type { EndKind, ToxicDefinition } from './types.ts';
 
 /** Data passes untouched; the close (of whatever kind) waits `delay` ms. */
@@ -6,20 +8,20 @@ export const slowClose: ToxicDefinition<'delay'> = {
   attributeNames: ['delay'],
   createStage(attributes, ctx) {
     const delayMs = Math.max(0, attributes.delay);
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimer | undefined;
     let pendingEnd: EndKind | undefined;
     return {
       write: (chunk) => ctx.out.push(chunk),
       end(kind) {
         pendingEnd = kind;
-        timer = setTimeout(() => {
+        timer = setLongTimeout(() => {
           timer = undefined;
           pendingEnd = undefined;
           ctx.out.end(kind);
         }, delayMs);
       },
       interrupt() {
-        clearTimeout(timer);
+        timer?.clear();
         return { held: [], end: pendingEnd, state: undefined };
       },
       heldBytes: () => 0,

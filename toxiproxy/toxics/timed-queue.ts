@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../timers.ts';
 import type { Chunk, EndKind, Interrupted, StageContext } from './types.ts';
 
 interface Item {
@@ -82,9 +83,13 @@ export class TimedQueue {
     while (this.#head < this.#items.length && !this.#stopped) {
       const item = this.#items[this.#head]!;
       if (item.releaseAtMs > now) {
-        // Timers may fire a little early; re-arming for the rest keeps the
-        // promised delay a lower bound.
-        this.#timer ??= setTimeout(this.#onTimer, Math.max(1, Math.ceil(item.releaseAtMs - now)));
+        // Timers may fire a little early, and past MAX_TIMER_MS Node would
+        // fire after 1 ms: waking at most that far ahead and re-arming for the
+        // rest keeps the promised delay a lower bound. An infinite release
+        // time (a delay past what a double holds) never wakes.
+        if (item.releaseAtMs !== Number.POSITIVE_INFINITY) {
+          this.#timer ??= setTimeout(this.#onTimer, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(item.releaseAtMs - now))));
+        }
         return;
       }
       this.#head += 1;

@@ -1,3 +1,5 @@
+import { setLongTimeout } from '../timers.ts';
+import type { LongTimer } from '../timers.ts';
 import { NOTHING_HELD } from './types.ts';
 import type { ToxicDefinition } from './types.ts';
 
@@ -14,21 +16,21 @@ export const timeout: ToxicDefinition<'timeout'> = {
   endOnRemove: 'close',
   createStage(attributes, ctx) {
     const timeoutMs = attributes.timeout;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimer | undefined;
     const arm = (): void => {
       if (timeoutMs <= 0) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => ctx.out.end('close'), timeoutMs);
+      timer?.clear();
+      timer = setLongTimeout(() => ctx.out.end('close'), timeoutMs);
     };
     arm();
     return {
       write: arm,
       end(kind) {
-        clearTimeout(timer);
+        timer?.clear();
         ctx.out.end(kind);
       },
       interrupt() {
-        clearTimeout(timer);
+        timer?.clear();
         return NOTHING_HELD;
       },
       heldBytes: () => 0,

@@ -33,8 +33,10 @@ export interface StageOutput {
 export interface StageContext {
   /** The next stage or the destination socket; rewired when the chain changes. */
   readonly out: StageOutput;
-  /** Numbers in [0, 1); injected so runs can be repeated. */
+  /** Numbers in [0, 1) from this toxic's own seeded stream on this connection and direction. */
   readonly random: () => number;
+  /** Reports a delay the toxic drew (latency + jitter), for tests that check a seed replays. */
+  readonly traceDelay: (delayMs: number) => void;
   /** Monotonic clock in ms, the same one `Chunk.arrivedAtMs` uses. */
   nowMs(): number;
 }
@@ -76,7 +78,7 @@ export interface ToxicSpec {
   readonly name: string;
   readonly type: string;
   readonly stream: StreamDirection;
-  /** Chance in [0, 1] that the toxic applies to a given connection and direction. */
+  /** Chance that the toxic applies to a given connection and direction: 1 or more always, 0 or less never. */
   readonly toxicity: number;
   readonly attributes: ToxicAttributes;
 }

@@ -1,4 +1,4 @@
-import type { Rng } from '../../../agent/rng.ts';
+import type { Rng } from '../../../common/rng.ts';
 import { ADMIN_COMMANDS_PATH, type EnqueueResponse } from '../../../protocol/v1.ts';
 import type { History } from '../../history/history.ts';
 
