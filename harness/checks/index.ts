@@ -21,30 +21,49 @@ export type { CheckInput, CheckResult, Checker } from './types.ts';
  * key is the scenario's config name; the checker's options type is that
  * config's type and its evidence type is what the result carries. Adding a
  * check is one entry here and its own file.
+ *
+ * `hub` checks judge the hub: one failed means exit 1. `validity` checks
+ * judge whether this run could judge at all (the harness kept up, the faults
+ * applied, the history is complete): one failed makes the run invalid, exit 2.
  */
 export const CHECKERS = {
-  connectionLoop: checkConnectionLoop,
-  reconnects: checkReconnects,
-  connectionDurations: checkConnectionDurations,
-  connectTime: checkConnectTime,
-  commandDelivery: checkCommandDelivery,
-  faultEffect: checkFaultEffect,
-  recovery: checkRecovery,
-  deadDetection: checkDeadDetection,
-  reconnectStorm: checkReconnectStorm,
-  reconnectSpread: checkReconnectSpread,
-  pollingFallback: checkPollingFallback,
-  eventLoopLag: checkEventLoopLag,
-  hubReplaced: checkHubReplaced,
-  hubHandlersPerConnection: checkHubHandlersPerConnection,
+  connectionLoop: hub(checkConnectionLoop),
+  reconnects: hub(checkReconnects),
+  connectionDurations: hub(checkConnectionDurations),
+  connectTime: hub(checkConnectTime),
+  commandDelivery: hub(checkCommandDelivery),
+  recovery: hub(checkRecovery),
+  deadDetection: hub(checkDeadDetection),
+  reconnectStorm: hub(checkReconnectStorm),
+  reconnectSpread: hub(checkReconnectSpread),
+  pollingFallback: hub(checkPollingFallback),
+  hubReplaced: hub(checkHubReplaced),
+  hubHandlersPerConnection: hub(checkHubHandlersPerConnection),
   /** Also switches on resource sampling in the runner. */
-  resourceGrowth: checkResourceGrowth,
+  resourceGrowth: hub(checkResourceGrowth),
+  faultEffect: validity(checkFaultEffect),
+  eventLoopLag: validity(checkEventLoopLag),
 } as const;
 
+export type CheckKind = 'hub' | 'validity';
+
+interface Entry<Options, Evidence> {
+  readonly kind: CheckKind;
+  readonly check: Checker<Options, Evidence>;
+}
+
+function hub<Options, Evidence>(check: Checker<Options, Evidence>): Entry<Options, Evidence> {
+  return { kind: 'hub', check };
+}
+
+function validity<Options, Evidence>(check: Checker<Options, Evidence>): Entry<Options, Evidence> {
+  return { kind: 'validity', check };
+}
+
 export type CheckName = keyof typeof CHECKERS;
-type OptionsOf<C> = C extends Checker<infer Options, unknown> ? Options : never;
+type OptionsOf<E> = E extends Entry<infer Options, unknown> ? Options : never;
 /** The evidence a check's result carries, e.g. `EvidenceOf<'resourceGrowth'>`. */
-export type EvidenceOf<Name extends CheckName> = (typeof CHECKERS)[Name] extends Checker<never, infer Evidence> ? Evidence : never;
+export type EvidenceOf<Name extends CheckName> = (typeof CHECKERS)[Name] extends Entry<never, infer Evidence> ? Evidence : never;
 
 /** Which checks a scenario runs, with their options; a check left out is not run. */
 export type ChecksConfig = { [Name in CheckName]?: OptionsOf<(typeof CHECKERS)[Name]> };
@@ -52,13 +71,14 @@ export type ChecksConfig = { [Name in CheckName]?: OptionsOf<(typeof CHECKERS)[N
 /** Every check's config name, in report order. */
 export const CHECK_NAMES = Object.keys(CHECKERS) as CheckName[];
 
-/** Runs the configured checks in the registry's order, so reports read the same every run. */
+/** Runs the configured checks in the registry's order, so reports read the same every run; each result says its kind. */
 export function evaluateChecks(input: CheckInput, config: ChecksConfig): CheckResult[] {
   const results: CheckResult[] = [];
   for (const name of CHECK_NAMES) {
     const options = config[name];
     if (options === undefined) continue;
-    results.push((CHECKERS[name] as Checker<typeof options>)(input, options));
+    const entry = CHECKERS[name] as Entry<typeof options, unknown>;
+    results.push({ ...entry.check(input, options), kind: entry.kind });
   }
   return results;
 }

@@ -6,10 +6,16 @@ import type { MetricSamples } from '../runtime/prom-text.ts';
  * Generic over its evidence, so a test or reporter that knows which check it
  * holds reads the evidence typed (see `EvidenceOf` in index.ts).
  */
-export type CheckResult<Evidence = unknown> =
-  | { id: string; title: string; status: 'passed'; summary: string; evidence?: Evidence }
-  | { id: string; title: string; status: 'failed'; summary: string; evidence: Evidence }
-  | { id: string; title: string; status: 'skipped'; summary: string; reason: string };
+export type CheckResult<Evidence = unknown> = CheckHead &
+  ({ status: 'passed'; evidence?: Evidence } | { status: 'failed'; evidence: Evidence } | { status: 'skipped'; reason: string });
+
+interface CheckHead {
+  id: string;
+  title: string;
+  summary: string;
+  /** 'hub': judges the hub (a failure is exit 1); 'validity': judges whether the run could judge (a failure is exit 2). Set by evaluateChecks. */
+  kind?: 'hub' | 'validity';
+}
 
 export interface CheckInput {
   events: readonly HistoryEvent[];

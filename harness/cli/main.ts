@@ -65,8 +65,7 @@ async function main(argv: string[]): Promise<number> {
   const dir = args.reportDir ?? defaultReportDir(result);
   await writeReports(result, dir, { stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined });
   process.stdout.write(renderConsoleSummary(result, dir));
-  if (result.verdict === 'interrupted') return EXIT.harness;
-  return result.verdict === 'passed' ? EXIT.passed : EXIT.failed;
+  return { passed: EXIT.passed, failed: EXIT.failed, invalid: EXIT.harness, interrupted: EXIT.harness }[result.verdict];
 }
 
 main(process.argv.slice(2)).then(

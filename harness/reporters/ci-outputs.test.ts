@@ -30,7 +30,7 @@ describe('CI outputs of a real failing run', () => {
     await writeReports(result, join(dir, 'run'), { stepSummaryFile: stepSummary });
     const md = await readFile(join(dir, 'run', 'summary.md'), 'utf8');
 
-    expect(md).toMatch(/^## ❌ FAILED: edge-chaos `loop` \(\d+ of \d+ checks failed\)/);
+    expect(md).toMatch(/^## ❌ FAILED: edge-chaos `loop` \(\d+ of \d+ hub checks failed\)/);
     expect(md).toContain('| seed | `9` |');
     expect(md).toContain('| hub defects | `duplicate-ws-handler` |');
     for (const check of result.checks) expect(md).toMatch(new RegExp(`^\\| [^|]+ \\| \`${check.id}\` \\| .+ \\|$`, 'm'));

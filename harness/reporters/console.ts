@@ -19,12 +19,23 @@ export function renderConsoleSummary(result: RunResult, reportDir?: string): str
   if (redeploys.length > 0) lines.push(`redeploys (${result.hub.kind} hub):`, ...redeploys.map((r) => `  ${r}`));
   if (params.agentDefects.length > 0) lines.push(`agent defects: ${params.agentDefects.join(', ')}`);
   lines.push('');
-  for (const check of result.checks) lines.push(`  ${MARK[check.status]}  ${check.id.padEnd(28)} ${check.summary}`);
+  const hubChecks = result.checks.filter((c) => c.kind !== 'validity');
+  const validity = result.checks.filter((c) => c.kind === 'validity');
+  for (const check of hubChecks) lines.push(`  ${MARK[check.status]}  ${check.id.padEnd(28)} ${check.summary}`);
+  if (validity.length > 0) {
+    lines.push('  run validity (can this run judge the hub?):');
+    for (const check of validity) lines.push(`  ${MARK[check.status]}  ${check.id.padEnd(28)} ${check.summary}`);
+  }
   lines.push('');
-  const failed = result.checks.filter((c) => c.status === 'failed').length;
-  if (result.verdict === 'passed') lines.push(`PASSED: ${result.checks.length} checks, ${result.checks.filter((c) => c.status === 'skipped').length} skipped`);
-  else if (result.verdict === 'failed') lines.push(`FAILED: ${failed} of ${result.checks.length} checks failed`);
-  else lines.push('INTERRUPTED: the run was stopped before it finished; checks cover what was observed until then');
+  const failed = hubChecks.filter((c) => c.status === 'failed').length;
+  const skipped = hubChecks.filter((c) => c.status === 'skipped').length;
+  if (result.verdict === 'passed') lines.push(`PASSED: ${hubChecks.length} hub checks, ${skipped} skipped`);
+  else if (result.verdict === 'failed') lines.push(`FAILED: ${failed} of ${hubChecks.length} hub checks failed`);
+  else if (result.verdict === 'invalid') {
+    lines.push(`INVALID: this run cannot judge the hub${failed > 0 ? ` (${failed} hub check(s) failed, but the run is not to be trusted)` : ''}`);
+    for (const reason of result.invalid?.reasons ?? []) lines.push(`  - ${reason}`);
+    if (result.invalid) lines.push(`fix: ${result.invalid.fix}`);
+  } else lines.push('INTERRUPTED: the run was stopped before it finished; checks cover what was observed until then');
   if (reportDir) lines.push(`report: ${reportDir}  (timeline and charts: ${join(reportDir, 'report.html')})`);
   lines.push(`replay: ${result.replay}`);
   if (result.replayNote) lines.push(`       (${result.replayNote})`);

@@ -101,6 +101,7 @@ function header(result: RunResult): string {
   <p class="stats">${counts.map(escapeHtml).join(' · ')}</p>
   <div class="replay"><span class="label">replay</span><code id="replay-cmd">${escapeHtml(result.replay)}</code><button type="button" class="copy" data-copy="replay-cmd">Copy</button></div>
   ${result.replayNote ? `<p class="replay-note">${escapeHtml(result.replayNote)}</p>` : ''}
+  ${result.invalid ? `<div class="invalid-why"><strong>This run cannot judge the hub.</strong><ul class="invalid-reasons">${result.invalid.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul><p>fix: ${escapeHtml(result.invalid.fix)}</p></div>` : ''}
 </header>`;
 }
 

@@ -15,9 +15,25 @@ function escapeXml(text: string): string {
 export function renderJunit(result: RunResult): string {
   const failed = result.checks.filter((c) => c.status === 'failed').length;
   const skipped = result.checks.filter((c) => c.status === 'skipped').length;
-  const suite = `edge-chaos.${result.scenario.name}`;
   const seconds = (result.elapsedMs / 1000).toFixed(3);
-  const cases = result.checks.map((check) => {
+  const hubChecks = result.checks.filter((c) => c.kind !== 'validity');
+  const validity = result.checks.filter((c) => c.kind === 'validity');
+  const suites = [suiteXml(`edge-chaos.${result.scenario.name}`, hubChecks, seconds, result, true)];
+  if (validity.length > 0) suites.push(suiteXml(`edge-chaos.${result.scenario.name}.run-validity`, validity, '0.000', result, false));
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="edge-chaos" tests="${result.checks.length}" failures="${failed}" skipped="${skipped}" time="${seconds}">`,
+    ...suites,
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+/** One testsuite: the hub checks (with the run's properties), or the run-validity checks. */
+function suiteXml(suite: string, checks: RunResult['checks'], seconds: string, result: RunResult, withProperties: boolean): string {
+  const failed = checks.filter((c) => c.status === 'failed').length;
+  const skipped = checks.filter((c) => c.status === 'skipped').length;
+  const cases = checks.map((check) => {
     const open = `    <testcase classname="${escapeXml(suite)}" name="${escapeXml(`${check.id}: ${check.title}`)}" time="0">`;
     if (check.status === 'passed') return `${open}</testcase>`;
     if (check.status === 'skipped') return `${open}\n      <skipped message="${escapeXml(check.reason)}"/>\n    </testcase>`;
@@ -31,17 +47,13 @@ export function renderJunit(result: RunResult): string {
     ['hubDefects', result.params.hubDefects.join(',')],
     ['hub', `${result.hub.kind} ${result.hub.url}`],
     ['replay', result.replay],
+    ['verdict', result.verdict],
+    ...(result.invalid ? [['invalid', result.invalid.reasons.join(' | ')]] : []),
   ].map(([k, v]) => `      <property name="${k}" value="${escapeXml(v!)}"/>`);
   return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="edge-chaos" tests="${result.checks.length}" failures="${failed}" skipped="${skipped}" time="${seconds}">`,
-    `  <testsuite name="${escapeXml(suite)}" tests="${result.checks.length}" failures="${failed}" skipped="${skipped}" errors="0" time="${seconds}" timestamp="${result.startedAt}">`,
-    '    <properties>',
-    ...properties,
-    '    </properties>',
+    `  <testsuite name="${escapeXml(suite)}" tests="${checks.length}" failures="${failed}" skipped="${skipped}" errors="0" time="${seconds}" timestamp="${result.startedAt}">`,
+    ...(withProperties ? ['    <properties>', ...properties, '    </properties>'] : []),
     ...cases,
     '  </testsuite>',
-    '</testsuites>',
-    '',
   ].join('\n');
 }

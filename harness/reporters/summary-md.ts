@@ -3,7 +3,7 @@ import type { CheckResult } from '../checks/types.ts';
 import type { RunResult } from '../runner/result.ts';
 
 const MARK = { passed: '✅ PASS', failed: '❌ FAIL', skipped: '⏭️ SKIP' } as const;
-const VERDICT = { passed: '✅ PASSED', failed: '❌ FAILED', interrupted: '⚠️ INTERRUPTED' } as const;
+const VERDICT = { passed: '✅ PASSED', failed: '❌ FAILED', invalid: '⚠️ INVALID', interrupted: '⚠️ INTERRUPTED' } as const;
 
 /**
  * GitHub's step summary takes at most 1 MiB per step; a 1,000-agent loop's
@@ -38,13 +38,17 @@ function evidenceText(check: CheckResult & { status: 'failed' }): string {
 export function renderSummaryMarkdown(result: RunResult, reportDir?: string): string {
   const { params, stats } = result;
   const failed = result.checks.filter((c): c is CheckResult & { status: 'failed' } => c.status === 'failed');
-  const skipped = result.checks.filter((c) => c.status === 'skipped').length;
-  const counts =
-    result.verdict === 'failed'
-      ? `${failed.length} of ${result.checks.length} checks failed`
-      : result.verdict === 'passed'
-        ? `${result.checks.length} checks${skipped ? `, ${skipped} skipped` : ''}`
-        : 'stopped before it finished; checks cover what was observed until then';
+  const hubChecks = result.checks.filter((c) => c.kind !== 'validity');
+  const validity = result.checks.filter((c) => c.kind === 'validity');
+  const hubFailed = hubChecks.filter((c) => c.status === 'failed').length;
+  const skipped = hubChecks.filter((c) => c.status === 'skipped').length;
+  const counts = {
+    failed: `${hubFailed} of ${hubChecks.length} hub checks failed`,
+    passed: `${hubChecks.length} hub checks${skipped ? `, ${skipped} skipped` : ''}`,
+    invalid: 'this run cannot judge the hub',
+    interrupted: 'stopped before it finished; checks cover what was observed until then',
+  }[result.verdict];
+  const row = (c: CheckResult) => `| ${MARK[c.status]} | \`${c.id}\` | ${cell(c.summary)} |`;
   const parameters: [string, string][] = [
     ['agents', String(params.agents)],
     ['duration', formatMs(params.durationMs)],
@@ -68,12 +72,14 @@ export function renderSummaryMarkdown(result: RunResult, reportDir?: string): st
     '',
     `connects ${stats.connects} · disconnects ${stats.disconnects} · failed connects ${stats.connectFailures} · commands ${stats.commandsApplied}/${stats.commandsIssued} applied`,
     '',
-    '### Checks',
+    ...(result.invalid ? ['### Why this run cannot judge', '', ...result.invalid.reasons.map((r) => `- ${cell(r)}`), '', `**Fix:** ${cell(result.invalid.fix)}`, ''] : []),
+    '### Hub checks',
     '',
     '| status | check | summary |',
     '|---|---|---|',
-    ...result.checks.map((c) => `| ${MARK[c.status]} | \`${c.id}\` | ${cell(c.summary)} |`),
+    ...hubChecks.map(row),
     '',
+    ...(validity.length > 0 ? ['### Run validity', '', '| status | check | summary |', '|---|---|---|', ...validity.map(row), ''] : []),
   ];
   if (failed.length > 0) {
     lines.push('### Evidence of the failed checks', '');

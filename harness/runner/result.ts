@@ -3,7 +3,12 @@ import type { HistoryEvent } from '../history/events.ts';
 
 export const RESULT_SCHEMA_VERSION = 1;
 
-export type Verdict = 'passed' | 'failed' | 'interrupted';
+/**
+ * passed: every hub check that judged passed. failed: a hub check failed (exit 1).
+ * invalid: this run cannot judge the hub (a run-validity check failed, or no
+ * hub check judged anything): exit 2. interrupted: stopped early (exit 2).
+ */
+export type Verdict = 'passed' | 'failed' | 'invalid' | 'interrupted';
 
 /** What one run produced: the stable shape every reporter reads. */
 export interface RunResult {
@@ -27,6 +32,8 @@ export interface RunResult {
   /** Wall time from start to the end of observation, ms. */
   elapsedMs: number;
   verdict: Verdict;
+  /** Why the run could not judge, and what to do; present when the verdict is 'invalid'. */
+  invalid?: { reasons: string[]; fix: string };
   checks: CheckResult[];
   stats: {
     agents: number;
@@ -49,7 +56,22 @@ export interface RunResult {
   hubMetricsText?: string;
 }
 
-export function verdictOf(checks: readonly CheckResult[], interrupted: boolean): Verdict {
-  if (interrupted) return 'interrupted';
-  return checks.some((c) => c.status === 'failed') ? 'failed' : 'passed';
+const INVALID_FIX =
+  'read the run-validity checks: an overloaded harness wants fewer agents, --fleet-shards, or a quieter machine; a fault that did not apply wants a working Toxiproxy; a run where nothing was judged wants a scenario whose checks fit this hub';
+
+/**
+ * The verdict from the checks. A run whose own validity failed, or in which
+ * no hub check judged anything, cannot pass or fail the hub: it is invalid,
+ * and says why.
+ */
+export function verdictOf(checks: readonly CheckResult[], interrupted: boolean): Pick<RunResult, 'verdict' | 'invalid'> {
+  if (interrupted) return { verdict: 'interrupted' };
+  const reasons = checks.filter((c) => c.kind === 'validity' && c.status === 'failed').map((c) => `${c.id}: ${c.summary}`);
+  const hubChecks = checks.filter((c) => c.kind !== 'validity');
+  if (!hubChecks.some((c) => c.status !== 'skipped')) {
+    const why = hubChecks.length === 0 ? 'the scenario has no hub checks' : hubChecks.map((c) => `${c.id} (${c.status === 'skipped' ? c.reason : c.status})`).join('; ');
+    reasons.push(`nothing was judged: every hub check skipped: ${why}`);
+  }
+  if (reasons.length > 0) return { verdict: 'invalid', invalid: { reasons, fix: INVALID_FIX } };
+  return { verdict: hubChecks.some((c) => c.status === 'failed') ? 'failed' : 'passed' };
 }

@@ -152,7 +152,7 @@ function assembleResult(ctx: RunContext, run: StartedRun | undefined, observed: 
     hub: { kind: run?.hub.kind ?? 'none', url: run?.hub.url ?? '', metrics: observed.hubMetricsText !== undefined, admin: scenario.traffic !== undefined && observed.commandsMissing === undefined },
     startedAt: startedAt.toISOString(),
     elapsedMs: Math.round(endMs),
-    verdict: verdictOf(checks, interrupted),
+    ...verdictOf(checks, interrupted),
     checks,
     stats: statsOf(history.events, agentIds.length),
     ...(Object.keys(history.dropped).length > 0 ? { eventsDropped: { ...history.dropped } } : {}),

@@ -68,6 +68,8 @@ export const edgeChaosMatchers = {
           ? `expected a check to fail, but all ${r.checks.length} passed:\n${r.checks.map(line).join('\n')}\n${replay(r)}`
           : r.verdict === 'interrupted'
             ? `expected every check to pass, but the run was interrupted before it finished\n${replay(r)}`
+            : r.verdict === 'invalid'
+              ? `expected every check to pass, but this run cannot judge the hub:\n${(r.invalid?.reasons ?? []).map((x) => `  - ${x}`).join('\n')}\nfix: ${r.invalid?.fix ?? ''}\n${replay(r)}`
             : `expected every check to pass, but ${failed.length} of ${r.checks.length} failed:\n${failed.map(line).join('\n')}\n${replay(r)}`,
     };
   },
