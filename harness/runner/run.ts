@@ -10,7 +10,7 @@ import { scrapeHubMetrics, startHubRuntime, type HubChoice, type HubRuntime } fr
 import { RedeployDriver } from '../runtime/redeploys.ts';
 import { defaultSampleIntervalMs, startResourceSampler } from '../runtime/resources.ts';
 import { resolveParams, type ResolvedParams } from './params.ts';
-import type { MetricSamples } from '../runtime/prom-text.ts';
+import type { MetricSamples } from '../../common/prom-text.ts';
 import { FaultInjector } from '../runtime/faults.ts';
 import { AGENTS_PER_PROXY, startFaultProxy, type ToxiproxyChoice } from '../runtime/proxy.ts';
 import { assignGroups } from './groups.ts';
