@@ -2,7 +2,7 @@ import { chmod } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { DockerError } from '../docker/errors.ts';
 import { HarnessError } from '../../errors.ts';
-import { freeTcpPort } from './process.ts';
+import { freePort } from '../free-port.ts';
 import type { HubRuntime, HubSettings, StopHow } from './types.ts';
 
 export interface ContainerHubOptions {
@@ -30,7 +30,7 @@ export async function startContainerHub(settings: HubSettings, options: Containe
   if (!availability.available) throw new HarnessError('EC_HUB_START', `the container hub runtime needs Docker: ${availability.reason}`, 'start a Docker engine (see .ci/docker-up), or use --hub-runtime in-process / child-process');
   const ours = options.image === undefined;
   const image = options.image ?? (await buildHubImage()).image;
-  const port = options.port ?? (await freeTcpPort());
+  const port = options.port ?? (await freePort());
   if (settings.dbPath) await chmod(dirname(settings.dbPath), 0o777); // the image runs as an unprivileged user
   type Started = Awaited<ReturnType<InstanceType<typeof HostContainer>['start']>>;
   let current: Started | undefined;

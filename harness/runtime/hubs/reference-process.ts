@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { startProcessHub, freeTcpPort } from './process.ts';
+import { freePort } from '../free-port.ts';
+import { startProcessHub } from './process.ts';
 import type { HubRuntime, HubSettings } from './types.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -30,7 +31,7 @@ export async function startChildProcessHub(settings: HubSettings): Promise<HubRu
       }),
       ready: { stdout: /listening on http:\/\// },
     },
-    await freeTcpPort(),
+    await freePort(),
   );
 }
 
@@ -43,6 +44,6 @@ export async function startCommandHub(command: string, port?: number): Promise<H
       launch: (p) => ({ command: '/bin/sh', args: ['-c', command], env: { PORT: String(p), HOST: '127.0.0.1' } }),
       ready: { http: true },
     },
-    port ?? (await freeTcpPort()),
+    port ?? (await freePort()),
   );
 }
