@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import {
   AGENT_ID_PARAM,
+  AGENT_ID_RULE,
   CLOSE_SERVICE_RESTART,
   DEFAULT_PING_INTERVAL_MS,
   WS_PATH,
@@ -132,7 +133,7 @@ export function buildHub(options: HubOptions = {}): Hub {
       if (!h.ws.has(url.pathname)) return refuse(socket, 404, `no WebSocket route at ${url.pathname}`);
       const agentId = url.searchParams.get(AGENT_ID_PARAM);
       if (!isValidAgentId(agentId)) {
-        return refuse(socket, 400, `${AGENT_ID_PARAM} must be 1 to 128 characters of [A-Za-z0-9._:-], got ${JSON.stringify(agentId)}`);
+        return refuse(socket, 400, `${AGENT_ID_PARAM} must be ${AGENT_ID_RULE}, got ${JSON.stringify(agentId)}`);
       }
       if (!h.isAuthorized(request.headers.authorization)) return refuse(socket, 401, 'missing or wrong bearer token');
       wss.handleUpgrade(request, socket, head, (ws) => {

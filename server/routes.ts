@@ -1,6 +1,7 @@
 import {
   ACKS_PATH,
   ADMIN_COMMANDS_PATH,
+  AGENT_ID_PATTERN,
   HEALTH_PATH,
   METRICS_PATH,
   POLL_PATH,
@@ -10,7 +11,7 @@ import {
 } from '../protocol/v1.ts';
 import type { Hub } from './app.ts';
 
-const agentIdSchema = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } as const;
+const agentIdSchema = { type: 'string', pattern: AGENT_ID_PATTERN } as const;
 
 /** The hub's HTTP surface: polling fallback, admin, metrics, health. */
 export function registerHttpRoutes(hub: Hub): void {
