@@ -3,6 +3,7 @@ import { basename, dirname } from 'node:path';
 import { DockerError } from '../docker/errors.ts';
 import { HarnessError } from '../../errors.ts';
 import { freePort } from '../free-port.ts';
+import { referenceHubArgs } from './reference-args.ts';
 import type { HubRuntime, HubSettings, StopHow } from './types.ts';
 
 export interface ContainerHubOptions {
@@ -40,13 +41,8 @@ export async function startContainerHub(settings: HubSettings, options: Containe
     if (current) return;
     let builder = new HostContainer(image).withPort(port).withStartupTimeoutMs(60_000);
     if (ours) {
-      builder = builder.withHttpWait('/healthz').withCommand([
-        'node', '--import', 'tsx', 'server/main.ts', '--host', '127.0.0.1', '--port', String(port),
-        ...(settings.pingIntervalMs ? ['--ping-interval', `${settings.pingIntervalMs}ms`] : []),
-        ...settings.defects.flatMap((d) => ['--defect', d]),
-        ...(settings.tokens ?? []).flatMap((t) => ['--token', t]),
-        ...(settings.dbPath ? ['--db', `${DATA_DIR}/${basename(settings.dbPath)}`] : []),
-      ]);
+      const dbPath = settings.dbPath ? `${DATA_DIR}/${basename(settings.dbPath)}` : undefined;
+      builder = builder.withHttpWait('/healthz').withCommand(['node', ...referenceHubArgs({ ...settings, port, dbPath })]);
       if (settings.dbPath) builder = builder.withBindMount(dirname(settings.dbPath), DATA_DIR);
     } else {
       builder = builder.withHttpWait('/', { statusCode: 0 });

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../free-port.ts';
 import { startProcessHub } from './process.ts';
+import { referenceHubArgs } from './reference-args.ts';
 import type { HubRuntime, HubSettings } from './types.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -13,19 +14,7 @@ export async function startChildProcessHub(settings: HubSettings): Promise<HubRu
       describe: 'node server/main.ts',
       launch: (port) => ({
         command: process.execPath,
-        args: [
-          '--import',
-          'tsx',
-          `${PROJECT_ROOT}server/main.ts`,
-          '--host',
-          '127.0.0.1',
-          '--port',
-          String(port),
-          ...(settings.pingIntervalMs ? ['--ping-interval', `${settings.pingIntervalMs}ms`] : []),
-          ...settings.defects.flatMap((d) => ['--defect', d]),
-          ...(settings.tokens ?? []).flatMap((t) => ['--token', t]),
-          ...(settings.dbPath ? ['--db', settings.dbPath] : []),
-        ],
+        args: referenceHubArgs({ ...settings, main: `${PROJECT_ROOT}server/main.ts`, port }),
         // The hub exits when its stdin closes, so it cannot outlive a harness that was killed.
         env: { EDGE_CHAOS_EXIT_WITH_PARENT: '1' },
       }),
