@@ -19,7 +19,6 @@ export const AGENT_ID_PARAM = 'edge_agent_id';
 export const CLOSE_REPLACED = { code: 1000, reason: 'New connection established' } as const;
 /** Close code and reason a hub uses when it shuts down; agents also accept 1001 Going Away. */
 export const CLOSE_SERVICE_RESTART = { code: 1012, reason: 'Service Restart' } as const;
-export const CLOSE_GOING_AWAY = 1001;
 
 /** Default interval between the hub's WebSocket pings. */
 export const DEFAULT_PING_INTERVAL_MS = 10_000;
