@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import { WebSocketServer } from 'ws';
 import {
   AGENT_ID_PARAM,
@@ -10,17 +10,19 @@ import {
   WS_PATH,
   encodeCommand,
   isValidAgentId,
-  type Command,
 } from '../protocol/v1.ts';
 import { MemoryCommandStore, type CommandStore } from './commands.ts';
 import { ConnectionManager } from './connections.ts';
-import { resolveHubDefects, type HubParts } from './defects/index.ts';
+import { resolveHubDefects } from './defects/index.ts';
 import { edgeWsHandler } from './edge-ws.ts';
 import { HubError } from './errors.ts';
 import { HubMetrics } from './metrics.ts';
 import { registerHttpRoutes } from './routes.ts';
 import { SqliteCommandStore } from './sqlite-store.ts';
+import type { Hub } from './types.ts';
 import { WsRouter } from './ws-router.ts';
+
+export type { Hub } from './types.ts';
 
 export interface HubOptions {
   /** Interval between WebSocket pings to every agent, ms. Default 10_000. */
@@ -41,15 +43,6 @@ export interface HubOptions {
   logger?: boolean | { level: string };
   /** Also export Node process metrics (memory, event loop). Default false. */
   processMetrics?: boolean;
-}
-
-export interface Hub extends HubParts {
-  readonly app: FastifyInstance;
-  readonly pingIntervalMs: number;
-  /** Queues a command and sends it at once when the agent is connected. */
-  enqueue(agentId: string, name: string, payload: unknown): Command;
-  isAuthorized(authorization: string | undefined): boolean;
-  routeTable(): { http: { method: string; url: string }[]; ws: ReturnType<WsRouter['table']> };
 }
 
 /**

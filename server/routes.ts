@@ -9,7 +9,7 @@ import {
   type AcksRequest,
   type EnqueueRequest,
 } from '../protocol/v1.ts';
-import type { Hub } from './app.ts';
+import type { Hub } from './types.ts';
 
 const agentIdSchema = { type: 'string', pattern: AGENT_ID_PATTERN } as const;
 
