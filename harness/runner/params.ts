@@ -5,7 +5,7 @@ import { AGENT_ID_MAX_LENGTH, isValidAgentId } from '../../protocol/v1.ts';
 import { resolveFaults, resolveRedeploys, type ScenarioDefinition } from '../../scenarios/define.ts';
 import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
-import type { RunOptions } from './run.ts';
+import type { RunOptions } from './options.ts';
 
 /** Everything a run needs decided before anything starts, checked once. */
 export function resolveParams(scenario: ScenarioDefinition, options: RunOptions) {

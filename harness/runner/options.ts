@@ -1,0 +1,55 @@
+import type { FleetCounts } from '../../agent/fleet.ts';
+import type { HubChoice } from '../runtime/hubs/index.ts';
+import type { ToxiproxyChoice } from '../runtime/proxy.ts';
+
+/**
+ * What a caller may set for one run (runScenario in run.ts), in a file of its
+ * own so params.ts can check them without importing run.ts back.
+ */
+export interface RunOptions {
+  /** Number of agents. Default: the scenario's. */
+  agents?: number;
+  /** Steady-phase length, ms. Default: the scenario's. */
+  durationMs?: number;
+  /** Seed for every random choice (jitter, traffic). Default: a fresh random one, printed for replay. */
+  seed?: string;
+  /** Named defects to switch on in the reference hub. */
+  hubDefects?: string[];
+  /** Target a hub someone else runs instead of starting the reference hub (shorthand for hub: { kind: 'external', url }). */
+  hubUrl?: string;
+  /** Where the hub runs. Default: the reference hub in this process. */
+  hub?: HubChoice;
+  /** How the scenario was named where it came from (a file path), for the replay command. Default: its name. */
+  scenarioSource?: string;
+  /** Named agent defects (agent/defects.ts), e.g. no-jitter. */
+  agentDefects?: string[];
+  /** Cap on stored events; past it, connect attempts, polls and backoff schedules are only counted. Default 2,000,000. */
+  maxEvents?: number;
+  /** Fleet shard processes: 0 runs every agent in this process. Default: 0 up to 2,000 agents, then 2 or more. */
+  fleetShards?: number;
+  /** Agent ids are `${agentIdPrefix}1..N`. Default 'agent-'. */
+  agentIdPrefix?: string;
+  /** Bearer token agents send (and the in-process hub requires). */
+  token?: string;
+  /**
+   * Which Toxiproxy carries the agents' traffic when the scenario has faults
+   * (or always, when set). Default: TOXIPROXY_URL when set, else the embedded server.
+   */
+  toxiproxy?: ToxiproxyChoice;
+  /** Loop detector: short connections in a row that make a loop. Default: the scenario's, else 3. */
+  loopMinCycles?: number;
+  /** Loop detector: a connection shorter than this is short, ms. Default: the scenario's, else 5_000. */
+  loopMaxConnectionMs?: number;
+  /** Aborting stops the run at once; the result is then 'interrupted'. */
+  signal?: AbortSignal;
+  /** Called about once a second with the fleet's state. */
+  onProgress?: (progress: RunProgress) => void;
+}
+
+export interface RunProgress extends FleetCounts {
+  elapsedMs: number;
+  phase: string;
+  reconnects: number;
+  /** Faults applied and not yet removed, plus hub redeploys under way. */
+  faultsActive: number;
+}
