@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawnTracked, waitForExit } from './children.ts';
-import { REPO_ROOT, TSX_EXEC_ARGV } from './paths.ts';
+import { referenceHubArgs } from '../harness/runtime/hubs/reference-args.ts';
+import { REPO_ROOT } from './paths.ts';
 
 /**
  * The reference hub (server/main.ts) in a process of its own, so the hub's
@@ -51,7 +52,7 @@ function waitForListening(child: ChildProcess, stderr: () => string): Promise<st
 export async function startHubChild(): Promise<HubChild> {
   const child = spawnTracked(
     process.execPath,
-    [...TSX_EXEC_ARGV, 'server/main.ts', '--host', '127.0.0.1', '--port', '0', '--ping-interval', `${HUB_PING_INTERVAL_MS}ms`],
+    referenceHubArgs({ port: 0, pingIntervalMs: HUB_PING_INTERVAL_MS }),
     {
       what: 'reference hub',
       cwd: REPO_ROOT,

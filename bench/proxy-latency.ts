@@ -1,5 +1,6 @@
 import { Toxiproxy } from 'toxiproxy-node-client';
 import WebSocket from 'ws';
+import { percentile } from '../common/stats.ts';
 import { wsUrl } from '../protocol/v1.ts';
 import { startToxiproxyServer } from '../toxiproxy/server.ts';
 import type { HubChild } from './hub-child.ts';
@@ -27,10 +28,6 @@ export interface ProxyLatencyOptions {
   /** Measuring time per path per round, ms. */
   blockMs: number;
   rounds: number;
-}
-
-function quantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
 }
 
 function open(url: string): Promise<WebSocket> {
@@ -75,7 +72,7 @@ function pingBlock(socket: WebSocket, blockMs: number, into: number[] | undefine
 
 function percentiles(samplesUs: number[]): LatencyPercentiles {
   const sorted = [...samplesUs].sort((a, b) => a - b);
-  return { samples: sorted.length, p50Us: quantile(sorted, 0.5), p99Us: quantile(sorted, 0.99) };
+  return { samples: sorted.length, p50Us: percentile(sorted, 50), p99Us: percentile(sorted, 99) };
 }
 
 async function proxyPort(toxiproxyUrl: string, name: string, upstreamPort: number): Promise<number> {

@@ -19,15 +19,24 @@ export const AGENT_ID_PARAM = 'edge_agent_id';
 export const CLOSE_REPLACED = { code: 1000, reason: 'New connection established' } as const;
 /** Close code and reason a hub uses when it shuts down; agents also accept 1001 Going Away. */
 export const CLOSE_SERVICE_RESTART = { code: 1012, reason: 'Service Restart' } as const;
-export const CLOSE_GOING_AWAY = 1001;
 
 /** Default interval between the hub's WebSocket pings. */
 export const DEFAULT_PING_INTERVAL_MS = 10_000;
 /** An agent that hears nothing for this many ping intervals treats the link as dead. */
 export const DEAD_AFTER_PING_INTERVALS = 2.5;
 
-const AGENT_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Longest edge_agent_id a hub accepts, in characters. */
+export const AGENT_ID_MAX_LENGTH = 128;
+/** The characters an edge_agent_id may use, as the body of a regex character class. */
+export const AGENT_ID_CHARS = 'A-Za-z0-9._:-';
+/** The whole agent-id rule as a regex source, for JSON schemas (`pattern`) and `new RegExp`. */
+export const AGENT_ID_PATTERN = `^[${AGENT_ID_CHARS}]{1,${AGENT_ID_MAX_LENGTH}}$`;
+/** The rule in words, for error messages. */
+export const AGENT_ID_RULE = `1 to ${AGENT_ID_MAX_LENGTH} characters of [${AGENT_ID_CHARS}]`;
 
+const AGENT_ID_RE = new RegExp(AGENT_ID_PATTERN);
+
+/** True for a string that follows the agent-id rule (AGENT_ID_PATTERN). */
 export function isValidAgentId(value: unknown): value is string {
   return typeof value === 'string' && AGENT_ID_RE.test(value);
 }

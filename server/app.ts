@@ -1,25 +1,28 @@
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import { WebSocketServer } from 'ws';
 import {
   AGENT_ID_PARAM,
+  AGENT_ID_RULE,
   CLOSE_SERVICE_RESTART,
   DEFAULT_PING_INTERVAL_MS,
   WS_PATH,
   encodeCommand,
   isValidAgentId,
-  type Command,
 } from '../protocol/v1.ts';
 import { MemoryCommandStore, type CommandStore } from './commands.ts';
 import { ConnectionManager } from './connections.ts';
-import { resolveHubDefects, type HubParts } from './defects/index.ts';
+import { resolveHubDefects } from './defects/index.ts';
 import { edgeWsHandler } from './edge-ws.ts';
 import { HubError } from './errors.ts';
 import { HubMetrics } from './metrics.ts';
 import { registerHttpRoutes } from './routes.ts';
 import { SqliteCommandStore } from './sqlite-store.ts';
+import type { Hub } from './types.ts';
 import { WsRouter } from './ws-router.ts';
+
+export type { Hub } from './types.ts';
 
 export interface HubOptions {
   /** Interval between WebSocket pings to every agent, ms. Default 10_000. */
@@ -40,15 +43,6 @@ export interface HubOptions {
   logger?: boolean | { level: string };
   /** Also export Node process metrics (memory, event loop). Default false. */
   processMetrics?: boolean;
-}
-
-export interface Hub extends HubParts {
-  readonly app: FastifyInstance;
-  readonly pingIntervalMs: number;
-  /** Queues a command and sends it at once when the agent is connected. */
-  enqueue(agentId: string, name: string, payload: unknown): Command;
-  isAuthorized(authorization: string | undefined): boolean;
-  routeTable(): { http: { method: string; url: string }[]; ws: ReturnType<WsRouter['table']> };
 }
 
 /**
@@ -132,7 +126,7 @@ export function buildHub(options: HubOptions = {}): Hub {
       if (!h.ws.has(url.pathname)) return refuse(socket, 404, `no WebSocket route at ${url.pathname}`);
       const agentId = url.searchParams.get(AGENT_ID_PARAM);
       if (!isValidAgentId(agentId)) {
-        return refuse(socket, 400, `${AGENT_ID_PARAM} must be 1 to 128 characters of [A-Za-z0-9._:-], got ${JSON.stringify(agentId)}`);
+        return refuse(socket, 400, `${AGENT_ID_PARAM} must be ${AGENT_ID_RULE}, got ${JSON.stringify(agentId)}`);
       }
       if (!h.isAuthorized(request.headers.authorization)) return refuse(socket, 401, 'missing or wrong bearer token');
       wss.handleUpgrade(request, socket, head, (ws) => {

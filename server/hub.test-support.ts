@@ -4,7 +4,7 @@
  * scrape of /metrics. Nothing here mocks the network.
  */
 import WebSocket from 'ws';
-import { parsePrometheusText, type MetricSamples } from '../harness/runtime/prom-text.ts';
+import { parsePrometheusText, type MetricSamples } from '../common/prom-text.ts';
 import { wsUrl } from '../protocol/v1.ts';
 
 export interface ClientOptions {

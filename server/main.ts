@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HUB_DEFECTS } from './defects/index.ts';
+import { DurationError, parseDuration } from '../common/duration.ts';
 import { EdgeChaosError } from '../common/errors.ts';
 import { SqliteCommandStore } from './sqlite-store.ts';
 import { startHub } from './start.ts';
@@ -30,9 +31,12 @@ function fail(message: string, fix: string): never {
 }
 
 function parseMs(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
-  if (!match) fail(`--ping-interval ${JSON.stringify(text)} is not a duration`, 'write it like 10s or 500ms');
-  return Math.round(Number(match[1]) * { ms: 1, s: 1_000, m: 60_000 }[match[2] ?? 's']!);
+  try {
+    return parseDuration(text, { field: '--ping-interval', defaultUnit: 's' });
+  } catch (error) {
+    if (error instanceof DurationError) fail(error.message, error.fix);
+    throw error;
+  }
 }
 
 let values;

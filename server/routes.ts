@@ -1,6 +1,7 @@
 import {
   ACKS_PATH,
   ADMIN_COMMANDS_PATH,
+  AGENT_ID_PATTERN,
   HEALTH_PATH,
   METRICS_PATH,
   POLL_PATH,
@@ -8,9 +9,9 @@ import {
   type AcksRequest,
   type EnqueueRequest,
 } from '../protocol/v1.ts';
-import type { Hub } from './app.ts';
+import type { Hub } from './types.ts';
 
-const agentIdSchema = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } as const;
+const agentIdSchema = { type: 'string', pattern: AGENT_ID_PATTERN } as const;
 
 /** The hub's HTTP surface: polling fallback, admin, metrics, health. */
 export function registerHttpRoutes(hub: Hub): void {

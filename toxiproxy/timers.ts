@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
 
-/**
- * Node's setTimeout limit. Past it Node fires after 1 ms (with a
- * TimeoutOverflowWarning), so a 35-day toxic would act at once. Go's timers
- * have no such limit: real Toxiproxy waits the whole time.
- */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+import { MAX_TIMER_MS } from '../common/duration.ts';
+
+// Node's setTimeout limit (MAX_TIMER_MS): past it Node fires after 1 ms (with a
+// TimeoutOverflowWarning), so a 35-day toxic would act at once. Go's timers
+// have no such limit: real Toxiproxy waits the whole time.
+export { MAX_TIMER_MS };
 
 export interface LongTimer {
   clear(): void;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { HubMetrics } from '../../server/metrics.ts';
-import { parsePrometheusText } from '../runtime/prom-text.ts';
+import { parsePrometheusText } from '../../common/prom-text.ts';
 import { checkCommandDelivery } from './command-delivery.ts';
 import { HistoryBuilder, evidenceOf } from './history.test-support.ts';
 

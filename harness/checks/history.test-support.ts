@@ -3,7 +3,7 @@
  * one agent saw, in the shapes the fleet and runner record.
  */
 import type { AgentEvent, HistoryEvent } from '../history/events.ts';
-import type { MetricSamples } from '../runtime/prom-text.ts';
+import type { MetricSamples } from '../../common/prom-text.ts';
 import type { CheckInput, CheckResult } from './types.ts';
 
 export const REPLACED = { code: 1000, reason: 'New connection established' } as const;

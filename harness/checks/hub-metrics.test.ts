@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { HubMetrics } from '../../server/metrics.ts';
-import { parsePrometheusText } from '../runtime/prom-text.ts';
+import { parsePrometheusText } from '../../common/prom-text.ts';
 import { HistoryBuilder, evidenceOf } from './history.test-support.ts';
 import { checkHubHandlersPerConnection, checkHubReplaced } from './hub-metrics.ts';
 
@@ -48,7 +48,7 @@ describe('checkHubReplaced', () => {
     expect(result.status === 'skipped' && result.reason).toContain('edge_hub_connections_replaced_total');
   });
 
-  // Bug in harness/runtime/prom-text.ts: label values are unescaped with three chained
+  // Bug in common/prom-text.ts: label values are unescaped with three chained
   // replaces, \n first, so an escaped backslash followed by "n" (text `\\n`) becomes a
   // backslash and a newline. A close reason like `C:\new` reaches the evidence mangled.
   // Suspected fix: unescape in one pass, raw.replace(/\\(.)/g, (_, c) => (c === 'n' ? '\n' : c)).

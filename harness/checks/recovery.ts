@@ -1,5 +1,6 @@
 import { GroupMap, faultWindows } from './fault-windows.ts';
-import { formatMs, percentile } from './stats.ts';
+import { percentile } from '../../common/stats.ts';
+import { formatMs } from './stats.ts';
 import type { Checker } from './types.ts';
 
 /**

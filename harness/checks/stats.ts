@@ -1,16 +1,11 @@
+import { percentile } from '../../common/stats.ts';
+
 export interface Distribution {
   count: number;
   minMs: number;
   p50Ms: number;
   p95Ms: number;
   maxMs: number;
-}
-
-/** Nearest-rank percentile over a sorted array. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank]!;
 }
 
 export function distribution(values: readonly number[]): Distribution | undefined {

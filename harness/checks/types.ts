@@ -1,5 +1,5 @@
 import type { HistoryEvent } from '../history/events.ts';
-import type { MetricSamples } from '../runtime/prom-text.ts';
+import type { MetricSamples } from '../../common/prom-text.ts';
 
 /**
  * A check's outcome: the only thing reporters and the exit code read.

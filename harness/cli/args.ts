@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DurationError, parseDuration as parseCommonDuration } from '../../common/duration.ts';
 import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import type { ToxiproxyChoice } from '../runtime/proxy.ts';
@@ -56,14 +57,14 @@ function usageError(message: string, fix: string): HarnessError {
   return new HarnessError('EC_USAGE', message, fix);
 }
 
-/** "20s", "2m", "500ms", "1h", or a bare number of seconds, to ms. */
+/** "20s", "2m", "500ms", "1h", or a bare number of seconds, to ms (common/duration.ts); a bad one is EC_USAGE. */
 export function parseDuration(flag: string, text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw usageError(`${flag} ${JSON.stringify(text)} is not a duration`, `write it like 20s, 2m, 500ms or 1h`);
-  const unitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']!;
-  const ms = Math.round(Number(match[1]) * unitMs);
-  if (ms <= 0) throw usageError(`${flag} ${JSON.stringify(text)} must be longer than 0`, 'pass a positive duration, e.g. 20s');
-  return ms;
+  try {
+    return parseCommonDuration(text, { field: flag, defaultUnit: 's' });
+  } catch (error) {
+    if (error instanceof DurationError) throw usageError(error.message, error.fix);
+    throw error;
+  }
 }
 
 function parseWhole(flag: string, text: string, min: number): number {

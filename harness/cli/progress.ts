@@ -1,5 +1,5 @@
 import { formatMs } from '../checks/stats.ts';
-import type { RunProgress } from '../runner/run.ts';
+import type { RunProgress } from '../runner/options.ts';
 
 /** What the printer writes to: a terminal (isTTY, columns) or a pipe/CI log. */
 export interface ProgressStream {

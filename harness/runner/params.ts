@@ -2,12 +2,12 @@ import { randomInt } from 'node:crypto';
 import { AGENT_DEFECTS, applyAgentDefects } from '../../agent/defects.ts';
 import { HUB_DEFECTS } from '../../server/defects/index.ts';
 import type { BackoffOptions } from '../../agent/backoff.ts';
-import { isValidAgentId } from '../../protocol/v1.ts';
+import { AGENT_ID_MAX_LENGTH, isValidAgentId } from '../../protocol/v1.ts';
 import { resolveFaults, resolveRedeploys, type ScenarioDefinition } from '../scenario/define.ts';
 import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
-import type { RunOptions } from './run.ts';
+import type { RunOptions } from './options.ts';
 
 /** Everything a run needs decided before anything starts, checked once. */
 export function resolveParams(scenario: ScenarioDefinition, options: RunOptions) {
@@ -19,7 +19,7 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
   if (!(durationMs > 0)) throw new HarnessError('EC_BAD_OPTION', `duration must be > 0, got ${durationMs} ms`, 'pass --duration like 20s or 2m');
   const agentIdPrefix = options.agentIdPrefix ?? 'agent-';
   if (!isValidAgentId(`${agentIdPrefix}${agents}`)) {
-    throw new HarnessError('EC_BAD_OPTION', `agent id prefix ${JSON.stringify(agentIdPrefix)} makes invalid edge_agent_ids`, 'use only A-Z a-z 0-9 . _ : - in --agent-id-prefix, at most 120 characters');
+    throw new HarnessError('EC_BAD_OPTION', `agent id prefix ${JSON.stringify(agentIdPrefix)} makes invalid edge_agent_ids`, `use only A-Z a-z 0-9 . _ : - in --agent-id-prefix, at most ${AGENT_ID_MAX_LENGTH - String(agents).length} characters (ids are the prefix and a number up to ${agents}, ${AGENT_ID_MAX_LENGTH} characters in all)`);
   }
   const hub: HubChoice = options.hub ?? (options.hubUrl ? { kind: 'external', url: options.hubUrl } : { kind: scenario.hub?.runtime ?? 'in-process' });
   const hubDefects = options.hubDefects ?? [];

@@ -1,4 +1,5 @@
 import type { ToxiproxyChoice } from '../runtime/proxy.ts';
+import { formatDuration } from '../../common/duration.ts';
 import type { ResolvedParams } from './params.ts';
 
 /** The command line that replays a run: same scenario, size, duration, seed, hub and switches. */
@@ -43,11 +44,4 @@ function toxiproxyArg(choice: ToxiproxyChoice): string {
 
 function shellQuote(text: string): string {
   return /^[A-Za-z0-9_./:=@-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1_000 === 0) return `${ms / 1_000}s`;
-  return `${ms}ms`;
 }

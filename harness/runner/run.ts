@@ -2,7 +2,7 @@ import { createRng } from '../../common/rng.ts';
 import { evaluateChecks, type ChecksConfig } from '../checks/index.ts';
 import type { HistoryEvent } from '../history/events.ts';
 import { History } from '../history/history.ts';
-import type { MetricSamples } from '../runtime/prom-text.ts';
+import type { MetricSamples } from '../../common/prom-text.ts';
 import { scrapeHubMetrics } from '../runtime/hubs/index.ts';
 import type { ScenarioDefinition } from '../scenario/define.ts';
 import { FaultInjector } from './drivers/faults.ts';

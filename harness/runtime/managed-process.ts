@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { LogTail } from './hubs/types.ts';
+import { LogTail } from './log-tail.ts';
 
 /** Process groups we started and have not seen exit, killed if the harness exits first. */
 const live = new Set<number>();

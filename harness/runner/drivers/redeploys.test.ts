@@ -13,7 +13,7 @@ import { startCommandHub } from '../../runtime/hubs/reference-process.ts';
 import { pidAlive, pidsSurvivingAfter } from '../../runtime/process-tree.test-support.ts';
 import { startFaultProxy } from '../../runtime/proxy.ts';
 import { RedeployDriver } from './redeploys.ts';
-import { parsePrometheusText } from '../../runtime/prom-text.ts';
+import { parsePrometheusText } from '../../../common/prom-text.ts';
 
 /**
  * The RedeployDriver against real hub runtimes: restarts are new processes

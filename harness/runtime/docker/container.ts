@@ -12,7 +12,7 @@ import type { StartedTestContainer, WaitStrategy } from 'testcontainers';
 import './engine.ts';
 import { ownerLabels, sweepOrphansOnce, trackContainer, untrackContainer } from './cleanup.ts';
 import { DockerError, DockerErrorCode } from './errors.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '../free-port.ts';
 import { HostHttpWaitStrategy } from './host-http-wait.ts';
 import { LogCollector } from './log-collector.ts';
 

@@ -8,7 +8,7 @@
  * engine by hand, works too: its entrypoint takes -host and -port.
  */
 import { HostContainer } from './container.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '../free-port.ts';
 import { buildHubImage } from './node-image.ts';
 
 export type StartToxiproxyContainerOptions = {

@@ -2,7 +2,8 @@ import { chmod } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { DockerError } from '../docker/errors.ts';
 import { HarnessError } from '../../errors.ts';
-import { freeTcpPort } from './process.ts';
+import { freePort } from '../free-port.ts';
+import { referenceHubArgs } from './reference-args.ts';
 import type { HubRuntime, HubSettings, StopHow } from './types.ts';
 
 export interface ContainerHubOptions {
@@ -30,7 +31,7 @@ export async function startContainerHub(settings: HubSettings, options: Containe
   if (!availability.available) throw new HarnessError('EC_HUB_START', `the container hub runtime needs Docker: ${availability.reason}`, 'start a Docker engine (see .ci/docker-up), or use --hub-runtime in-process / child-process');
   const ours = options.image === undefined;
   const image = options.image ?? (await buildHubImage()).image;
-  const port = options.port ?? (await freeTcpPort());
+  const port = options.port ?? (await freePort());
   if (settings.dbPath) await chmod(dirname(settings.dbPath), 0o777); // the image runs as an unprivileged user
   type Started = Awaited<ReturnType<InstanceType<typeof HostContainer>['start']>>;
   let current: Started | undefined;
@@ -40,13 +41,8 @@ export async function startContainerHub(settings: HubSettings, options: Containe
     if (current) return;
     let builder = new HostContainer(image).withPort(port).withStartupTimeoutMs(60_000);
     if (ours) {
-      builder = builder.withHttpWait('/healthz').withCommand([
-        'node', '--import', 'tsx', 'server/main.ts', '--host', '127.0.0.1', '--port', String(port),
-        ...(settings.pingIntervalMs ? ['--ping-interval', `${settings.pingIntervalMs}ms`] : []),
-        ...settings.defects.flatMap((d) => ['--defect', d]),
-        ...(settings.tokens ?? []).flatMap((t) => ['--token', t]),
-        ...(settings.dbPath ? ['--db', `${DATA_DIR}/${basename(settings.dbPath)}`] : []),
-      ]);
+      const dbPath = settings.dbPath ? `${DATA_DIR}/${basename(settings.dbPath)}` : undefined;
+      builder = builder.withHttpWait('/healthz').withCommand(['node', ...referenceHubArgs({ ...settings, port, dbPath })]);
       if (settings.dbPath) builder = builder.withBindMount(dirname(settings.dbPath), DATA_DIR);
     } else {
       builder = builder.withHttpWait('/', { statusCode: 0 });

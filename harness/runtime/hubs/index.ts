@@ -6,7 +6,7 @@ import { startContainerHub } from './container.ts';
 import { connectExternalHub } from './external.ts';
 import { startInProcessHub } from './in-process.ts';
 import { startChildProcessHub, startCommandHub } from './reference-process.ts';
-import type { HubKind, HubRuntime, HubSettings } from './types.ts';
+import type { HubRuntime, HubSettings } from './types.ts';
 
 export type { HubKind, HubRuntime, HubSettings, StopHow } from './types.ts';
 export { scrapeHubMetrics } from './scrape.ts';
@@ -18,8 +18,6 @@ export type HubChoice =
   | { kind: 'container'; image?: string; port?: number }
   | { kind: 'command'; command: string }
   | { kind: 'external'; url: string };
-
-export const HUB_KINDS: readonly HubKind[] = ['in-process', 'child-process', 'container', 'command', 'external'];
 
 /**
  * Starts (or connects to) the hub for a run. Reference-hub runtimes share a

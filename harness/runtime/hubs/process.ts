@@ -1,4 +1,5 @@
 import { HarnessError } from '../../errors.ts';
+import { freePort } from '../free-port.ts';
 import { spawnManaged, waitForLine, type ManagedProcess } from '../managed-process.ts';
 import type { HubKind, HubRuntime, StopHow } from './types.ts';
 
@@ -67,7 +68,7 @@ export async function startProcessHub(spec: ProcessHubSpec, port: number): Promi
     logs: () => [...history, ...(current?.logs.lines() ?? [])],
     stop,
     start,
-    sibling: async () => startProcessHub(spec, await freeTcpPort()),
+    sibling: async () => startProcessHub(spec, await freePort()),
     [Symbol.asyncDispose]: () => stop('graceful'),
   };
   return runtime;
@@ -94,10 +95,4 @@ async function waitUntilReady(managed: ManagedProcess, spec: ProcessHubSpec, url
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-}
-
-/** A free port on 127.0.0.1, picked by the kernel. */
-export async function freeTcpPort(): Promise<number> {
-  const { freePort } = await import('../docker/free-port.ts');
-  return freePort('127.0.0.1');
 }

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { startProcessHub, freeTcpPort } from './process.ts';
+import { freePort } from '../free-port.ts';
+import { startProcessHub } from './process.ts';
+import { referenceHubArgs } from './reference-args.ts';
 import type { HubRuntime, HubSettings } from './types.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -12,25 +14,13 @@ export async function startChildProcessHub(settings: HubSettings): Promise<HubRu
       describe: 'node server/main.ts',
       launch: (port) => ({
         command: process.execPath,
-        args: [
-          '--import',
-          'tsx',
-          `${PROJECT_ROOT}server/main.ts`,
-          '--host',
-          '127.0.0.1',
-          '--port',
-          String(port),
-          ...(settings.pingIntervalMs ? ['--ping-interval', `${settings.pingIntervalMs}ms`] : []),
-          ...settings.defects.flatMap((d) => ['--defect', d]),
-          ...(settings.tokens ?? []).flatMap((t) => ['--token', t]),
-          ...(settings.dbPath ? ['--db', settings.dbPath] : []),
-        ],
+        args: referenceHubArgs({ ...settings, main: `${PROJECT_ROOT}server/main.ts`, port }),
         // The hub exits when its stdin closes, so it cannot outlive a harness that was killed.
         env: { EDGE_CHAOS_EXIT_WITH_PARENT: '1' },
       }),
       ready: { stdout: /listening on http:\/\// },
     },
-    await freeTcpPort(),
+    await freePort(),
   );
 }
 
@@ -43,6 +33,6 @@ export async function startCommandHub(command: string, port?: number): Promise<H
       launch: (p) => ({ command: '/bin/sh', args: ['-c', command], env: { PORT: String(p), HOST: '127.0.0.1' } }),
       ready: { http: true },
     },
-    port ?? (await freeTcpPort()),
+    port ?? (await freePort()),
   );
 }

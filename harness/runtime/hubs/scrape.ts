@@ -1,4 +1,4 @@
-import { parsePrometheusText, type MetricSamples } from '../prom-text.ts';
+import { parsePrometheusText, type MetricSamples } from '../../../common/prom-text.ts';
 
 /** The hub's /metrics, parsed; or why there are none (a foreign hub may have no /metrics). */
 export async function scrapeHubMetrics(url: string): Promise<{ text: string; samples: MetricSamples } | { missing: string }> {
