@@ -59,7 +59,8 @@ export function renderMatrixMarkdown(report: MatrixReport): string {
       lines.push(`| \`${d.id}\` | ${d.source} | ${o.run.scenario} | ${o.run.options.agents} agents, ${formatSeconds(o.run.options.durationMs ?? 0)}, seed ${o.run.options.seed} | ${expected} | **${result}** | ${fired} |`);
     }
     lines.push('');
-    const details = defects.filter((o) => o.run.defect?.note || o.summaries.length > 0 || o.status === 'could-not-judge');
+    // Every defect run, missed ones included: their replay is where a new check gets proven.
+    const details = defects;
     if (details.length > 0) {
       lines.push('<details><summary>What each defect run showed</summary>', '');
       for (const o of details) {
