@@ -1,0 +1,178 @@
+/**
+ * Every defect the project knows, each with the scenario meant to catch it
+ * and the check(s) expected to fire: the reference hub's defects
+ * (server/defects/), the agent's (agent/defects.ts) and the zoo of
+ * misbehaving foreign hubs (harness/runtime/hubs/fixtures/foreign-hub.mjs
+ * --misbehave). `npm run matrix` runs each entry and says which were caught.
+ *
+ * A new defect is one entry here. Expected checks are check ids as they
+ * appear in a result (`connection-loop`); some are not written yet
+ * (`hub-health`, `liveness`, command routing): the matrix then reports the
+ * entry as missed or caught by other checks, which is the point of having it.
+ */
+
+/** Where the defect lives, which decides the hub a run uses. */
+export type DefectSource = 'reference-hub' | 'agent' | 'zoo';
+
+export interface CatalogEntry {
+  /** Stable name, unique in the catalogue: the switch as typed (`duplicate-ws-handler`, `replace-loop:7000`). */
+  id: string;
+  source: DefectSource;
+  /** What breaks, in one line. */
+  description: string;
+  /** A built-in scenario name. */
+  scenario: string;
+  /** Number of agents. Default 10. */
+  agents?: number;
+  /** Steady-phase length, ms. Default: the matrix profile's for the scenario. */
+  durationMs?: number;
+  /** Steady-phase length in --quick, ms. Default: the quick profile's. */
+  quickDurationMs?: number;
+  /** Check ids of which at least one should fail. */
+  expect: string[];
+  /** Why this scenario, or what the entry is known to show; printed in the report. */
+  note?: string;
+}
+
+export const CATALOG: readonly CatalogEntry[] = [
+  // The reference hub's defects (server/defects/): run on the reference hub with --defect.
+  {
+    id: 'duplicate-ws-handler',
+    source: 'reference-hub',
+    description: 'two /ws handlers register each connection: every connection replaced at once (the incident)',
+    scenario: 'loop',
+    expect: ['connection-loop', 'hub-handlers-per-connection'],
+  },
+  {
+    id: 'volatile-queue',
+    source: 'reference-hub',
+    description: 'pending commands kept in memory only: a redeploy loses them',
+    scenario: 'redeploy',
+    expect: ['command-delivery'],
+  },
+  {
+    id: 'slow-leak',
+    source: 'reference-hub',
+    description: 'memory per pong and a listener per connection, never freed',
+    scenario: 'soak',
+    durationMs: 60_000,
+    quickDurationMs: 30_000,
+    expect: ['resource-growth'],
+    note: 'the hub runs as a child process, so its growth is not mixed with the matrix process',
+  },
+  // The agent's defects (agent/defects.ts): the healthy reference hub, broken agents.
+  {
+    id: 'no-jitter',
+    source: 'agent',
+    description: 'every agent waits exactly the backoff ceiling: a thundering herd',
+    scenario: 'storm',
+    agents: 200,
+    durationMs: 8_000,
+    expect: ['reconnect-spread'],
+  },
+  {
+    id: 'no-backoff',
+    source: 'agent',
+    description: 'agents retry every 10 ms after a failure',
+    scenario: 'partition',
+    expect: ['reconnect-storm'],
+    note: 'the cut-off group retries against a disabled proxy for the whole partition',
+  },
+  // The zoo: the foreign hub fixture with --misbehave.
+  {
+    id: 'replace-loop:7000',
+    source: 'zoo',
+    description: 'every connection closed with 1000 "New connection established" 7 s after it opened',
+    scenario: 'loop',
+    durationMs: 40_000,
+    quickDurationMs: 20_000,
+    expect: ['connection-loop', 'reconnects'],
+    note: 'each connection outlives the loop detector\'s 5 s "short" bound; only the reconnect count can see it',
+  },
+  {
+    id: 'replace-loop:30000',
+    source: 'zoo',
+    description: 'every connection closed with 1000 "New connection established" 30 s after it opened',
+    scenario: 'loop',
+    durationMs: 65_000,
+    quickDurationMs: 35_000,
+    expect: ['connection-loop', 'reconnects'],
+    note: 'two replacements per agent in 65 s: at the reconnect bound of the loop scenario, not over it',
+  },
+  {
+    id: 'die-at:8000',
+    source: 'zoo',
+    durationMs: 20_000,
+    quickDurationMs: 12_000,
+    description: 'the hub process exits(1) 8 s after it started listening',
+    scenario: 'loop',
+    expect: ['hub-health', 'liveness'],
+  },
+  {
+    id: 'hang-at:8000',
+    source: 'zoo',
+    durationMs: 20_000,
+    quickDurationMs: 12_000,
+    description: 'from 8 s on the hub answers nothing (HTTP, frames, pings) but keeps its sockets open',
+    scenario: 'loop',
+    expect: ['hub-health', 'liveness'],
+    note: 'agents declare a link dead after 2.5 ping intervals (25 s in loop), longer than a short run',
+  },
+  {
+    id: 'no-ping',
+    source: 'zoo',
+    description: 'the hub never sends WebSocket pings',
+    scenario: 'half-open',
+    expect: ['liveness'],
+    note: 'half-open pings every 2 s, so agents that hear nothing drop healthy links after 5 s',
+  },
+  {
+    id: 'misroute',
+    source: 'zoo',
+    description: 'each command goes to the next connected agent, not the one it was issued for',
+    scenario: 'loop',
+    expect: ['command-delivery', 'command-routing'],
+  },
+  {
+    id: 'phantom-duplicate',
+    source: 'zoo',
+    description: 'each command is also sent under a second id the harness never issued',
+    scenario: 'loop',
+    expect: ['command-delivery', 'command-routing'],
+  },
+  {
+    id: 'redeliver-after-ack',
+    source: 'zoo',
+    description: 'each command is delivered once more after the agent acked it',
+    scenario: 'loop',
+    expect: ['command-delivery', 'command-routing'],
+  },
+  {
+    id: 'ignore-acks',
+    source: 'zoo',
+    description: 'acks remove nothing: every command comes again on each poll and reconnect',
+    scenario: 'redeploy',
+    expect: ['command-delivery', 'command-routing'],
+  },
+  {
+    id: 'poll-500',
+    source: 'zoo',
+    description: 'GET /edge/commands answers 500',
+    scenario: 'redeploy',
+    expect: ['polling-fallback', 'hub-health'],
+    note: 'agents poll between the new hub coming up and their WebSocket reconnecting',
+  },
+  {
+    id: 'admin-404-for:3000',
+    source: 'zoo',
+    description: 'POST /admin/commands answers 404 for the first 3 s, then works',
+    scenario: 'loop',
+    expect: ['command-delivery', 'hub-health'],
+    note: 'a 404 makes the harness stop issuing commands for the rest of the run',
+  },
+];
+
+/** camelCase config keys (`hubHealth`) and check ids (`hub-health`) compare equal. */
+export function normalizeCheckId(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}

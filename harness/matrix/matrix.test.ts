@@ -1,0 +1,71 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { CATALOG } from './catalog.ts';
+import { executeOne, type RunOutcome } from './execute.ts';
+import { planMatrix } from './plan.ts';
+import { defectResult, renderMatrixMarkdown } from './render.ts';
+import { runMatrix } from './run-matrix.ts';
+
+/**
+ * The matrix runner's mechanics on a tiny slice: one catalogued defect and one
+ * clean seed per hub, written to a temporary folder. It does not assert what
+ * the zoo entries show: the checks meant for several of them are still being
+ * written; duplicate-ws-handler on loop is the one the judge already catches.
+ */
+const tmp = mkdtempSync(join(tmpdir(), 'edge-chaos-matrix-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const duplicateHandler = { ...CATALOG.find((e) => e.id === 'duplicate-ws-handler')!, quickDurationMs: 6_000 };
+
+describe('the detection matrix', () => {
+  test('plans every catalogue entry and each scenario clean on both hubs; --only narrows by label', () => {
+    const runs = planMatrix({ stateDir: tmp });
+    expect(runs.filter((r) => r.kind === 'defect')).toHaveLength(CATALOG.length);
+    expect(runs.filter((r) => r.label.startsWith('clean loop reference'))).toHaveLength(50);
+    expect(runs.filter((r) => r.label.startsWith('clean redeploy foreign'))).toHaveLength(20);
+    const zoo = runs.find((r) => r.label === 'defect replace-loop:7000 on loop')!;
+    expect(zoo.options.hub).toMatchObject({ kind: 'command' });
+    expect(zoo.options.hub?.kind === 'command' && zoo.options.hub.command).toMatch(/foreign-hub\.mjs' --state '.*' --ping-interval 10000 --misbehave replace-loop:7000$/);
+    expect(runs.find((r) => r.label === 'defect volatile-queue on redeploy')!.options.hubDefects).toEqual(['volatile-queue']);
+    expect(planMatrix({ stateDir: tmp, only: 'defect (misroute|no-ping) ' }).map((r) => r.label)).toEqual(['defect no-ping on half-open', 'defect misroute on loop']);
+  });
+
+  test('a harness error is "could not judge", not caught or clean', async () => {
+    const [run] = planMatrix({ stateDir: tmp, catalog: [], scenarios: ['loop'], seeds: 1, quick: true, only: 'foreign' });
+    const outcome = await executeOne({ ...run!, options: { ...run!.options, hub: { kind: 'command', command: 'exit 3' } } });
+    expect(outcome.status).toBe('could-not-judge');
+    expect(outcome.error).toMatch(/^EC_HUB_START: /);
+    const asDefect: RunOutcome = { ...outcome, run: { ...outcome.run, kind: 'defect', defect: duplicateHandler } };
+    expect(defectResult(asDefect).result).toBe('could not judge');
+    const markdown = renderMatrixMarkdown({
+      startedAt: new Date(0),
+      elapsedMs: 1,
+      machine: { cores: 2, cpuModel: 'cpu', node: 'v20', loadBefore: [0, 0, 0], loadAfter: [0, 0, 0] },
+      command: 'npm run matrix',
+      outcomes: [outcome, asDefect],
+      foreignExclusions: [],
+    });
+    expect(markdown).toContain('| loop | foreign | 1 | 0 | 1 | - | - |');
+    expect(markdown).toContain('**could not judge**');
+  });
+
+  test('one defect and one clean seed per hub: duplicate-ws-handler is caught on loop, and the markdown says so', async () => {
+    const outFile = join(tmp, 'out', 'detection-matrix.md');
+    const seen: string[] = [];
+    const { outcomes, markdown } = await runMatrix({ catalog: [duplicateHandler], scenarios: ['loop'], seeds: 1, quick: true, outFile, onOutcome: (o) => seen.push(o.run.label) });
+    expect(seen).toEqual(['defect duplicate-ws-handler on loop', 'clean loop reference seed 1', 'clean loop foreign seed 1']);
+    const [defect, ...clean] = outcomes;
+    expect(defect!.status).toBe('failed');
+    expect(defect!.failed).toContain('connection-loop');
+    expect(defectResult(defect!).result).toBe('caught');
+    expect(clean.map((o) => o.run.hub)).toEqual(['reference', 'foreign']);
+    expect(readFileSync(outFile, 'utf8')).toBe(`${markdown}\n`);
+    expect(markdown).toMatch(/\| `duplicate-ws-handler` \| reference-hub \| loop \| 10 agents, 6 s, seed 1 \| connection-loop, hub-handlers-per-connection \| \*\*caught\*\* \| [a-z-, ]*connection-loop/);
+    expect(markdown).toMatch(/\| loop \| reference \| 1 \| /);
+    expect(markdown).toMatch(/\| loop \| foreign \| 1 \| /);
+    expect(markdown).toMatch(/- machine: \d+ cores/);
+    expect(markdown).toMatch(/- load average \(1\/5\/15 min\): [\d.]+ \/ [\d.]+ \/ [\d.]+ at the start/);
+  }, 60_000);
+});
