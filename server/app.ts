@@ -11,6 +11,7 @@ import {
   isValidAgentId,
   type Command,
 } from '../protocol/v1.ts';
+import { HubAuth, accessDenied } from './auth.ts';
 import { MemoryCommandStore, type CommandStore } from './commands.ts';
 import { ConnectionManager } from './connections.ts';
 import { resolveHubDefects, type HubParts } from './defects/index.ts';
@@ -24,8 +25,12 @@ import { WsRouter } from './ws-router.ts';
 export interface HubOptions {
   /** Interval between WebSocket pings to every agent, ms. Default 10_000. */
   pingIntervalMs?: number;
-  /** When non-empty, agents must send `Authorization: Bearer <token>` with one of these. Default: no auth. */
+  /** Agent tokens: when non-empty, the WebSocket upgrade and /edge/* need `Authorization: Bearer <token>` with one of these. Default: none (open). */
   tokens?: readonly string[];
+  /** Admin tokens for /admin/* (and /metrics unless metricsOpen). Default: the agent tokens; none at all leaves admin open. */
+  adminTokens?: readonly string[];
+  /** Serve /metrics without a token even when admin tokens are set. Default false. */
+  metricsOpen?: boolean;
   /** Named defects to switch on (see server/defects). Default none. */
   defects?: readonly string[];
   /**
@@ -47,7 +52,7 @@ export interface Hub extends HubParts {
   readonly pingIntervalMs: number;
   /** Queues a command and sends it at once when the agent is connected. */
   enqueue(agentId: string, name: string, payload: unknown): Command;
-  isAuthorized(authorization: string | undefined): boolean;
+  readonly auth: HubAuth;
   routeTable(): { http: { method: string; url: string }[]; ws: ReturnType<WsRouter['table']> };
 }
 
@@ -67,7 +72,7 @@ export function buildHub(options: HubOptions = {}): Hub {
   }
   if (options.dbPath === '') throw new HubError('EC_HUB_BAD_OPTION', 'dbPath is empty', 'pass a file path, or :memory: to keep commands in memory');
   const defects = resolveHubDefects(options.defects ?? []);
-  const tokens = new Set(options.tokens ?? []);
+  const auth = new HubAuth(options);
   const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
   const metrics = new HubMetrics({ defaultMetrics: options.processMetrics ?? false });
   const httpRoutes: { method: string; url: string }[] = [];
@@ -92,12 +97,7 @@ export function buildHub(options: HubOptions = {}): Hub {
       if (hub.connections.send(agentId, encodeCommand(command))) metrics.commandsDelivered.inc({ transport: 'ws' });
       return command;
     },
-    isAuthorized(authorization) {
-      if (tokens.size === 0) return true;
-      // The auth scheme is case-insensitive (RFC 9110); the token is not.
-      const match = /^Bearer (.+)$/i.exec(authorization ?? '');
-      return match !== null && tokens.has(match[1]!);
-    },
+    auth,
     routeTable: () => ({ http: [...httpRoutes], ws: hub.ws.table() }),
   };
 
@@ -134,7 +134,11 @@ export function buildHub(options: HubOptions = {}): Hub {
       if (!isValidAgentId(agentId)) {
         return refuse(socket, 400, `${AGENT_ID_PARAM} must be 1 to 128 characters of [A-Za-z0-9._:-], got ${JSON.stringify(agentId)}`);
       }
-      if (!h.isAuthorized(request.headers.authorization)) return refuse(socket, 401, 'missing or wrong bearer token');
+      const access = h.auth.agentAccess(request.headers.authorization);
+      if (access !== 'granted') {
+        const denied = accessDenied(access, 'agent');
+        return refuse(socket, denied.status, denied.error);
+      }
       wss.handleUpgrade(request, socket, head, (ws) => {
         ws.on('error', () => {}); // a peer's protocol error closes the socket; the close is what we record
         metrics.connectionsAccepted.inc();
@@ -145,7 +149,7 @@ export function buildHub(options: HubOptions = {}): Hub {
     function refuse(socket: Duplex, status: number, message: string): void {
       metrics.upgradesRejected.inc({ status: String(status) });
       const body = JSON.stringify({ error: message, status });
-      const statusText = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
+      const statusText = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
       socket.end(
         `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
           `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,

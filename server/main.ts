@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { validateTokens } from './auth.ts';
 import { HUB_DEFECTS } from './defects/index.ts';
 import { EdgeChaosError } from '../common/errors.ts';
 import { SqliteCommandStore } from './sqlite-store.ts';
 import { startHub } from './start.ts';
 
 /** `npm run hub -- --port P`: the reference hub as its own process. */
-const USAGE = 'usage: npm run hub -- [--host 127.0.0.1] [--port 8080] [--db edge-hub.sqlite] [--ping-interval 10s] [--defect NAME]... [--token T]...';
+const USAGE = 'usage: npm run hub -- [--host 127.0.0.1] [--port 8080] [--db edge-hub.sqlite] [--ping-interval 10s] [--defect NAME]... [--token T]... [--admin-token T]... [--metrics-open]';
 /** Like a production hub, a restarted one must still deliver what was queued before, so the default is a file. */
 const DEFAULT_DB = 'edge-hub.sqlite';
 const HELP = `${USAGE}
@@ -21,7 +22,13 @@ const HELP = `${USAGE}
                       loses them.
   --ping-interval D   WebSocket ping interval, e.g. 10s or 500ms (default 10s)
   --defect NAME       switch on a deliberate bug (repeatable): ${[...HUB_DEFECTS.keys()].join(', ')}
-  --token T           require Authorization: Bearer T from agents (repeatable)
+  --token T           agent token: the WebSocket upgrade, GET /edge/commands and
+                      POST /edge/acks need Authorization: Bearer T (repeatable).
+                      Without --admin-token, the --token values are the admin tokens too
+  --admin-token T     admin token: /admin/* and /metrics need Authorization: Bearer T
+                      (repeatable); an agent token there gets 403
+  --metrics-open      serve /metrics without a token (/healthz is always open)
+  Tokens are printable ASCII without spaces; an empty one is refused.
 `;
 
 function fail(message: string, fix: string): never {
@@ -44,6 +51,8 @@ try {
       'ping-interval': { type: 'string' },
       defect: { type: 'string', multiple: true },
       token: { type: 'string', multiple: true },
+      'admin-token': { type: 'string', multiple: true },
+      'metrics-open': { type: 'boolean' },
       db: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -62,6 +71,16 @@ const host = values.host ?? process.env.HOST ?? '127.0.0.1';
 const db = values.db ?? process.env.EDGE_HUB_DB ?? DEFAULT_DB;
 if (db === '') fail('--db is empty', `pass a file path, or --db :memory: to keep commands in memory`);
 const dbPath = db === ':memory:' ? db : resolve(db);
+const tokens = values.token ?? [];
+const adminTokens = values['admin-token'];
+
+try {
+  validateTokens('--token', tokens);
+  validateTokens('--admin-token', adminTokens ?? []);
+} catch (error) {
+  if (error instanceof EdgeChaosError) fail(error.message, error.fix);
+  throw error;
+}
 
 try {
   const started = await startHub({
@@ -69,7 +88,9 @@ try {
     port,
     pingIntervalMs: values['ping-interval'] ? parseMs(values['ping-interval']) : undefined,
     defects: values.defect ?? [],
-    tokens: values.token ?? [],
+    tokens,
+    ...(adminTokens ? { adminTokens } : {}),
+    metricsOpen: values['metrics-open'] ?? false,
     processMetrics: true,
     dbPath,
   });

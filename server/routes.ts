@@ -8,7 +8,9 @@ import {
   type AcksRequest,
   type EnqueueRequest,
 } from '../protocol/v1.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Hub } from './app.ts';
+import { accessDenied, type Access } from './auth.ts';
 
 const agentIdSchema = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } as const;
 
@@ -16,13 +18,21 @@ const agentIdSchema = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } as
 export function registerHttpRoutes(hub: Hub): void {
   const { app, metrics, store } = hub;
 
-  const requireToken = async (request: { headers: { authorization?: string } }, reply: { code(n: number): { send(b: unknown): unknown } }) => {
-    if (!hub.isAuthorized(request.headers.authorization)) return reply.code(401).send({ error: 'missing or wrong bearer token', status: 401 });
-  };
+  const guard = (route: 'agent' | 'admin', access: (authorization: string | undefined) => Access) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const result = access(request.headers.authorization);
+      if (result === 'granted') return;
+      const denied = accessDenied(result, route);
+      return reply.code(denied.status).send({ error: denied.error, status: denied.status });
+    };
+  // onRequest, not preHandler: a caller without the token learns nothing from how its body or query would have been judged.
+  const requireToken = guard('agent', (a) => hub.auth.agentAccess(a));
+  const requireAdmin = guard('admin', (a) => hub.auth.adminAccess(a));
+  const requireMetrics = guard('admin', (a) => hub.auth.metricsAccess(a));
 
   app.get<{ Querystring: { edge_agent_id: string } }>(POLL_PATH, {
     schema: { querystring: { type: 'object', required: ['edge_agent_id'], properties: { edge_agent_id: agentIdSchema } } },
-    preHandler: requireToken,
+    onRequest: requireToken,
   }, async (request) => {
     metrics.pollRequests.inc();
     const commands = store.pending(request.query.edge_agent_id);
@@ -38,7 +48,7 @@ export function registerHttpRoutes(hub: Hub): void {
         properties: { edge_agent_id: agentIdSchema, ids: { type: 'array', items: { type: 'string' }, maxItems: 10_000 } },
       },
     },
-    preHandler: requireToken,
+    onRequest: requireToken,
   }, async (request) => {
     const acked = store.ack(request.body.edge_agent_id, request.body.ids);
     metrics.commandsAcked.inc(acked);
@@ -54,18 +64,19 @@ export function registerHttpRoutes(hub: Hub): void {
         properties: { edge_agent_id: agentIdSchema, name: { type: 'string', minLength: 1, maxLength: 256 }, payload: {} },
       },
     },
+    onRequest: requireAdmin,
   }, async (request, reply) => {
     const { edge_agent_id, name, payload } = request.body;
     const command = hub.enqueue(edge_agent_id, name, payload ?? null);
     return reply.code(201).send({ id: command.id });
   });
 
-  app.get(METRICS_PATH, async (_request, reply) => {
+  app.get(METRICS_PATH, { onRequest: requireMetrics }, async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.text();
   });
 
   app.get(HEALTH_PATH, async () => ({ status: 'ok', protocol: PROTOCOL_VERSION, connections: hub.connections.size }));
 
-  app.get('/admin/routes', async () => hub.routeTable());
+  app.get('/admin/routes', { onRequest: requireAdmin }, async () => hub.routeTable());
 }

@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+/** Runs `npm run hub -- ...args` (without npm) to its exit; for options refused before the hub listens. */
+function runHub(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--port', '0', '--db', ':memory:', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      // A hub that started when it should have refused: stop it so the test fails on the exit code, not a timeout.
+      if (stdout.includes('listening on')) child.kill('SIGTERM');
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Exit 2, an `error:` line naming `named` and a `fix:` line, no stack trace. */
+async function expectRefused(args: string[], named: RegExp): Promise<void> {
+  const { code, stderr } = await runHub(args);
+  expect(stderr).toMatch(/^error: .+\nfix: .+\n$/);
+  expect(stderr.split('\n')[0]).toMatch(named);
+  expect(code).toBe(2);
+}
+
+describe('npm run hub refuses bad options with exit 2, cause and fix', () => {
+  test('an empty --token', () => expectRefused(['--token', ''], /--token is empty/));
+  test('a --token with CR LF', () => expectRefused(['--token', 'a\r\nb'], /--token "a\\r\\nb"/));
+  test('an empty --admin-token', () => expectRefused(['--admin-token', ''], /--admin-token is empty/));
+
+  test('--help says the agent token is the admin token when no --admin-token is given', async () => {
+    const { code, stdout } = await runHub(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/--admin-token T/);
+    expect(stdout).toMatch(/without --admin-token, the --token values are the admin tokens too/i);
+    expect(stdout).toMatch(/--metrics-open/);
+  });
+});
