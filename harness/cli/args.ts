@@ -14,6 +14,7 @@ export interface CliArgs {
   hubUrl?: string;
   agentIdPrefix?: string;
   token?: string;
+  adminToken?: string;
   reportDir?: string;
   loopMinCycles?: number;
   loopMaxConnectionMs?: number;
@@ -40,7 +41,9 @@ options:
   --agent-defect NAME        switch on an agent defect (repeatable): no-jitter, no-backoff
   --fleet-shards N           run the agents in N child processes (default: 0 up to 2,000 agents, then 2+)
   --agent-id-prefix P        agent ids are P1..PN (default agent-)
-  --token T                  bearer token agents send (the reference hub then requires it)
+  --token T                  bearer token agents send (the reference hub then requires it);
+                             also the admin token unless --admin-token is given
+  --admin-token T            bearer token for the hub's /admin/* and /metrics (e.g. a --hub-url hub)
   --toxiproxy T              fault proxy: embedded (default), process[:N] (N server processes),
                              container, or the URL of a running
                              Toxiproxy (also TOXIPROXY_URL); used when the scenario has faults
@@ -96,6 +99,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         'fleet-shards': { type: 'string' },
         'agent-id-prefix': { type: 'string' },
         token: { type: 'string' },
+        'admin-token': { type: 'string' },
         'report-dir': { type: 'string' },
         'loop-cycles': { type: 'string' },
         'loop-max-connection': { type: 'string' },
@@ -136,6 +140,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     hubUrl,
     agentIdPrefix: values['agent-id-prefix'],
     token: values.token,
+    adminToken: values['admin-token'],
     reportDir: values['report-dir'],
     loopMinCycles: values['loop-cycles'] === undefined ? undefined : parseWhole('--loop-cycles', values['loop-cycles'], 2),
     loopMaxConnectionMs: values['loop-max-connection'] === undefined ? undefined : parseDuration('--loop-max-connection', values['loop-max-connection']),

@@ -42,8 +42,10 @@ export interface RunOptions {
   fleetShards?: number;
   /** Agent ids are `${agentIdPrefix}1..N`. Default 'agent-'. */
   agentIdPrefix?: string;
-  /** Bearer token agents send (and the in-process hub requires). */
+  /** Bearer token agents send (and the reference hub requires); also the admin token when `adminToken` is unset. */
   token?: string;
+  /** Bearer token for the hub's /admin/* and /metrics. Default: `token`. */
+  adminToken?: string;
   /**
    * Which Toxiproxy carries the agents' traffic when the scenario has faults
    * (or always, when set). Default: TOXIPROXY_URL when set, else the embedded server.
@@ -85,6 +87,7 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
   const setPhase = (p: typeof phase.phase) => history.append((phase = { t: clock(), type: 'run.phase', phase: p }));
 
   const stack = new Cleanup();
+  const adminToken = options.adminToken ?? options.token;
   const tally = new RunTally(history);
   let hubMetricsText: string | undefined;
   let hubMetrics: MetricSamples | undefined;
@@ -97,7 +100,7 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
   let currentHubUrl = () => hub?.url ?? '';
   try {
     hub = stack.use(
-      await startHubRuntime(params.hub, { defects: params.hubDefects, pingIntervalMs: scenario.hub?.pingIntervalMs, tokens: options.token ? [options.token] : undefined }),
+      await startHubRuntime(params.hub, { defects: params.hubDefects, pingIntervalMs: scenario.hub?.pingIntervalMs, tokens: options.token ? [options.token] : undefined, adminTokens: options.adminToken ? [options.adminToken] : undefined }),
     );
     const groups = assignGroups(scenario.groups ?? [], params.agents);
     const needsProxy = params.faults.length > 0 || scenario.proxy === true || params.redeploys.some((r) => r.kind === 'rolling');
@@ -149,7 +152,7 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
     await fleet.start();
     setPhase('steady');
     if (scenario.traffic) {
-      traffic = new CommandTraffic({ hubUrl: currentHubUrl, agents: fleet.ids, rng: rng.child('traffic'), history, clock });
+      traffic = new CommandTraffic({ hubUrl: currentHubUrl, agents: fleet.ids, rng: rng.child('traffic'), history, clock, token: adminToken });
       traffic.start(scenario.traffic.commandIntervalMs);
       stack.defer(() => traffic!.stop());
     }
@@ -173,7 +176,7 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
       // Waiting for every agent only matters where recovery is judged; a looping fleet would never settle.
       const needsWholeFleet = checksConfig.recovery !== undefined;
       await waitFor(history, () => tally.outstanding.size === 0 && (!needsWholeFleet || tally.connected === params.agents), scenario.settleMs ?? 10_000, signal);
-      const scraped = await scrapeUntilAcked(currentHubUrl(), settleDeadline, signal);
+      const scraped = await scrapeUntilAcked(currentHubUrl(), settleDeadline, signal, adminToken);
       if ('missing' in scraped) metricsMissing = scraped.missing;
       else ({ text: hubMetricsText, samples: hubMetrics } = scraped);
     }
@@ -284,9 +287,9 @@ class RunTally {
  * agent's ack can still be on the wire (through a slow proxy) when it has
  * applied the command. The hub offers no event to wait on, so this polls it.
  */
-async function scrapeUntilAcked(hubUrl: string, deadline: number, signal: AbortSignal): ReturnType<typeof scrapeHubMetrics> {
+async function scrapeUntilAcked(hubUrl: string, deadline: number, signal: AbortSignal, token: string | undefined): ReturnType<typeof scrapeHubMetrics> {
   for (;;) {
-    const scraped = await scrapeHubMetrics(hubUrl);
+    const scraped = await scrapeHubMetrics(hubUrl, token);
     if ('missing' in scraped || !(scraped.samples.sum('edge_hub_commands_pending')! > 0)) return scraped;
     if (performance.now() >= deadline || signal.aborted) return scraped;
     await waitMs(200, signal);

@@ -45,6 +45,7 @@ export async function startContainerHub(settings: HubSettings, options: Containe
         ...(settings.pingIntervalMs ? ['--ping-interval', `${settings.pingIntervalMs}ms`] : []),
         ...settings.defects.flatMap((d) => ['--defect', d]),
         ...(settings.tokens ?? []).flatMap((t) => ['--token', t]),
+        ...(settings.adminTokens ?? []).flatMap((t) => ['--admin-token', t]),
         ...(settings.dbPath ? ['--db', `${DATA_DIR}/${basename(settings.dbPath)}`] : []),
       ]);
       if (settings.dbPath) builder = builder.withBindMount(dirname(settings.dbPath), DATA_DIR);

@@ -23,6 +23,7 @@ export async function startChildProcessHub(settings: HubSettings): Promise<HubRu
           ...(settings.pingIntervalMs ? ['--ping-interval', `${settings.pingIntervalMs}ms`] : []),
           ...settings.defects.flatMap((d) => ['--defect', d]),
           ...(settings.tokens ?? []).flatMap((t) => ['--token', t]),
+          ...(settings.adminTokens ?? []).flatMap((t) => ['--admin-token', t]),
           ...(settings.dbPath ? ['--db', settings.dbPath] : []),
         ],
         // The hub exits when its stdin closes, so it cannot outlive a harness that was killed.
