@@ -11,6 +11,8 @@ import {
   isValidAgentId,
   type Command,
 } from '../protocol/v1.ts';
+import { checkDurationMs, timerMs } from '../common/duration.ts';
+import { MAX_HUB_DURATION_MS, MIN_PING_INTERVAL_MS } from './limits.ts';
 import { HubAuth, accessDenied } from './auth.ts';
 import { MemoryCommandStore, type CommandStore } from './commands.ts';
 import { ConnectionManager } from './connections.ts';
@@ -23,7 +25,7 @@ import { SqliteCommandStore } from './sqlite-store.ts';
 import { WsRouter } from './ws-router.ts';
 
 export interface HubOptions {
-  /** Interval between WebSocket pings to every agent, ms. Default 10_000. */
+  /** Interval between WebSocket pings to every agent, ms, 10 to 86_400_000 (24 h). Default 10_000. */
   pingIntervalMs?: number;
   /** Agent tokens: when non-empty, the WebSocket upgrade and /edge/* need `Authorization: Bearer <token>` with one of these. Default: none (open). */
   tokens?: readonly string[];
@@ -64,9 +66,7 @@ export interface Hub extends HubParts {
  */
 export function buildHub(options: HubOptions = {}): Hub {
   const pingIntervalMs = options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
-  if (!Number.isFinite(pingIntervalMs) || pingIntervalMs < 10) {
-    throw new HubError('EC_HUB_BAD_OPTION', `pingIntervalMs must be a number >= 10, got ${pingIntervalMs}`, 'pass a ping interval in milliseconds, e.g. 10000');
-  }
+  checkDurationMs(pingIntervalMs, { flag: 'pingIntervalMs', minMs: MIN_PING_INTERVAL_MS, maxMs: MAX_HUB_DURATION_MS, code: 'EC_HUB_BAD_OPTION' });
   if (options.store && options.dbPath !== undefined) {
     throw new HubError('EC_HUB_BAD_OPTION', `both store and dbPath (${JSON.stringify(options.dbPath)}) were given`, 'pass one: dbPath for the SQLite store, or a store you built');
   }
@@ -112,7 +112,7 @@ export function buildHub(options: HubOptions = {}): Hub {
     if (hub.inspectRoutes) hub.ws.inspect();
     // A hub started on a file that an earlier one left commands in reports them before any enqueue or ack.
     metrics.commandsPending.set(hub.store.pendingCount());
-    pingTimer = setInterval(() => hub.connections.heartbeat(), pingIntervalMs);
+    pingTimer = setInterval(() => hub.connections.heartbeat(), timerMs(pingIntervalMs));
     pingTimer.unref();
   });
   app.addHook('preClose', async () => {

@@ -34,6 +34,9 @@ describe('npm run hub refuses bad options with exit 2, cause and fix', () => {
   test('a --token with CR LF', () => expectRefused(['--token', 'a\r\nb'], /--token "a\\r\\nb"/));
   test('an empty --admin-token', () => expectRefused(['--admin-token', ''], /--admin-token is empty/));
 
+  test('a --ping-interval past the hub maximum (36000m would fire every 1 ms)', () => expectRefused(['--ping-interval', '36000m'], /--ping-interval "36000m" is above the maximum of 24h/));
+  test('a --ping-interval that is not a duration', () => expectRefused(['--ping-interval', 'soon'], /--ping-interval "soon" is not a duration/));
+
   test('--help says the agent token is the admin token when no --admin-token is given', async () => {
     const { code, stdout } = await runHub(['--help']);
     expect(code).toBe(0);

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../common/duration.ts';
+import { MAX_HUB_DURATION_MS, MIN_PING_INTERVAL_MS } from './limits.ts';
 import { validateTokens } from './auth.ts';
 import { HUB_DEFECTS } from './defects/index.ts';
 import { EdgeChaosError } from '../common/errors.ts';
@@ -20,7 +22,8 @@ const HELP = `${USAGE}
                       yet acked; hubs running at once on one file share it.
                       --db :memory: keeps them in this process only: a restart
                       loses them.
-  --ping-interval D   WebSocket ping interval, e.g. 10s or 500ms (default 10s)
+  --ping-interval D   WebSocket ping interval, e.g. 10s or 500ms (default 10s;
+                      10ms to 24h: every hub duration is at most 24h)
   --defect NAME       switch on a deliberate bug (repeatable): ${[...HUB_DEFECTS.keys()].join(', ')}
   --token T           agent token: the WebSocket upgrade, GET /edge/commands and
                       POST /edge/acks need Authorization: Bearer T (repeatable).
@@ -36,10 +39,14 @@ function fail(message: string, fix: string): never {
   process.exit(2);
 }
 
-function parseMs(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
-  if (!match) fail(`--ping-interval ${JSON.stringify(text)} is not a duration`, 'write it like 10s or 500ms');
-  return Math.round(Number(match[1]) * { ms: 1, s: 1_000, m: 60_000 }[match[2] ?? 's']!);
+/** Every hub duration option goes through here: a bare number is seconds, and nothing past MAX_HUB_DURATION_MS gets near a timer. */
+function parseMs(flag: string, text: string, minMs = 1): number {
+  try {
+    return parseDuration(text, { flag, minMs, maxMs: MAX_HUB_DURATION_MS, code: 'EC_HUB_BAD_OPTION' });
+  } catch (error) {
+    if (error instanceof EdgeChaosError) fail(error.message, error.fix);
+    throw error;
+  }
 }
 
 let values;
@@ -86,7 +93,7 @@ try {
   const started = await startHub({
     host,
     port,
-    pingIntervalMs: values['ping-interval'] ? parseMs(values['ping-interval']) : undefined,
+    pingIntervalMs: values['ping-interval'] !== undefined ? parseMs('--ping-interval', values['ping-interval'], MIN_PING_INTERVAL_MS) : undefined,
     defects: values.defect ?? [],
     tokens,
     ...(adminTokens ? { adminTokens } : {}),
