@@ -13,6 +13,8 @@ import {
 } from '../protocol/v1.ts';
 import { checkDurationMs, timerMs } from '../common/duration.ts';
 import { MAX_HUB_DURATION_MS, MIN_PING_INTERVAL_MS } from './limits.ts';
+import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_PAYLOAD_DEPTH } from './limits.ts';
+import { jsonNestsDeeperThan, payloadProblem } from './payload.ts';
 import { HubAuth, accessDenied } from './auth.ts';
 import { MemoryCommandStore, type CommandStore } from './commands.ts';
 import { ConnectionManager } from './connections.ts';
@@ -47,6 +49,12 @@ export interface HubOptions {
   logger?: boolean | { level: string };
   /** Also export Node process metrics (memory, event loop). Default false. */
   processMetrics?: boolean;
+  /** Deepest nesting of objects/arrays in a command payload; deeper is a 400 at enqueue. Default 32. */
+  maxPayloadDepth?: number;
+  /** Largest command payload as JSON, bytes; larger is a 400 at enqueue. Default 65_536. */
+  maxPayloadBytes?: number;
+  /** Largest HTTP request body, bytes; larger is a 413. Default 1_048_576. */
+  bodyLimitBytes?: number;
 }
 
 export interface Hub extends HubParts {
@@ -73,8 +81,30 @@ export function buildHub(options: HubOptions = {}): Hub {
   if (options.dbPath === '') throw new HubError('EC_HUB_BAD_OPTION', 'dbPath is empty', 'pass a file path, or :memory: to keep commands in memory');
   const defects = resolveHubDefects(options.defects ?? []);
   const auth = new HubAuth(options);
-  const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
+  const payloadLimits = {
+    maxPayloadDepth: positiveInt('maxPayloadDepth', options.maxPayloadDepth ?? DEFAULT_MAX_PAYLOAD_DEPTH),
+    maxPayloadBytes: positiveInt('maxPayloadBytes', options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES),
+  };
+  const bodyLimit = positiveInt('bodyLimitBytes', options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES);
+  const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true, bodyLimit });
+  // Checked before parsing: a body nested deeper than any valid request (a command body is the payload plus one level) is a 400, never a stack overflow.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const maxBodyDepth = payloadLimits.maxPayloadDepth + 1;
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (jsonNestsDeeperThan(String(body), maxBodyDepth)) {
+      const error = Object.assign(new Error(`JSON body is nested too deep: a command payload may not be nested deeper than ${payloadLimits.maxPayloadDepth} levels (maxPayloadDepth), a request body not deeper than ${maxBodyDepth}`), { statusCode: 400 });
+      return done(error, undefined);
+    }
+    parseJson(request, body as string, done);
+  });
   const metrics = new HubMetrics({ defaultMetrics: options.processMetrics ?? false });
+  // One error shape for every refusal, the hub's own and Fastify's (schema, body parser, limits): {error, status}.
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error(error);
+    return reply.code(status).send({ error: status === 500 ? 'internal error' : error.message, status });
+  });
   const httpRoutes: { method: string; url: string }[] = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') httpRoutes.push({ method, url: route.url });
@@ -91,6 +121,8 @@ export function buildHub(options: HubOptions = {}): Hub {
     store: options.store ?? (options.dbPath && options.dbPath !== ':memory:' ? new SqliteCommandStore(options.dbPath) : new MemoryCommandStore()),
     inspectRoutes: true,
     enqueue(agentId, name, payload) {
+      const problem = payloadProblem(payload, payloadLimits);
+      if (problem) throw new HubError('EC_HUB_BAD_COMMAND', `command ${JSON.stringify(name)} for ${agentId}: ${problem}`, 'send a smaller, flatter payload, or raise the limit named');
       const command = hub.store.enqueue(agentId, name, payload);
       metrics.commandsEnqueued.inc();
       metrics.commandsPending.set(hub.store.pendingCount());
@@ -158,4 +190,9 @@ export function buildHub(options: HubOptions = {}): Hub {
   }
 
   return hub;
+}
+
+function positiveInt(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new HubError('EC_HUB_BAD_OPTION', `${name} must be a whole number >= 1, got ${value}`, `pass ${name} as a positive whole number, or leave it out for the default`);
+  return value;
 }

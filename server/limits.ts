@@ -8,3 +8,10 @@
 export const MAX_HUB_DURATION_MS = 24 * 3_600_000;
 /** Below this a ping interval is a busy loop, not a heartbeat. */
 export const MIN_PING_INTERVAL_MS = 10;
+
+/** Default maxPayloadDepth: objects/arrays nested in one command payload. */
+export const DEFAULT_MAX_PAYLOAD_DEPTH = 32;
+/** Default maxPayloadBytes: one command payload as JSON, bytes. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
+/** Default bodyLimitBytes: any HTTP request body (an ack batch of 10,000 ids fits). */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;

@@ -10,6 +10,7 @@ import {
 } from '../protocol/v1.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Hub } from './app.ts';
+import { HubError } from './errors.ts';
 import { accessDenied, type Access } from './auth.ts';
 
 const agentIdSchema = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } as const;
@@ -67,8 +68,13 @@ export function registerHttpRoutes(hub: Hub): void {
     onRequest: requireAdmin,
   }, async (request, reply) => {
     const { edge_agent_id, name, payload } = request.body;
-    const command = hub.enqueue(edge_agent_id, name, payload ?? null);
-    return reply.code(201).send({ id: command.id });
+    try {
+      const command = hub.enqueue(edge_agent_id, name, payload ?? null);
+      return await reply.code(201).send({ id: command.id });
+    } catch (error) {
+      if (error instanceof HubError && error.code === 'EC_HUB_BAD_COMMAND') return reply.code(400).send({ error: error.message, status: 400 });
+      throw error;
+    }
   });
 
   app.get(METRICS_PATH, { onRequest: requireMetrics }, async (_request, reply) => {
