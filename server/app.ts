@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import {
@@ -13,7 +13,8 @@ import {
 } from '../protocol/v1.ts';
 import { checkDurationMs, timerMs } from '../common/duration.ts';
 import { MAX_HUB_DURATION_MS, MIN_PING_INTERVAL_MS } from './limits.ts';
-import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_PAYLOAD_DEPTH } from './limits.ts';
+import { resolveLimits, type HubLimitOptions, type HubLimits } from './limits.ts';
+import { limitFrameRate } from './frame-budget.ts';
 import { jsonNestsDeeperThan, payloadProblem } from './payload.ts';
 import { HubAuth, accessDenied } from './auth.ts';
 import { MemoryCommandStore, type CommandStore } from './commands.ts';
@@ -26,7 +27,8 @@ import { registerHttpRoutes } from './routes.ts';
 import { SqliteCommandStore } from './sqlite-store.ts';
 import { WsRouter } from './ws-router.ts';
 
-export interface HubOptions {
+/** Options of the reference hub; the limits (queue cap, page size, timeouts, frame budget...) are in HubLimitOptions (server/limits.ts). */
+export interface HubOptions extends HubLimitOptions {
   /** Interval between WebSocket pings to every agent, ms, 10 to 86_400_000 (24 h). Default 10_000. */
   pingIntervalMs?: number;
   /** Agent tokens: when non-empty, the WebSocket upgrade and /edge/* need `Authorization: Bearer <token>` with one of these. Default: none (open). */
@@ -49,17 +51,12 @@ export interface HubOptions {
   logger?: boolean | { level: string };
   /** Also export Node process metrics (memory, event loop). Default false. */
   processMetrics?: boolean;
-  /** Deepest nesting of objects/arrays in a command payload; deeper is a 400 at enqueue. Default 32. */
-  maxPayloadDepth?: number;
-  /** Largest command payload as JSON, bytes; larger is a 400 at enqueue. Default 65_536. */
-  maxPayloadBytes?: number;
-  /** Largest HTTP request body, bytes; larger is a 413. Default 1_048_576. */
-  bodyLimitBytes?: number;
 }
 
 export interface Hub extends HubParts {
   readonly app: FastifyInstance;
   readonly pingIntervalMs: number;
+  readonly limits: HubLimits;
   /** Queues a command and sends it at once when the agent is connected. */
   enqueue(agentId: string, name: string, payload: unknown): Command;
   readonly auth: HubAuth;
@@ -81,12 +78,20 @@ export function buildHub(options: HubOptions = {}): Hub {
   if (options.dbPath === '') throw new HubError('EC_HUB_BAD_OPTION', 'dbPath is empty', 'pass a file path, or :memory: to keep commands in memory');
   const defects = resolveHubDefects(options.defects ?? []);
   const auth = new HubAuth(options);
-  const payloadLimits = {
-    maxPayloadDepth: positiveInt('maxPayloadDepth', options.maxPayloadDepth ?? DEFAULT_MAX_PAYLOAD_DEPTH),
-    maxPayloadBytes: positiveInt('maxPayloadBytes', options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES),
-  };
-  const bodyLimit = positiveInt('bodyLimitBytes', options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES);
-  const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true, bodyLimit });
+  const limits = resolveLimits(options);
+  const payloadLimits = limits;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    forceCloseConnections: true,
+    bodyLimit: limits.bodyLimitBytes,
+    // Fastify sets no timeouts on a server it did not create; Node checks requestTimeout only every
+    // connectionsCheckingInterval (30 s by default), so that is tied to the timeout here.
+    serverFactory: (handler) => createServer({
+      requestTimeout: timerMs(limits.requestTimeoutMs),
+      headersTimeout: timerMs(limits.requestTimeoutMs),
+      connectionsCheckingInterval: timerMs(Math.max(25, Math.min(1_000, Math.floor(limits.requestTimeoutMs / 4)))),
+    }, handler),
+  });
   // Checked before parsing: a body nested deeper than any valid request (a command body is the payload plus one level) is a 400, never a stack overflow.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   const maxBodyDepth = payloadLimits.maxPayloadDepth + 1;
@@ -113,6 +118,7 @@ export function buildHub(options: HubOptions = {}): Hub {
   const hub: Hub = {
     app,
     pingIntervalMs,
+    limits,
     metrics,
     ws: new WsRouter(),
     connections: new ConnectionManager(metrics),
@@ -123,6 +129,10 @@ export function buildHub(options: HubOptions = {}): Hub {
     enqueue(agentId, name, payload) {
       const problem = payloadProblem(payload, payloadLimits);
       if (problem) throw new HubError('EC_HUB_BAD_COMMAND', `command ${JSON.stringify(name)} for ${agentId}: ${problem}`, 'send a smaller, flatter payload, or raise the limit named');
+      const pending = hub.store.pendingFor(agentId);
+      if (pending >= limits.maxPendingPerAgent) {
+        throw new HubError('EC_HUB_QUEUE_FULL', `agent ${agentId} has ${pending} commands pending, the cap (maxPendingPerAgent ${limits.maxPendingPerAgent})`, 'wait for the agent to ack some, or raise maxPendingPerAgent');
+      }
       const command = hub.store.enqueue(agentId, name, payload);
       metrics.commandsEnqueued.inc();
       metrics.commandsPending.set(hub.store.pendingCount());
@@ -157,12 +167,14 @@ export function buildHub(options: HubOptions = {}): Hub {
   });
 
   function attachUpgrade(h: Hub): void {
-    const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: 1 << 20 });
+    // allowSynchronousEvents false: one 'message' per tick, so a socket whose buffer holds thousands of frames yields to the others between them.
+    const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: limits.wsMaxFrameBytes, allowSynchronousEvents: false });
     app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       const url = new URL(request.url ?? '/', 'http://hub.invalid');
       if (closing) return refuse(socket, 503, 'hub is shutting down');
       if (!h.ws.has(url.pathname)) return refuse(socket, 404, `no WebSocket route at ${url.pathname}`);
       const agentId = url.searchParams.get(AGENT_ID_PARAM);
+      if (url.searchParams.getAll(AGENT_ID_PARAM).length > 1) return refuse(socket, 400, `${AGENT_ID_PARAM} given more than once`);
       if (!isValidAgentId(agentId)) {
         return refuse(socket, 400, `${AGENT_ID_PARAM} must be 1 to 128 characters of [A-Za-z0-9._:-], got ${JSON.stringify(agentId)}`);
       }
@@ -173,6 +185,7 @@ export function buildHub(options: HubOptions = {}): Hub {
       }
       wss.handleUpgrade(request, socket, head, (ws) => {
         ws.on('error', () => {}); // a peer's protocol error closes the socket; the close is what we record
+        limitFrameRate(ws, limits.wsFrameBudget, limits.wsFrameWindowMs);
         metrics.connectionsAccepted.inc();
         metrics.handlersPerConnection.observe(h.ws.dispatch(url.pathname, ws, { agentId, request }));
       });
@@ -190,9 +203,4 @@ export function buildHub(options: HubOptions = {}): Hub {
   }
 
   return hub;
-}
-
-function positiveInt(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new HubError('EC_HUB_BAD_OPTION', `${name} must be a whole number >= 1, got ${value}`, `pass ${name} as a positive whole number, or leave it out for the default`);
-  return value;
 }

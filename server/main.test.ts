@@ -37,11 +37,16 @@ describe('npm run hub refuses bad options with exit 2, cause and fix', () => {
   test('a --ping-interval past the hub maximum (36000m would fire every 1 ms)', () => expectRefused(['--ping-interval', '36000m'], /--ping-interval "36000m" is above the maximum of 24h/));
   test('a --ping-interval that is not a duration', () => expectRefused(['--ping-interval', 'soon'], /--ping-interval "soon" is not a duration/));
 
+  test('a limit flag out of range names the flag and the range', () => expectRefused(['--poll-page-size', '5000'], /--poll-page-size "5000" is not a whole number from 1 to 1000/));
+  test('a duration limit past 24h', () => expectRefused(['--request-timeout', '25h'], /--request-timeout "25h" is above the maximum of 24h/));
+
   test('--help says the agent token is the admin token when no --admin-token is given', async () => {
     const { code, stdout } = await runHub(['--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/--admin-token T/);
     expect(stdout).toMatch(/without --admin-token, the --token values are the admin tokens too/i);
     expect(stdout).toMatch(/--metrics-open/);
+    for (const flag of ['--max-pending-per-agent N', '--poll-page-size N', '--request-timeout D', '--ws-frame-budget N']) expect(stdout).toContain(flag);
+    expect(stdout).toMatch(/--max-pending-per-agent N +commands pending for one agent before enqueue answers 429 \(default 1000\)/);
   });
 });

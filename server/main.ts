@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseDuration } from '../common/duration.ts';
-import { MAX_HUB_DURATION_MS, MIN_PING_INTERVAL_MS } from './limits.ts';
+import { formatDuration, parseDuration } from '../common/duration.ts';
+import { LIMIT_FLAGS, MAX_HUB_DURATION_MS, MIN_PING_INTERVAL_MS, type HubLimitOptions } from './limits.ts';
 import { validateTokens } from './auth.ts';
 import { HUB_DEFECTS } from './defects/index.ts';
 import { EdgeChaosError } from '../common/errors.ts';
@@ -9,7 +9,7 @@ import { SqliteCommandStore } from './sqlite-store.ts';
 import { startHub } from './start.ts';
 
 /** `npm run hub -- --port P`: the reference hub as its own process. */
-const USAGE = 'usage: npm run hub -- [--host 127.0.0.1] [--port 8080] [--db edge-hub.sqlite] [--ping-interval 10s] [--defect NAME]... [--token T]... [--admin-token T]... [--metrics-open]';
+const USAGE = 'usage: npm run hub -- [--host 127.0.0.1] [--port 8080] [--db edge-hub.sqlite] [--ping-interval 10s] [--defect NAME]... [--token T]... [--admin-token T]... [--metrics-open] [limits]';
 /** Like a production hub, a restarted one must still deliver what was queued before, so the default is a file. */
 const DEFAULT_DB = 'edge-hub.sqlite';
 const HELP = `${USAGE}
@@ -32,6 +32,9 @@ const HELP = `${USAGE}
                       (repeatable); an agent token there gets 403
   --metrics-open      serve /metrics without a token (/healthz is always open)
   Tokens are printable ASCII without spaces; an empty one is refused.
+
+limits (durations like 30s or 500ms, at most ${formatDuration(MAX_HUB_DURATION_MS)}; counts and bytes whole numbers >= 1):
+${LIMIT_FLAGS.map((l) => `  ${`${l.flag} ${l.kind === 'duration' ? 'D' : 'N'}`.padEnd(28)}${l.help} (default ${l.fallback})`).join('\n')}
 `;
 
 function fail(message: string, fix: string): never {
@@ -62,6 +65,7 @@ try {
       'metrics-open': { type: 'boolean' },
       db: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      ...Object.fromEntries(LIMIT_FLAGS.map((l) => [l.flag.slice(2), { type: 'string' as const }])),
     },
   }));
 } catch (error) {
@@ -81,6 +85,20 @@ const dbPath = db === ':memory:' ? db : resolve(db);
 const tokens = values.token ?? [];
 const adminTokens = values['admin-token'];
 
+const limitValues: HubLimitOptions = {};
+for (const l of LIMIT_FLAGS) {
+  const text = (values as Record<string, unknown>)[l.flag.slice(2)];
+  if (typeof text !== 'string') continue;
+  if (l.kind === 'duration') {
+    limitValues[l.option] = parseMs(l.flag, text);
+    continue;
+  }
+  const n = Number(text);
+  const max = l.max ?? Number.MAX_SAFE_INTEGER;
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1 || n > max) fail(`${l.flag} ${JSON.stringify(text)} is not a whole number from 1 to ${max}`, `pass e.g. ${l.flag} ${l.fallback} (the default)`);
+  limitValues[l.option] = n;
+}
+
 try {
   validateTokens('--token', tokens);
   validateTokens('--admin-token', adminTokens ?? []);
@@ -98,6 +116,7 @@ try {
     tokens,
     ...(adminTokens ? { adminTokens } : {}),
     metricsOpen: values['metrics-open'] ?? false,
+    ...limitValues,
     processMetrics: true,
     dbPath,
   });

@@ -4,13 +4,16 @@ import {
   HEALTH_PATH,
   METRICS_PATH,
   POLL_PATH,
+  POLL_LIMIT_PARAM,
   PROTOCOL_VERSION,
+  type PollResponse,
   type AcksRequest,
   type EnqueueRequest,
 } from '../protocol/v1.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Hub } from './app.ts';
 import { HubError } from './errors.ts';
+import { MAX_POLL_PAGE_SIZE } from './limits.ts';
 import { accessDenied, type Access } from './auth.ts';
 
 const agentIdSchema = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } as const;
@@ -31,14 +34,24 @@ export function registerHttpRoutes(hub: Hub): void {
   const requireAdmin = guard('admin', (a) => hub.auth.adminAccess(a));
   const requireMetrics = guard('admin', (a) => hub.auth.metricsAccess(a));
 
-  app.get<{ Querystring: { edge_agent_id: string } }>(POLL_PATH, {
-    schema: { querystring: { type: 'object', required: ['edge_agent_id'], properties: { edge_agent_id: agentIdSchema } } },
+  app.get<{ Querystring: { edge_agent_id: string; limit?: number } }>(POLL_PATH, {
+    schema: {
+      querystring: {
+        type: 'object',
+        required: ['edge_agent_id'],
+        properties: { edge_agent_id: agentIdSchema, [POLL_LIMIT_PARAM]: { type: 'integer', minimum: 1, maximum: MAX_POLL_PAGE_SIZE } },
+      },
+    },
     onRequest: requireToken,
-  }, async (request) => {
+  }, async (request): Promise<PollResponse> => {
     metrics.pollRequests.inc();
-    const commands = store.pending(request.query.edge_agent_id);
+    const limit = request.query.limit ?? hub.limits.pollPageSize;
+    // One more than the page tells whether more wait, without counting them all.
+    const commands = store.pending(request.query.edge_agent_id, limit + 1);
+    const more = commands.length > limit;
+    if (more) commands.length = limit;
     if (commands.length > 0) metrics.commandsDelivered.inc({ transport: 'poll' }, commands.length);
-    return { commands };
+    return { commands, more };
   });
 
   app.post<{ Body: AcksRequest }>(ACKS_PATH, {
@@ -73,6 +86,7 @@ export function registerHttpRoutes(hub: Hub): void {
       return await reply.code(201).send({ id: command.id });
     } catch (error) {
       if (error instanceof HubError && error.code === 'EC_HUB_BAD_COMMAND') return reply.code(400).send({ error: error.message, status: 400 });
+      if (error instanceof HubError && error.code === 'EC_HUB_QUEUE_FULL') return reply.code(429).send({ error: error.message, status: 429 });
       throw error;
     }
   });
