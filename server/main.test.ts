@@ -50,3 +50,8 @@ describe('npm run hub refuses bad options with exit 2, cause and fix', () => {
     expect(stdout).toMatch(/--max-pending-per-agent N +commands pending for one agent before enqueue answers 429 \(default 1000\)/);
   });
 });
+
+describe('npm run hub --host', () => {
+  test('an address that is not one (999.1.1.1) is exit 2, not a stack trace', () => expectRefused(['--host', '999.1.1.1'], /--host "999.1.1.1" is not an IP address or localhost/));
+  test('a non-loopback address without --allow-non-loopback', () => expectRefused(['--host', '0.0.0.0'], /--host "0.0.0.0" is not a loopback address/));
+});

@@ -9,12 +9,14 @@ import { SqliteCommandStore } from './sqlite-store.ts';
 import { startHub } from './start.ts';
 
 /** `npm run hub -- --port P`: the reference hub as its own process. */
-const USAGE = 'usage: npm run hub -- [--host 127.0.0.1] [--port 8080] [--db edge-hub.sqlite] [--ping-interval 10s] [--defect NAME]... [--token T]... [--admin-token T]... [--metrics-open] [limits]';
+const USAGE = 'usage: npm run hub -- [--host 127.0.0.1] [--port 8080] [--db edge-hub.sqlite] [--ping-interval 10s] [--defect NAME]... [--token T]... [--admin-token T]... [--metrics-open] [--allow-non-loopback] [limits]';
 /** Like a production hub, a restarted one must still deliver what was queued before, so the default is a file. */
 const DEFAULT_DB = 'edge-hub.sqlite';
 const HELP = `${USAGE}
 
-  --host H            address to listen on (env HOST; default 127.0.0.1)
+  --host H            address to listen on (env HOST; default 127.0.0.1): an IP
+                      address or localhost; a non-loopback one needs --allow-non-loopback
+  --allow-non-loopback  let --host be an address other machines can reach
   --port P            TCP port, 0 for any free one (env PORT; default 8080)
   --db FILE           SQLite file for pending commands (env EDGE_HUB_DB; default
                       ./${DEFAULT_DB}, created with its folder if missing). A hub
@@ -63,6 +65,7 @@ try {
       token: { type: 'string', multiple: true },
       'admin-token': { type: 'string', multiple: true },
       'metrics-open': { type: 'boolean' },
+      'allow-non-loopback': { type: 'boolean' },
       db: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       ...Object.fromEntries(LIMIT_FLAGS.map((l) => [l.flag.slice(2), { type: 'string' as const }])),
@@ -110,6 +113,7 @@ try {
 try {
   const started = await startHub({
     host,
+    allowNonLoopback: values['allow-non-loopback'] ?? false,
     port,
     pingIntervalMs: values['ping-interval'] !== undefined ? parseMs('--ping-interval', values['ping-interval'], MIN_PING_INTERVAL_MS) : undefined,
     defects: values.defect ?? [],
@@ -143,5 +147,7 @@ try {
   if (error instanceof EdgeChaosError) fail(error.message, error.fix);
   const code = (error as { code?: string }).code;
   if (code === 'EADDRINUSE') fail(`port ${port} on ${host} is already in use`, 'pick another --port, or stop what holds it');
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAFNOSUPPORT') fail(`cannot listen on --host ${host}: no interface of this machine has that address (${code})`, 'pass an address this machine has, e.g. 127.0.0.1');
+  if (code === 'EACCES') fail(`not allowed to listen on port ${port} (EACCES)`, 'use a port above 1023, or --port 0 for any free one');
   throw error;
 }
