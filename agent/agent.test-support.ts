@@ -12,7 +12,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { EdgeAgent, type AgentOptions } from './agent.ts';
 import type { AgentObservation } from './events.ts';
 import { createRng } from '../common/rng.ts';
-import type { Command } from '../protocol/v1.ts';
+import type { Command, PollResponse } from '../protocol/v1.ts';
 
 export type Observed = AgentObservation & { t: number };
 type Of<T extends Observed['type']> = Extract<Observed, { type: T }>;
@@ -103,6 +103,8 @@ export class RawHub extends EventEmitter implements AsyncDisposable {
   acceptUpgrades: boolean;
   /** What GET /edge/commands answers. */
   pollCommands: Command[] = [];
+  /** When set, GET /edge/commands answers this instead (the paging extension's `more`, for one). */
+  pollAnswer: (() => PollResponse) | undefined;
   polls = 0;
   readonly wsAcks: string[] = [];
   readonly httpAcks: string[] = [];
@@ -167,7 +169,7 @@ export class RawHub extends EventEmitter implements AsyncDisposable {
     if (req.method === 'GET' && path === '/edge/commands') {
       this.polls++;
       this.emit('poll');
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ commands: this.pollCommands }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.pollAnswer?.() ?? { commands: this.pollCommands }));
       return;
     }
     if (req.method === 'POST' && path === '/edge/acks') {

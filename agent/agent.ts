@@ -220,6 +220,9 @@ export class EdgeAgent {
   async #pollOnce(): Promise<void> {
     const abort = (this.#pollAbort = new AbortController());
     const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(this.#opts.httpTimeoutMs ?? 5_000)]);
+    // Paging extension: the hub holds more than this answer. The next page comes at once, but only after
+    // this one was acked and brought something new, so a hub that keeps answering the same page cannot spin us.
+    let nextPageNow = false;
     try {
       const response = await fetch(pollUrl(this.#opts.hubUrl, this.id), { headers: this.#authHeaders(), signal });
       if (!response.ok) {
@@ -229,17 +232,21 @@ export class EdgeAgent {
         const body = (await response.json()) as PollResponse;
         const commands = Array.isArray(body.commands) ? body.commands : [];
         this.#opts.observe({ type: 'poll', ok: true, commands: commands.length });
-        const ids = commands.filter((c) => typeof c?.id === 'string').filter((c) => this.#apply(c, 'poll')).map((c) => c.id);
-        if (ids.length > 0) await this.#postAcks(ids, signal);
+        const valid = commands.filter((c) => typeof c?.id === 'string');
+        const anyNew = valid.some((c) => !this.#applied.has(c.id));
+        const ids = valid.filter((c) => this.#apply(c, 'poll')).map((c) => c.id);
+        const acked = ids.length > 0 && (await this.#postAcks(ids, signal));
+        nextPageNow = body.more === true && anyNew && acked;
       }
     } catch (error) {
       if (abort.signal.aborted) return; // polling paused or agent stopped: not a failure
       this.#opts.observe({ type: 'poll', ok: false, commands: 0, error: errorText(error) });
     }
-    if (this.#polling) this.#pollTimer = setTimeout(() => void this.#pollOnce(), this.#opts.pollIntervalMs ?? 2_000);
+    if (this.#polling) this.#pollTimer = setTimeout(() => void this.#pollOnce(), nextPageNow ? 0 : this.#opts.pollIntervalMs ?? 2_000);
   }
 
-  async #postAcks(ids: string[], signal: AbortSignal): Promise<void> {
+  /** True when the hub took the acks. */
+  async #postAcks(ids: string[], signal: AbortSignal): Promise<boolean> {
     try {
       const response = await fetch(new URL(ACKS_PATH, this.#opts.hubUrl), {
         method: 'POST',
@@ -249,9 +256,11 @@ export class EdgeAgent {
       });
       await response.body?.cancel();
       if (!response.ok) this.#opts.observe({ type: 'ack.failed', ids, transport: 'poll', error: `HTTP ${response.status}` });
+      return response.ok;
     } catch (error) {
       // Un-acked commands stay pending at the hub and come again; the failure is worth recording.
       this.#opts.observe({ type: 'ack.failed', ids, transport: 'poll', error: errorText(error) });
+      return false;
     }
   }
 

@@ -1,61 +1,66 @@
+import { EdgeChaosError, type ErrorCode } from './errors.ts';
+
 /**
- * Durations as people type them on a command line ("20s", "500ms", "2m",
- * "1h", or a bare number in a default unit), parsed once for the harness and
- * the reference hub.
+ * Durations as people type them on a command line: `500ms`, `10s`, `2m`,
+ * `1h`, or a bare number in the caller's unit (seconds unless it says
+ * otherwise). Every parse has a maximum, because Node turns a timer delay
+ * above 2^31-1 ms (about 24.8 days) into 1 ms: a "very long" interval
+ * silently becomes a very short one.
  */
 
-/** Longest delay Node's timers honour: setTimeout and setInterval fire at once (after 1 ms) for anything longer. */
+/** The longest delay setTimeout/setInterval honour; above it Node uses 1 ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export type DurationUnit = 'ms' | 's' | 'm' | 'h';
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+type Unit = keyof typeof UNIT_MS;
 
-const UNIT_MS: Record<DurationUnit, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
-
-export interface ParseDurationOptions {
-  /** What the text is for, named in errors, e.g. "--duration". */
-  field: string;
+export interface DurationLimits {
+  /** Names the value in messages, e.g. `--ping-interval`. */
+  flag: string;
+  /** Largest accepted value, ms; at most MAX_TIMER_MS. */
+  maxMs: number;
+  /** Smallest accepted value, ms. Default 1. */
+  minMs?: number;
   /** Unit of a bare number. Default 's'. */
-  defaultUnit?: DurationUnit;
+  bareUnit?: 'ms' | 's';
+  /** Error code thrown. Default EC_USAGE. */
+  code?: ErrorCode;
 }
 
-/**
- * A duration the text does not give, or gives as 0 or beyond MAX_TIMER_MS.
- * Not a coded error of its own: each caller turns it into its own usage
- * error (the harness's EC_USAGE, the hub's exit 2) with this message and fix.
- */
-export class DurationError extends Error {
-  readonly field: string;
-  readonly text: string;
-  /** One line telling the user what to type instead. */
-  readonly fix: string;
-
-  constructor(field: string, text: string, message: string, fix: string) {
-    super(message);
-    this.name = 'DurationError';
-    this.field = field;
-    this.text = text;
-    this.fix = fix;
-  }
+/** `text` in ms, within the limits; otherwise an EdgeChaosError naming the value and the limit. */
+export function parseDuration(text: string, limits: DurationLimits): number {
+  const { flag, maxMs, minMs = 1, bareUnit = 's', code = 'EC_USAGE' } = limits;
+  const fail = (why: string, fix: string) => new EdgeChaosError(code, `${flag} ${JSON.stringify(text)} ${why}`, fix);
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw fail('is not a duration', `write it like 500ms, 10s, 2m or 1h (at most ${formatDuration(maxMs)})`);
+  const ms = Math.round(Number(match[1]) * UNIT_MS[(match[2] ?? bareUnit) as Unit]);
+  return checkDurationMs(ms, { ...limits, code }, fail);
 }
 
-/** Milliseconds in `text` (rounded to whole ms); throws DurationError for no duration, 0, or more than MAX_TIMER_MS. */
-export function parseDuration(text: string, { field, defaultUnit = 's' }: ParseDurationOptions): number {
-  const quoted = JSON.stringify(text);
-  const match = DURATION_RE.exec(text.trim());
-  if (!match) throw new DurationError(field, text, `${field} ${quoted} is not a duration`, 'write it like 20s, 2m, 500ms or 1h');
-  const ms = Math.round(Number(match[1]) * UNIT_MS[(match[2] as DurationUnit | undefined) ?? defaultUnit]);
-  if (ms <= 0) throw new DurationError(field, text, `${field} ${quoted} must be longer than 0`, 'pass a positive duration, e.g. 20s');
-  if (ms > MAX_TIMER_MS) {
-    throw new DurationError(field, text, `${field} ${quoted} is ${ms} ms, more than Node's timer limit of ${MAX_TIMER_MS} ms (about 24.8 days)`, `pass at most ${MAX_TIMER_MS}ms, e.g. 24h`);
-  }
+/** A duration in ms given as a number (a programmatic option), within the limits. */
+export function checkDurationMs(
+  ms: number,
+  limits: DurationLimits,
+  fail: (why: string, fix: string) => Error = (why, fix) => new EdgeChaosError(limits.code ?? 'EC_USAGE', `${limits.flag} ${ms} ${why}`, fix),
+): number {
+  const { maxMs, minMs = 1 } = limits;
+  if (maxMs > MAX_TIMER_MS) throw new RangeError(`maxMs ${maxMs} is above ${MAX_TIMER_MS}, the longest timer Node honours`);
+  const range = `from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`;
+  if (!Number.isFinite(ms) || ms < minMs) throw fail(`is below the minimum of ${formatDuration(minMs)}`, `pass a duration ${range}`);
+  if (ms > maxMs) throw fail(`is above the maximum of ${formatDuration(maxMs)}`, `pass a duration ${range}`);
   return ms;
 }
 
-/** Text that parseDuration reads back as exactly `ms`, in the largest whole unit: 3_600_000 -> "1h", 90_000 -> "90s", 1_500 -> "1500ms". */
+/** The largest unit that divides `ms` exactly: 86_400_000 -> "24h", 1_500 -> "1500ms". */
 export function formatDuration(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1_000 === 0) return `${ms / 1_000}s`;
+  for (const unit of ['h', 'm', 's'] as const) {
+    if (ms >= UNIT_MS[unit] && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
+  }
   return `${ms}ms`;
+}
+
+/** Guards a delay on its way into a timer: refuses what Node would turn into 1 ms. */
+export function timerMs(ms: number): number {
+  if (!(ms >= 0 && ms <= MAX_TIMER_MS)) throw new RangeError(`timer delay ${ms} ms is outside 0..${MAX_TIMER_MS}; Node would fire it after 1 ms`);
+  return ms;
 }

@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   EC_HUB_UNKNOWN_DEFECT: 'no hub defect has that name',
   EC_HUB_DB_OPEN: 'the command database cannot be opened or has another schema',
   EC_HUB_SQLITE_UNAVAILABLE: "better-sqlite3's native addon is not built for this Node",
+  EC_HUB_BAD_COMMAND: 'a command payload is nested too deep or too large to store',
+  EC_HUB_QUEUE_FULL: "an agent's pending-command queue is at its cap",
   // The Docker runtime.
   EC_DOCKER_UNAVAILABLE: 'no Docker engine answers',
   EC_DOCKER_COMMAND: 'a docker command or API call failed',

@@ -14,11 +14,15 @@ export const ADMIN_COMMANDS_PATH = '/admin/commands';
 export const METRICS_PATH = '/metrics';
 export const HEALTH_PATH = '/healthz';
 export const AGENT_ID_PARAM = 'edge_agent_id';
+/** Paging extension: `GET /edge/commands?limit=N` asks for at most N commands. A hub without it ignores the parameter. */
+export const POLL_LIMIT_PARAM = 'limit';
 
 /** Close code and reason a hub uses when a newer connection replaces an older one. */
 export const CLOSE_REPLACED = { code: 1000, reason: 'New connection established' } as const;
 /** Close code and reason a hub uses when it shuts down; agents also accept 1001 Going Away. */
 export const CLOSE_SERVICE_RESTART = { code: 1012, reason: 'Service Restart' } as const;
+/** Close code and reason a hub may use for a socket that sends frames faster than it allows (1008 Policy Violation). */
+export const CLOSE_FRAME_RATE = { code: 1008, reason: 'frame rate limit exceeded' } as const;
 
 /** Default interval between the hub's WebSocket pings. */
 export const DEFAULT_PING_INTERVAL_MS = 10_000;
@@ -63,6 +67,12 @@ export type AgentMessage = AckMessage;
 
 export interface PollResponse {
   commands: Command[];
+  /**
+   * Paging extension (optional): true when more commands are pending than
+   * this answer holds. An agent acks this page and polls again at once; a
+   * hub without the extension leaves it out, which means false.
+   */
+  more?: boolean;
 }
 
 export interface AcksRequest {

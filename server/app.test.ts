@@ -161,3 +161,10 @@ describe('hub WebSocket delivery', () => {
     expect((await scrape(b.url)).sum('edge_hub_commands_enqueued_total')).toBe(0);
   });
 });
+
+describe('hub timers', () => {
+  test('a ping interval above 24 h is refused: Node would fire a timer past 2^31-1 ms after 1 ms', async () => {
+    await expect(startHub({ pingIntervalMs: 36_000 * 60_000 })).rejects.toMatchObject({ code: 'EC_HUB_BAD_OPTION', message: expect.stringContaining('24h') });
+    await expect(startHub({ pingIntervalMs: 24 * 3_600_000 + 1 })).rejects.toMatchObject({ code: 'EC_HUB_BAD_OPTION' });
+  });
+});

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
-import type { IncomingMessage } from 'node:http';
-import Fastify from 'fastify';
+import { createServer, type IncomingMessage } from 'node:http';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import {
   AGENT_ID_PARAM,
@@ -11,6 +11,12 @@ import {
   encodeCommand,
   isValidAgentId,
 } from '../protocol/v1.ts';
+import { checkDurationMs, timerMs } from '../common/duration.ts';
+import { MAX_HUB_DURATION_MS, MIN_PING_INTERVAL_MS } from './limits.ts';
+import { resolveLimits, type HubLimitOptions, type HubLimits } from './limits.ts';
+import { limitFrameRate } from './frame-budget.ts';
+import { jsonNestsDeeperThan, payloadProblem } from './payload.ts';
+import { HubAuth, accessDenied } from './auth.ts';
 import { MemoryCommandStore, type CommandStore } from './commands.ts';
 import { ConnectionManager } from './connections.ts';
 import { resolveHubDefects } from './defects/index.ts';
@@ -24,11 +30,16 @@ import { WsRouter } from './ws-router.ts';
 
 export type { Hub } from './types.ts';
 
-export interface HubOptions {
-  /** Interval between WebSocket pings to every agent, ms. Default 10_000. */
+/** Options of the reference hub; the limits (queue cap, page size, timeouts, frame budget...) are in HubLimitOptions (server/limits.ts). */
+export interface HubOptions extends HubLimitOptions {
+  /** Interval between WebSocket pings to every agent, ms, 10 to 86_400_000 (24 h). Default 10_000. */
   pingIntervalMs?: number;
-  /** When non-empty, agents must send `Authorization: Bearer <token>` with one of these. Default: no auth. */
+  /** Agent tokens: when non-empty, the WebSocket upgrade and /edge/* need `Authorization: Bearer <token>` with one of these. Default: none (open). */
   tokens?: readonly string[];
+  /** Admin tokens for /admin/* (and /metrics unless metricsOpen). Default: the agent tokens; none at all leaves admin open. */
+  adminTokens?: readonly string[];
+  /** Serve /metrics without a token even when admin tokens are set. Default false. */
+  metricsOpen?: boolean;
   /** Named defects to switch on (see server/defects). Default none. */
   defects?: readonly string[];
   /**
@@ -53,17 +64,45 @@ export interface HubOptions {
  */
 export function buildHub(options: HubOptions = {}): Hub {
   const pingIntervalMs = options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
-  if (!Number.isFinite(pingIntervalMs) || pingIntervalMs < 10) {
-    throw new HubError('EC_HUB_BAD_OPTION', `pingIntervalMs must be a number >= 10, got ${pingIntervalMs}`, 'pass a ping interval in milliseconds, e.g. 10000');
-  }
+  checkDurationMs(pingIntervalMs, { flag: 'pingIntervalMs', minMs: MIN_PING_INTERVAL_MS, maxMs: MAX_HUB_DURATION_MS, code: 'EC_HUB_BAD_OPTION' });
   if (options.store && options.dbPath !== undefined) {
     throw new HubError('EC_HUB_BAD_OPTION', `both store and dbPath (${JSON.stringify(options.dbPath)}) were given`, 'pass one: dbPath for the SQLite store, or a store you built');
   }
   if (options.dbPath === '') throw new HubError('EC_HUB_BAD_OPTION', 'dbPath is empty', 'pass a file path, or :memory: to keep commands in memory');
   const defects = resolveHubDefects(options.defects ?? []);
-  const tokens = new Set(options.tokens ?? []);
-  const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
+  const auth = new HubAuth(options);
+  const limits = resolveLimits(options);
+  const payloadLimits = limits;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    forceCloseConnections: true,
+    bodyLimit: limits.bodyLimitBytes,
+    // Fastify sets no timeouts on a server it did not create; Node checks requestTimeout only every
+    // connectionsCheckingInterval (30 s by default), so that is tied to the timeout here.
+    serverFactory: (handler) => createServer({
+      requestTimeout: timerMs(limits.requestTimeoutMs),
+      headersTimeout: timerMs(limits.requestTimeoutMs),
+      connectionsCheckingInterval: timerMs(Math.max(25, Math.min(1_000, Math.floor(limits.requestTimeoutMs / 4)))),
+    }, handler),
+  });
+  // Checked before parsing: a body nested deeper than any valid request (a command body is the payload plus one level) is a 400, never a stack overflow.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const maxBodyDepth = payloadLimits.maxPayloadDepth + 1;
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (jsonNestsDeeperThan(String(body), maxBodyDepth)) {
+      const error = Object.assign(new Error(`JSON body is nested too deep: a command payload may not be nested deeper than ${payloadLimits.maxPayloadDepth} levels (maxPayloadDepth), a request body not deeper than ${maxBodyDepth}`), { statusCode: 400 });
+      return done(error, undefined);
+    }
+    parseJson(request, body as string, done);
+  });
   const metrics = new HubMetrics({ defaultMetrics: options.processMetrics ?? false });
+  // One error shape for every refusal, the hub's own and Fastify's (schema, body parser, limits): {error, status}.
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error(error);
+    return reply.code(status).send({ error: status === 500 ? 'internal error' : error.message, status });
+  });
   const httpRoutes: { method: string; url: string }[] = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') httpRoutes.push({ method, url: route.url });
@@ -72,6 +111,7 @@ export function buildHub(options: HubOptions = {}): Hub {
   const hub: Hub = {
     app,
     pingIntervalMs,
+    limits,
     metrics,
     ws: new WsRouter(),
     connections: new ConnectionManager(metrics),
@@ -80,18 +120,19 @@ export function buildHub(options: HubOptions = {}): Hub {
     store: options.store ?? (options.dbPath && options.dbPath !== ':memory:' ? new SqliteCommandStore(options.dbPath) : new MemoryCommandStore()),
     inspectRoutes: true,
     enqueue(agentId, name, payload) {
+      const problem = payloadProblem(payload, payloadLimits);
+      if (problem) throw new HubError('EC_HUB_BAD_COMMAND', `command ${JSON.stringify(name)} for ${agentId}: ${problem}`, 'send a smaller, flatter payload, or raise the limit named');
+      const pending = hub.store.pendingFor(agentId);
+      if (pending >= limits.maxPendingPerAgent) {
+        throw new HubError('EC_HUB_QUEUE_FULL', `agent ${agentId} has ${pending} commands pending, the cap (maxPendingPerAgent ${limits.maxPendingPerAgent})`, 'wait for the agent to ack some, or raise maxPendingPerAgent');
+      }
       const command = hub.store.enqueue(agentId, name, payload);
       metrics.commandsEnqueued.inc();
       metrics.commandsPending.set(hub.store.pendingCount());
       if (hub.connections.send(agentId, encodeCommand(command))) metrics.commandsDelivered.inc({ transport: 'ws' });
       return command;
     },
-    isAuthorized(authorization) {
-      if (tokens.size === 0) return true;
-      // The auth scheme is case-insensitive (RFC 9110); the token is not.
-      const match = /^Bearer (.+)$/i.exec(authorization ?? '');
-      return match !== null && tokens.has(match[1]!);
-    },
+    auth,
     routeTable: () => ({ http: [...httpRoutes], ws: hub.ws.table() }),
   };
 
@@ -106,7 +147,7 @@ export function buildHub(options: HubOptions = {}): Hub {
     if (hub.inspectRoutes) hub.ws.inspect();
     // A hub started on a file that an earlier one left commands in reports them before any enqueue or ack.
     metrics.commandsPending.set(hub.store.pendingCount());
-    pingTimer = setInterval(() => hub.connections.heartbeat(), pingIntervalMs);
+    pingTimer = setInterval(() => hub.connections.heartbeat(), timerMs(pingIntervalMs));
     pingTimer.unref();
   });
   app.addHook('preClose', async () => {
@@ -119,18 +160,25 @@ export function buildHub(options: HubOptions = {}): Hub {
   });
 
   function attachUpgrade(h: Hub): void {
-    const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: 1 << 20 });
+    // allowSynchronousEvents false: one 'message' per tick, so a socket whose buffer holds thousands of frames yields to the others between them.
+    const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: limits.wsMaxFrameBytes, allowSynchronousEvents: false });
     app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       const url = new URL(request.url ?? '/', 'http://hub.invalid');
       if (closing) return refuse(socket, 503, 'hub is shutting down');
       if (!h.ws.has(url.pathname)) return refuse(socket, 404, `no WebSocket route at ${url.pathname}`);
       const agentId = url.searchParams.get(AGENT_ID_PARAM);
+      if (url.searchParams.getAll(AGENT_ID_PARAM).length > 1) return refuse(socket, 400, `${AGENT_ID_PARAM} given more than once`);
       if (!isValidAgentId(agentId)) {
         return refuse(socket, 400, `${AGENT_ID_PARAM} must be ${AGENT_ID_RULE}, got ${JSON.stringify(agentId)}`);
       }
-      if (!h.isAuthorized(request.headers.authorization)) return refuse(socket, 401, 'missing or wrong bearer token');
+      const access = h.auth.agentAccess(request.headers.authorization);
+      if (access !== 'granted') {
+        const denied = accessDenied(access, 'agent');
+        return refuse(socket, denied.status, denied.error);
+      }
       wss.handleUpgrade(request, socket, head, (ws) => {
         ws.on('error', () => {}); // a peer's protocol error closes the socket; the close is what we record
+        limitFrameRate(ws, limits.wsFrameBudget, limits.wsFrameWindowMs);
         metrics.connectionsAccepted.inc();
         metrics.handlersPerConnection.observe(h.ws.dispatch(url.pathname, ws, { agentId, request }));
       });
@@ -139,7 +187,7 @@ export function buildHub(options: HubOptions = {}): Hub {
     function refuse(socket: Duplex, status: number, message: string): void {
       metrics.upgradesRejected.inc({ status: String(status) });
       const body = JSON.stringify({ error: message, status });
-      const statusText = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
+      const statusText = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
       socket.end(
         `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
           `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,

@@ -7,8 +7,10 @@ import type { Command } from '../protocol/v1.ts';
  */
 export interface CommandStore {
   enqueue(agentId: string, name: string, payload: unknown): Command;
-  /** Every un-acked command for the agent, oldest first. */
-  pending(agentId: string): Command[];
+  /** The agent's un-acked commands, oldest first: all of them, or the first `limit`. */
+  pending(agentId: string, limit?: number): Command[];
+  /** How many commands are pending for this agent. */
+  pendingFor(agentId: string): number;
   /** Marks commands acked; returns how many were pending before this call. */
   ack(agentId: string, ids: readonly string[]): number;
   pendingCount(): number;
@@ -28,8 +30,17 @@ export class MemoryCommandStore implements CommandStore {
     return command;
   }
 
-  pending(agentId: string): Command[] {
-    return [...(this.#byAgent.get(agentId)?.values() ?? [])];
+  pending(agentId: string, limit = Infinity): Command[] {
+    const out: Command[] = [];
+    for (const command of this.#byAgent.get(agentId)?.values() ?? []) {
+      if (out.length >= limit) break;
+      out.push(command);
+    }
+    return out;
+  }
+
+  pendingFor(agentId: string): number {
+    return this.#byAgent.get(agentId)?.size ?? 0;
   }
 
   ack(agentId: string, ids: readonly string[]): number {

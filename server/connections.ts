@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import { CLOSE_REPLACED } from '../protocol/v1.ts';
-import { reasonLabel, type HubMetrics } from './metrics.ts';
+import { codeLabel, reasonLabel, type HubMetrics } from './metrics.ts';
 
 interface Entry {
   socket: WebSocket;
@@ -103,7 +103,7 @@ export class ConnectionManager {
     });
     socket.once('close', (code: number, reasonBuffer: Buffer) => {
       this.#metrics.connectionsOpen.dec();
-      this.#metrics.disconnects.inc({ code: String(code), reason: reasonLabel(reasonBuffer.toString()) });
+      this.#metrics.disconnects.inc({ code: codeLabel(code), reason: reasonLabel(reasonBuffer.toString()) });
       this.#metrics.connectionDuration.observe((performance.now() - openedAtMs) / 1000);
       if (this.#entries.get(agentId)?.socket === socket) this.#entries.delete(agentId);
     });

@@ -22,7 +22,8 @@ export function resendPending(deps: EdgeWsDeps, agentId: string): void {
 /** Applies an agent's ack frames to the command store. */
 export function listenForAcks(deps: EdgeWsDeps, socket: WebSocket, agentId: string): void {
   socket.on('message', (data, isBinary) => {
-    if (isBinary) return;
+    // A socket closed by its frame budget (or closing for any reason) has its remaining frames ignored.
+    if (isBinary || socket.readyState !== socket.OPEN) return;
     const decoded = decodeAgentMessage(data.toString());
     if (!decoded.ok) return;
     const acked = deps.store.ack(agentId, [decoded.message.id]);

@@ -158,18 +158,24 @@ export function roundTrip(socket: WebSocket): Promise<void> {
   }), 'pong');
 }
 
-export async function scrape(hubUrl: string): Promise<MetricSamples> {
-  const response = await fetch(new URL('/metrics', hubUrl));
+export async function scrape(hubUrl: string, token?: string): Promise<MetricSamples> {
+  const response = await fetch(new URL('/metrics', hubUrl), { headers: bearer(token) });
+  if (!response.ok) throw new Error(`GET /metrics answered HTTP ${response.status}: ${await response.text()}`);
   return parsePrometheusText(await response.text());
 }
 
 /** Queues a command through the hub's admin API, as the harness does. */
-export async function enqueueCommand(hubUrl: string, agentId: string, name: string, payload?: unknown): Promise<string> {
+export async function enqueueCommand(hubUrl: string, agentId: string, name: string, payload?: unknown, token?: string): Promise<string> {
   const response = await fetch(new URL('/admin/commands', hubUrl), {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...bearer(token) },
     body: JSON.stringify({ edge_agent_id: agentId, name, payload }),
   });
   if (response.status !== 201) throw new Error(`enqueue answered HTTP ${response.status}: ${await response.text()}`);
   return ((await response.json()) as { id: string }).id;
+}
+
+/** `Authorization: Bearer <token>` when a token is given, else no header. */
+export function bearer(token: string | undefined): Record<string, string> {
+  return token === undefined ? {} : { authorization: `Bearer ${token}` };
 }

@@ -1,3 +1,4 @@
+import { CLOSE_FRAME_RATE, CLOSE_REPLACED, CLOSE_SERVICE_RESTART } from '../protocol/v1.ts';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
@@ -70,7 +71,15 @@ export class HubMetrics {
   }
 }
 
-/** Keeps label cardinality bounded when a peer sends arbitrary close reasons. */
+/** Close reasons that get their own label: the protocol's, the reference agent's, and none at all. */
+const KNOWN_CLOSE_REASONS: ReadonlySet<string> = new Set([CLOSE_REPLACED.reason, CLOSE_SERVICE_RESTART.reason, CLOSE_FRAME_RATE.reason, 'agent stopping', '']);
+
+/** Keeps label cardinality bounded when peers send arbitrary close reasons: known reasons by name, the rest as `other`. */
 export function reasonLabel(reason: string): string {
-  return reason.length > 64 ? `${reason.slice(0, 61)}...` : reason;
+  return KNOWN_CLOSE_REASONS.has(reason) ? reason : 'other';
+}
+
+/** Registered close codes (RFC 6455 and IANA's 1000..1015) by number; application codes (3000..4999) as `other`. */
+export function codeLabel(code: number): string {
+  return code >= 1000 && code <= 1015 ? String(code) : 'other';
 }

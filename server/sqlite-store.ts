@@ -50,7 +50,8 @@ export class SqliteCommandStore implements CommandStore {
   readonly path: string;
   readonly #db: Database.Database;
   readonly #insert: Database.Statement<[string, string, string, string, number]>;
-  readonly #selectPending: Database.Statement<[string], { id: string; name: string; payload: string }>;
+  readonly #selectPending: Database.Statement<[string, number], { id: string; name: string; payload: string }>;
+  readonly #countFor: Database.Statement<[string], { n: number }>;
   readonly #delete: Database.Statement<[string, string]>;
   readonly #count: Database.Statement<[], { n: number }>;
   readonly #ackAll: (agentId: string, ids: readonly string[]) => number;
@@ -84,7 +85,8 @@ export class SqliteCommandStore implements CommandStore {
       throw new HubError('EC_HUB_DB_OPEN', `cannot use ${path} as the command database: ${(error as Error).message}`, 'pass --db with a writable SQLite file (it is created if missing), or --db :memory:');
     }
     this.#insert = this.#db.prepare('INSERT INTO pending_commands (id, agent_id, name, payload, enqueued_at_ms) VALUES (?, ?, ?, ?, ?)');
-    this.#selectPending = this.#db.prepare('SELECT id, name, payload FROM pending_commands WHERE agent_id = ? ORDER BY seq');
+    this.#selectPending = this.#db.prepare('SELECT id, name, payload FROM pending_commands WHERE agent_id = ? ORDER BY seq LIMIT ?');
+    this.#countFor = this.#db.prepare('SELECT count(*) AS n FROM pending_commands WHERE agent_id = ?');
     this.#delete = this.#db.prepare('DELETE FROM pending_commands WHERE agent_id = ? AND id = ?');
     this.#count = this.#db.prepare('SELECT n FROM pending_count');
     // One transaction per ack batch: an HTTP ack of many ids is one commit, not one per id.
@@ -102,13 +104,18 @@ export class SqliteCommandStore implements CommandStore {
     return command;
   }
 
-  pending(agentId: string): Command[] {
-    return this.#selectPending.all(agentId).map((row) => ({ id: row.id, name: row.name, payload: JSON.parse(row.payload) as unknown }));
+  pending(agentId: string, limit = -1): Command[] {
+    // SQLite reads LIMIT -1 as no limit.
+    return this.#selectPending.all(agentId, Number.isFinite(limit) ? limit : -1).map((row) => ({ id: row.id, name: row.name, payload: JSON.parse(row.payload) as unknown }));
   }
 
   ack(agentId: string, ids: readonly string[]): number {
     if (ids.length === 0) return 0;
     return this.#ackAll(agentId, ids);
+  }
+
+  pendingFor(agentId: string): number {
+    return this.#countFor.get(agentId)?.n ?? 0;
   }
 
   pendingCount(): number {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DurationError, parseDuration as parseCommonDuration } from '../../common/duration.ts';
+import { MAX_TIMER_MS, parseDuration as parseCommonDuration } from '../../common/duration.ts';
 import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import type { ToxiproxyChoice } from '../runtime/proxy.ts';
@@ -15,6 +15,7 @@ export interface CliArgs {
   hubUrl?: string;
   agentIdPrefix?: string;
   token?: string;
+  adminToken?: string;
   reportDir?: string;
   loopMinCycles?: number;
   loopMaxConnectionMs?: number;
@@ -41,7 +42,9 @@ options:
   --agent-defect NAME        switch on an agent defect (repeatable): no-jitter, no-backoff
   --fleet-shards N           run the agents in N child processes (default: 0 up to 2,000 agents, then 2+)
   --agent-id-prefix P        agent ids are P1..PN (default agent-)
-  --token T                  bearer token agents send (the reference hub then requires it)
+  --token T                  bearer token agents send (the reference hub then requires it);
+                             also the admin token unless --admin-token is given
+  --admin-token T            bearer token for the hub's /admin/* and /metrics (e.g. a --hub-url hub)
   --toxiproxy T              fault proxy: embedded (default), process[:N] (N server processes),
                              container, or the URL of a running
                              Toxiproxy (also TOXIPROXY_URL); used when the scenario has faults
@@ -59,12 +62,7 @@ function usageError(message: string, fix: string): HarnessError {
 
 /** "20s", "2m", "500ms", "1h", or a bare number of seconds, to ms (common/duration.ts); a bad one is EC_USAGE. */
 export function parseDuration(flag: string, text: string): number {
-  try {
-    return parseCommonDuration(text, { field: flag, defaultUnit: 's' });
-  } catch (error) {
-    if (error instanceof DurationError) throw usageError(error.message, error.fix);
-    throw error;
-  }
+  return parseCommonDuration(text, { flag, maxMs: MAX_TIMER_MS, code: 'EC_USAGE' });
 }
 
 function parseWhole(flag: string, text: string, min: number): number {
@@ -97,6 +95,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         'fleet-shards': { type: 'string' },
         'agent-id-prefix': { type: 'string' },
         token: { type: 'string' },
+        'admin-token': { type: 'string' },
         'report-dir': { type: 'string' },
         'loop-cycles': { type: 'string' },
         'loop-max-connection': { type: 'string' },
@@ -144,6 +143,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     hubUrl,
     agentIdPrefix: values['agent-id-prefix'],
     token: values.token,
+    adminToken: values['admin-token'],
     reportDir: values['report-dir'],
     loopMinCycles: values['loop-cycles'] === undefined ? undefined : parseWhole('--loop-cycles', values['loop-cycles'], 2),
     loopMaxConnectionMs: values['loop-max-connection'] === undefined ? undefined : parseDuration('--loop-max-connection', values['loop-max-connection']),

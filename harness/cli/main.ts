@@ -53,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
     fleetShards: args.fleetShards,
     agentIdPrefix: args.agentIdPrefix,
     token: args.token,
+    adminToken: args.adminToken,
     loopMinCycles: args.loopMinCycles,
     loopMaxConnectionMs: args.loopMaxConnectionMs,
     toxiproxy: args.toxiproxy,

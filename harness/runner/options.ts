@@ -27,6 +27,8 @@ export interface RunOptions {
   agentIdPrefix?: string;
   /** Bearer token agents send (and the in-process hub requires). */
   token?: string;
+  /** Bearer token for the hub's /admin/* and /metrics. Default: `token`. */
+  adminToken?: string;
   /**
    * Which Toxiproxy carries the agents' traffic when the scenario has faults
    * (or always, when set). Default: TOXIPROXY_URL when set, else the embedded server.

@@ -71,6 +71,9 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
     fleetShards: options.fleetShards,
     /** Whether agents send a bearer token: the replay command names it without printing it. */
     tokenGiven: options.token !== undefined,
+    adminTokenGiven: options.adminToken !== undefined,
+    /** The token for the hub's admin routes and /metrics: the admin token, else the agents' token. */
+    adminToken: options.adminToken ?? options.token,
     loop,
     seed: options.seed ?? String(randomInt(1, 2 ** 31)),
   };

@@ -16,6 +16,7 @@ export function replayCommand(scenario: string, params: ResolvedParams): string 
   if (params.fleetShards !== undefined) args.push(`--fleet-shards ${params.fleetShards}`);
   // Never a secret in a report: the replay reads the token from the environment.
   if (params.tokenGiven) args.push(`--token "$${TOKEN_ENV}"`);
+  if (params.adminTokenGiven) args.push(`--admin-token "$${ADMIN_TOKEN_ENV}"`);
   if (params.agentIdPrefix !== 'agent-') args.push(`--agent-id-prefix ${params.agentIdPrefix}`);
   if (params.loop.minCycles !== undefined) args.push(`--loop-cycles ${params.loop.minCycles}`);
   if (params.loop.maxConnectionMs !== undefined) args.push(`--loop-max-connection ${formatDuration(params.loop.maxConnectionMs)}`);
@@ -25,10 +26,12 @@ export function replayCommand(scenario: string, params: ResolvedParams): string 
 
 /** The environment variable a replay command reads the agents' token from. */
 export const TOKEN_ENV = 'EDGE_CHAOS_TOKEN';
+export const ADMIN_TOKEN_ENV = 'EDGE_CHAOS_ADMIN_TOKEN';
 
 /** A line to show beside the replay command when it needs something it does not print. */
 export function replayNote(params: ResolvedParams): string | undefined {
-  return params.tokenGiven ? `the token is not printed: set ${TOKEN_ENV} to it before replaying` : undefined;
+  const names = [...(params.tokenGiven ? [TOKEN_ENV] : []), ...(params.adminTokenGiven ? [ADMIN_TOKEN_ENV] : [])];
+  return names.length > 0 ? `tokens are not printed: set ${names.join(' and ')} before replaying` : undefined;
 }
 
 function toxiproxyArg(choice: ToxiproxyChoice): string {

@@ -76,7 +76,7 @@ async function runPhases(ctx: RunContext, run: StartedRun, tally: RunTally): Pro
   setPhase('steady');
   let traffic: CommandTraffic | undefined;
   if (scenario.traffic) {
-    traffic = new CommandTraffic({ hubUrl: currentHubUrl, agents: run.fleet.ids, rng: createRng(params.seed).child('traffic'), history, clock });
+    traffic = new CommandTraffic({ hubUrl: currentHubUrl, agents: run.fleet.ids, rng: createRng(params.seed).child('traffic'), history, clock, token: params.adminToken });
     traffic.start(scenario.traffic.commandIntervalMs);
     run.defer(() => traffic!.stop());
   }
@@ -103,7 +103,7 @@ async function runPhases(ctx: RunContext, run: StartedRun, tally: RunTally): Pro
   // Waiting for every agent only matters where recovery is judged; a looping fleet would never settle.
   const needsWholeFleet = ctx.checks.recovery !== undefined;
   await waitFor(history, () => tally.outstanding.size === 0 && (!needsWholeFleet || tally.connected === params.agents), settleMs, signal);
-  const scraped = await scrapeUntilAcked(currentHubUrl(), settleDeadline, signal);
+  const scraped = await scrapeUntilAcked(currentHubUrl(), settleDeadline, signal, params.adminToken);
   if ('missing' in scraped) observed.metricsMissing = scraped.missing;
   else [observed.hubMetricsText, observed.hubMetrics] = [scraped.text, scraped.samples];
   setPhase('stop');
@@ -191,9 +191,9 @@ async function untilAborted(work: Promise<unknown>, signal: AbortSignal): Promis
  * agent's ack can still be on the wire (through a slow proxy) when it has
  * applied the command. The hub offers no event to wait on, so this polls it.
  */
-async function scrapeUntilAcked(hubUrl: string, deadline: number, signal: AbortSignal): ReturnType<typeof scrapeHubMetrics> {
+async function scrapeUntilAcked(hubUrl: string, deadline: number, signal: AbortSignal, token: string | undefined): ReturnType<typeof scrapeHubMetrics> {
   for (;;) {
-    const scraped = await scrapeHubMetrics(hubUrl);
+    const scraped = await scrapeHubMetrics(hubUrl, token);
     if ('missing' in scraped || !(scraped.samples.sum('edge_hub_commands_pending')! > 0)) return scraped;
     if (performance.now() >= deadline || signal.aborted) return scraped;
     await waitMs(200, signal);

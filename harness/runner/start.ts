@@ -51,7 +51,7 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
   try {
     const hub = stack.use(
       await startPart(`the hub (${params.hub.kind})`, 'EC_HUB_START', () =>
-        startHubRuntime(params.hub, { defects: params.hubDefects, pingIntervalMs: scenario.hub?.pingIntervalMs, tokens: options.token ? [options.token] : undefined }),
+        startHubRuntime(params.hub, { defects: params.hubDefects, pingIntervalMs: scenario.hub?.pingIntervalMs, tokens: options.token ? [options.token] : undefined, adminTokens: options.adminToken ? [options.adminToken] : undefined }),
       ),
     );
     const groups = assignGroups(scenario.groups ?? [], params.agents);

@@ -13,13 +13,16 @@ export class CommandTraffic {
   readonly #rng: Rng;
   readonly #history: History;
   readonly #clock: () => number;
+  readonly #token: string | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   #sequence = 0;
   /** Why no (more) commands are issued, once that is known. */
   unavailable: string | undefined;
 
-  constructor(opts: { hubUrl: () => string; agents: readonly string[]; rng: Rng; history: History; clock: () => number }) {
+  /** `token`: sent as `Authorization: Bearer <token>` on admin calls. */
+  constructor(opts: { hubUrl: () => string; agents: readonly string[]; rng: Rng; history: History; clock: () => number; token?: string }) {
+    this.#token = opts.token;
     this.#hubUrl = opts.hubUrl;
     this.#agents = opts.agents;
     this.#rng = opts.rng;
@@ -52,7 +55,7 @@ export class CommandTraffic {
     try {
       const response = await fetch(new URL(ADMIN_COMMANDS_PATH, this.#hubUrl()), {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}) },
         body: JSON.stringify({ edge_agent_id: agent, name, payload: { sequence: this.#sequence } }),
         signal: AbortSignal.timeout(5_000),
       });

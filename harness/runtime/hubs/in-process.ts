@@ -7,7 +7,7 @@ import type { HubRuntime, HubSettings, StopHow } from './types.ts';
 export async function startInProcessHub(settings: HubSettings, port = 0): Promise<HubRuntime> {
   const launch = async (p: number): Promise<StartedHub> => {
     try {
-      return await startHub({ host: '127.0.0.1', port: p, defects: settings.defects, pingIntervalMs: settings.pingIntervalMs, tokens: settings.tokens, ...(settings.dbPath ? { dbPath: settings.dbPath } : {}) });
+      return await startHub({ host: '127.0.0.1', port: p, defects: settings.defects, pingIntervalMs: settings.pingIntervalMs, tokens: settings.tokens, adminTokens: settings.adminTokens, ...(settings.dbPath ? { dbPath: settings.dbPath } : {}) });
     } catch (error) {
       if (error instanceof HubError) throw new HarnessError('EC_HUB_START', `the reference hub refused to start: ${error.message}`, error.fix, { cause: error });
       throw error;

@@ -27,6 +27,7 @@ export function referenceHubArgs(launch: ReferenceHubLaunch): string[] {
     ...(launch.pingIntervalMs ? ['--ping-interval', `${launch.pingIntervalMs}ms`] : []),
     ...(launch.defects ?? []).flatMap((d) => ['--defect', d]),
     ...(launch.tokens ?? []).flatMap((t) => ['--token', t]),
+    ...(launch.adminTokens ?? []).flatMap((t) => ['--admin-token', t]),
     ...(launch.dbPath ? ['--db', launch.dbPath] : []),
   ];
 }

@@ -1,10 +1,10 @@
 import { parsePrometheusText, type MetricSamples } from '../../../common/prom-text.ts';
 
 /** The hub's /metrics, parsed; or why there are none (a foreign hub may have no /metrics). */
-export async function scrapeHubMetrics(url: string): Promise<{ text: string; samples: MetricSamples } | { missing: string }> {
+export async function scrapeHubMetrics(url: string, token?: string): Promise<{ text: string; samples: MetricSamples } | { missing: string }> {
   const metricsUrl = new URL('/metrics', url).toString();
   try {
-    const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) });
+    const response = await fetch(metricsUrl, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(5_000) });
     const text = await response.text();
     if (!response.ok) return { missing: `the hub answered GET /metrics with HTTP ${response.status}` };
     const samples = parsePrometheusText(text);

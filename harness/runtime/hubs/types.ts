@@ -9,6 +9,8 @@ export interface HubSettings {
   defects: readonly string[];
   pingIntervalMs?: number;
   tokens?: readonly string[];
+  /** Admin tokens for /admin/* and /metrics; unset: the reference hub uses `tokens`. */
+  adminTokens?: readonly string[];
   /** SQLite file every incarnation (and a blue-green sibling) uses; undefined keeps commands in memory. */
   dbPath?: string;
 }
