@@ -47,7 +47,7 @@ export function checkDurationMs(
   if (maxMs > MAX_TIMER_MS) throw new RangeError(`maxMs ${maxMs} is above ${MAX_TIMER_MS}, the longest timer Node honours`);
   const range = `from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`;
   if (!Number.isFinite(ms) || ms < minMs) throw fail(`is below the minimum of ${formatDuration(minMs)}`, `pass a duration ${range}`);
-  if (ms > maxMs) throw fail(`is above the maximum of ${formatDuration(maxMs)}`, `pass a duration ${range}`);
+  if (ms > maxMs) throw fail(`is above the maximum of ${formatDuration(maxMs)}${maxMs === MAX_TIMER_MS ? ' (about 24.8 days, the longest a Node timer can wait)' : ''}`, `pass a duration ${range}`);
   return ms;
 }
 

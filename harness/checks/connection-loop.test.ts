@@ -15,11 +15,13 @@ describe('checkConnectionLoop', () => {
     expect(looping(result)).toEqual([
       {
         agent: 'agent-1',
+        pattern: 'short',
         cycles: 3,
         periodMs: 1_000,
+        connectionMs: 5,
         firstSeenAtMs: 100,
         flaggedAtMs: 2_105, // the third short connection closed at 2_100 + 5
-        closes: [{ code: 1000, reason: 'New connection established', count: 3 }],
+        closes: [{ code: 1000, reason: 'New connection established', by: 'remote', count: 3 }],
       },
     ]);
     expect(result.summary).toContain('1/2 agents');
@@ -47,13 +49,16 @@ describe('checkConnectionLoop', () => {
   });
 
   test('a connection lasting exactly maxConnectionMs is not short; one ms less is', () => {
-    const atThreshold = new HistoryBuilder().connections('agent-1', 4, { periodMs: 6_000, openMs: 5_000 });
-    expect(checkConnectionLoop(atThreshold.input(['agent-1']), {}).status).toBe('passed');
-
-    const justUnder = new HistoryBuilder().connections('agent-1', 3, { periodMs: 6_000, openMs: 4_999 });
-    const result = checkConnectionLoop(justUnder.input(['agent-1']), {});
+    // Each ends differently, so only the short rule can fire.
+    const varied = (openMs: number) => {
+      const h = new HistoryBuilder();
+      for (let i = 0; i < 4; i++) h.connection('agent-1', i * 6_000, openMs, { code: 4000 + i, reason: `r${i}` });
+      return h;
+    };
+    expect(checkConnectionLoop(varied(5_000).input(['agent-1']), {}).status).toBe('passed');
+    const result = checkConnectionLoop(varied(4_999).input(['agent-1']), {});
     expect(result.status).toBe('failed');
-    expect(looping(result)[0]).toMatchObject({ cycles: 3, periodMs: 6_000 });
+    expect(looping(result)[0]).toMatchObject({ pattern: 'short', cycles: 4, periodMs: 6_000 });
   });
 
   test('minCycles and maxConnectionMs are settable', () => {
@@ -63,7 +68,8 @@ describe('checkConnectionLoop', () => {
     expect(flagged.status).toBe('failed');
     expect(evidenceOf(flagged)).toMatchObject({ minCycles: 2, looping: [{ agent: 'agent-1', cycles: 2 }] });
 
-    const eightSeconds = new HistoryBuilder().connections('agent-1', 3, { periodMs: 9_000, openMs: 8_000 });
+    const eightSeconds = new HistoryBuilder();
+    for (let i = 0; i < 3; i++) eightSeconds.connection('agent-1', i * 9_000, 8_000, { code: 4000 + i, reason: `r${i}` });
     expect(checkConnectionLoop(eightSeconds.input(['agent-1']), {}).status).toBe('passed');
     const longer = checkConnectionLoop(eightSeconds.input(['agent-1']), { maxConnectionMs: 10_000 });
     expect(longer.status).toBe('failed');
@@ -80,13 +86,15 @@ describe('checkConnectionLoop', () => {
     const [agent] = looping(checkConnectionLoop(history.input(['agent-1']), {}));
     expect(agent).toEqual({
       agent: 'agent-1',
+      pattern: 'short',
       cycles: 5,
       periodMs: 500,
+      connectionMs: 5,
       firstSeenAtMs: 0,
       flaggedAtMs: 2_005,
       closes: [
-        { code: 1000, reason: 'New connection established', count: 3 },
-        { code: 1006, reason: '', count: 2 },
+        { code: 1000, reason: 'New connection established', by: 'remote', count: 3 },
+        { code: 1006, reason: '', by: 'remote', count: 2 },
       ],
     });
   });
@@ -113,5 +121,90 @@ describe('checkConnectionLoop', () => {
     const result = checkConnectionLoop(new HistoryBuilder().input(['agent-1']), {});
     expect(result.status).toBe('passed');
     expect(evidenceOf(result)).toMatchObject({ minCycles: 3, maxConnectionMs: 5_000, looping: [] });
+  });
+
+  describe('a loop is a repeating close, whatever its period', () => {
+    test('a 7 s replace loop in a 40 s run is a loop: 5 connections of 7 s, each closed with 1000 "New connection established"', () => {
+      const history = new HistoryBuilder().connections('agent-1', 5, { startMs: 100, periodMs: 8_000, openMs: 7_000, ...REPLACED });
+      const result = checkConnectionLoop(history.input(['agent-1']), {});
+      expect(result.status).toBe('failed');
+      expect(looping(result)[0]).toMatchObject({ pattern: 'periodic', cycles: 5, periodMs: 8_000, connectionMs: 7_000, firstSeenAtMs: 100, flaggedAtMs: 16_100 + 7_000 });
+      expect(result.summary).toContain('connections ending the same way');
+    });
+
+    test('two such closes are not yet a loop (fewer than minCycles); a third is', () => {
+      const two = new HistoryBuilder().connections('agent-1', 2, { periodMs: 8_000, openMs: 7_000 });
+      expect(checkConnectionLoop(two.input(['agent-1']), {}).status).toBe('passed');
+      const three = new HistoryBuilder().connections('agent-1', 3, { periodMs: 8_000, openMs: 7_000 });
+      expect(checkConnectionLoop(three.input(['agent-1']), {}).status).toBe('failed');
+    });
+
+    test('the same close after lengths that vary widely is not a period: 6 s, 20 s, 45 s', () => {
+      const history = new HistoryBuilder().connection('agent-1', 0, 6_000).connection('agent-1', 7_000, 20_000).connection('agent-1', 28_000, 45_000);
+      expect(checkConnectionLoop(history.input(['agent-1']), {}).status).toBe('passed');
+    });
+
+    test('regular means within 25% of the median length or 1 s: 7.0/7.0/8.75 s is, 7.0/7.0/8.76 s is not', () => {
+      const at = (last: number) => new HistoryBuilder().connection('agent-1', 0, 7_000).connection('agent-1', 8_000, 7_000).connection('agent-1', 16_000, last);
+      expect(checkConnectionLoop(at(8_750).input(['agent-1']), {}).status).toBe('failed');
+      expect(checkConnectionLoop(at(8_760).input(['agent-1']), {}).status).toBe('passed');
+    });
+
+    test("the agent's own liveness closes every 25 s (a hub that never pings) are a loop too", () => {
+      const history = new HistoryBuilder().connections('agent-1', 3, { periodMs: 26_000, openMs: 25_000, code: 4000, reason: 'no ping', by: 'dead' });
+      expect(looping(checkConnectionLoop(history.input(['agent-1']), {}))[0]).toMatchObject({ pattern: 'periodic', closes: [{ by: 'dead', count: 3 }] });
+    });
+  });
+
+  describe('what a disruption explains', () => {
+    test('a latency window does not excuse a hub that closes with 1000 "New connection established"', () => {
+      const history = new HistoryBuilder().fault('slow', 'latency', 0, 10_000).connections('agent-1', 3, { ...REPLACED });
+      expect(checkConnectionLoop(history.input(['agent-1']), {}).status).toBe('failed');
+    });
+
+    test('a latency window excuses closes made by the agent\'s liveness check', () => {
+      const history = new HistoryBuilder().fault('slow', 'latency', 0, 10_000).connections('agent-1', 3, { code: 4000, reason: 'no ping', by: 'dead' });
+      const result = checkConnectionLoop(history.input(['agent-1']), {});
+      expect(result.status).toBe('passed');
+      expect(evidenceOf(result)).toMatchObject({ explainedByDisruption: 3 });
+    });
+
+    test('a flap excuses closes without a close frame (1006) in its down phases, even a connection opened just before one', () => {
+      const history = new HistoryBuilder();
+      for (let i = 0; i < 6; i++) {
+        const down = 4_000 + i * 6_000;
+        history.fault('flap-1', 'flap', down, down + 2_000);
+        history.connection('agent-1', down - 100, 100, { code: 1006, reason: '' });
+      }
+      expect(checkConnectionLoop(history.input(['agent-1']), {}).status).toBe('passed');
+    });
+
+    test('a partition does not excuse close frames the hub chose to send, nor 1006 closes outside its window (+1 s grace)', () => {
+      const inside = new HistoryBuilder().fault('cut', 'partition', 0, 10_000).connections('agent-1', 3, { ...REPLACED });
+      expect(checkConnectionLoop(inside.input(['agent-1']), {}).status).toBe('failed');
+      const after = new HistoryBuilder().fault('cut', 'partition', 0, 1_000).connections('agent-1', 3, { startMs: 2_000, code: 1006, reason: '' });
+      expect(checkConnectionLoop(after.input(['agent-1']), {}).status).toBe('failed');
+      const closesAt = (...ts: number[]) => {
+        const h = new HistoryBuilder().fault('cut', 'partition', 0, 3_000);
+        for (const t of ts) h.connection('agent-1', t - 50, 50, { code: 1006, reason: '' });
+        return checkConnectionLoop(h.input(['agent-1']), {}).status;
+      };
+      expect(closesAt(3_500, 3_800, 4_000)).toBe('passed');
+      expect(closesAt(4_001, 4_300, 4_600)).toBe('failed');
+    });
+
+    test('a fault on another group excuses nothing for this agent', () => {
+      const history = new HistoryBuilder().fault('cut', 'partition', 0, 10_000, 'cut-off').connections('agent-1', 3, { code: 1006, reason: '' });
+      const input = { ...history.input(['agent-1', 'agent-2']), groups: [{ name: 'cut-off', agents: ['agent-2'] }, { name: 'rest', agents: ['agent-1'] }] };
+      expect(checkConnectionLoop(input, {}).status).toBe('failed');
+    });
+
+    test('a redeploy window excuses every close, 1012 and 1006 alike', () => {
+      const history = new HistoryBuilder()
+        .redeploy('graceful-1', 0, 5_000)
+        .connections('agent-1', 3, { code: 1012, reason: 'Service Restart' })
+        .connections('agent-2', 3, { code: 1006, reason: '' });
+      expect(checkConnectionLoop(history.input(['agent-1', 'agent-2']), {}).status).toBe('passed');
+    });
   });
 });

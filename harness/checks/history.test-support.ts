@@ -39,6 +39,20 @@ export class HistoryBuilder {
     return this;
   }
 
+  /** A fault window: applied at `fromMs` to `target` (a group or 'all'), removed at `toMs`. */
+  fault(name: string, kind: string, fromMs: number, toMs: number, target = 'all'): this {
+    this.#push({ t: fromMs, type: 'fault.applied', fault: name, kind, target, detail: {} });
+    this.#push({ t: toMs, type: 'fault.removed', fault: name, kind, target });
+    return this;
+  }
+
+  /** A hub redeploy from `fromMs` (begin) to `toMs` (the new hub up). */
+  redeploy(name: string, fromMs: number, toMs: number, kind = 'graceful'): this {
+    this.#push({ t: fromMs, type: 'hub.redeploy', name, kind, phase: 'begin' });
+    this.#push({ t: toMs, type: 'hub.redeploy', name, kind, phase: 'end' });
+    return this;
+  }
+
   issued(agent: string, id: string, t: number): this {
     this.#push({ t, type: 'command.issued', agent, id, name: `name-of-${id}` });
     return this;

@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { evaluateChecks } from './index.ts';
+import { CHECKERS, CHECK_NAMES, evaluateChecks } from './index.ts';
 import { HistoryBuilder } from './history.test-support.ts';
 
 describe('evaluateChecks', () => {
-  test('runs only the configured checks, in a fixed order whatever the config order', () => {
+  test('runs the configured checks and the always-on validity checks, in the registry order whatever the config order, each with its kind', () => {
     const input = new HistoryBuilder().connections('agent-1', 3).input(['agent-1']);
     const results = evaluateChecks(input, {
       hubReplaced: {},
@@ -11,8 +11,49 @@ describe('evaluateChecks', () => {
       reconnects: { maxPerAgent: 5 },
       connectionLoop: {},
     });
-    expect(results.map((r) => r.id)).toEqual(['connection-loop', 'reconnects', 'connection-durations', 'hub-connections-replaced']);
-    expect(results.map((r) => r.status)).toEqual(['failed', 'passed', 'passed', 'skipped']);
-    expect(evaluateChecks(input, {})).toEqual([]);
+    expect(results.map((r) => [r.id, r.kind, r.status])).toEqual([
+      ['connection-loop', 'hub', 'failed'],
+      ['reconnects', 'hub', 'passed'],
+      ['connection-durations', 'hub', 'passed'],
+      ['hub-connections-replaced', 'hub', 'skipped'],
+      ['faults-applied', 'validity', 'passed'],
+      ['shards-alive', 'validity', 'passed'],
+      ['history-complete', 'validity', 'passed'],
+    ]);
+    expect(evaluateChecks(input, {}).map((r) => r.id)).toEqual(['faults-applied', 'shards-alive', 'history-complete']);
+  });
+
+  test('history-complete fails (a validity failure) when a check that ran reads a kind the history dropped', () => {
+    const input = { ...new HistoryBuilder().connections('agent-1', 1).input(['agent-1']), eventsDropped: { 'ws.connecting': 12, poll: 3 } };
+    const results = evaluateChecks(input, { reconnectStorm: { minBackoffMs: 100 } });
+    const history = results.find((r) => r.id === 'history-complete')!;
+    expect(history).toMatchObject({ kind: 'validity', status: 'failed' });
+    expect(history.summary).toContain('reconnect-storm reads ws.connecting');
+    expect(evaluateChecks(input, { reconnects: { maxPerAgent: 1 } }).find((r) => r.id === 'history-complete')!.status).toBe('passed');
+  });
+
+  test('every registry entry is one name; the names are the record keys', () => {
+    expect(CHECK_NAMES).toEqual(Object.keys(CHECKERS));
+  });
+});
+
+describe('run-validity checks', () => {
+  test('faults-applied fails when a fault could not be applied, naming when and why', () => {
+    const history = new HistoryBuilder().fault('cut', 'partition', 1_000, 2_000);
+    const ok = evaluateChecks(history.input(['agent-1']), {}).find((r) => r.id === 'faults-applied')!;
+    expect(ok).toMatchObject({ status: 'passed', summary: '1 fault application(s), none failed' });
+    const input = history.input(['agent-1']);
+    const broken = { ...input, events: [...input.events, { t: 3_000, type: 'fault.error' as const, error: 'proxy not found' }] };
+    const failed = evaluateChecks(broken, {}).find((r) => r.id === 'faults-applied')!;
+    expect(failed.status).toBe('failed');
+    expect(failed.summary).toBe('1 fault change(s) could not be applied (first at 3.0 s: proxy not found)');
+  });
+
+  test('shards-alive fails when a shard process died during the run', () => {
+    const input = new HistoryBuilder().connections('agent-1', 1).input(['agent-1']);
+    const died = { ...input, events: [...input.events, { t: 4_200, type: 'fleet.shard.exit' as const, shard: 2, agents: '5001..10000', how: 'SIGKILL' }] };
+    const result = evaluateChecks(died, {}).find((r) => r.id === 'shards-alive')!;
+    expect(result).toMatchObject({ kind: 'validity', status: 'failed' });
+    expect(result.summary).toBe('fleet shard 2 (agents 5001..10000) died at 4.2 s (SIGKILL)');
   });
 });

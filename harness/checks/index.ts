@@ -12,6 +12,8 @@ import { checkReconnectStorm } from './reconnect-storm.ts';
 import { checkReconnects } from './reconnects.ts';
 import { checkRecovery } from './recovery.ts';
 import { checkResourceGrowth } from './resource-growth.ts';
+import { checkFaultsApplied, checkHistoryComplete, checkShardsAlive } from './run-validity.ts';
+import type { HistoryEvent } from '../history/events.ts';
 import type { CheckInput, CheckResult, Checker } from './types.ts';
 
 export type { CheckInput, CheckResult, Checker } from './types.ts';
@@ -34,30 +36,39 @@ export const CHECKERS = {
   commandDelivery: hub(checkCommandDelivery),
   recovery: hub(checkRecovery),
   deadDetection: hub(checkDeadDetection),
-  reconnectStorm: hub(checkReconnectStorm),
-  reconnectSpread: hub(checkReconnectSpread),
-  pollingFallback: hub(checkPollingFallback),
+  reconnectStorm: hub(checkReconnectStorm, { reads: ['ws.connecting'] }),
+  reconnectSpread: hub(checkReconnectSpread, { reads: ['ws.connecting'] }),
+  pollingFallback: hub(checkPollingFallback, { reads: ['poll'] }),
   hubReplaced: hub(checkHubReplaced),
   hubHandlersPerConnection: hub(checkHubHandlersPerConnection),
   /** Also switches on resource sampling in the runner. */
   resourceGrowth: hub(checkResourceGrowth),
-  faultEffect: validity(checkFaultEffect),
+  faultEffect: validity(checkFaultEffect, { reads: ['poll', 'ws.failed'] }),
   eventLoopLag: validity(checkEventLoopLag),
+  faultsApplied: validity(checkFaultsApplied, { always: true }),
+  shardsAlive: validity(checkShardsAlive, { always: true }),
 } as const;
 
 export type CheckKind = 'hub' | 'validity';
 
-interface Entry<Options, Evidence> {
+interface Traits {
+  /** Event kinds the check reads that the history drops past its cap (history.ts ALWAYS_KEPT lists the rest). */
+  reads?: readonly HistoryEvent['type'][];
+  /** Runs in every run, with {} as options, whether the scenario names it or not. */
+  always?: boolean;
+}
+
+interface Entry<Options, Evidence> extends Traits {
   readonly kind: CheckKind;
   readonly check: Checker<Options, Evidence>;
 }
 
-function hub<Options, Evidence>(check: Checker<Options, Evidence>): Entry<Options, Evidence> {
-  return { kind: 'hub', check };
+function hub<Options, Evidence>(check: Checker<Options, Evidence>, traits: Traits = {}): Entry<Options, Evidence> {
+  return { kind: 'hub', check, ...traits };
 }
 
-function validity<Options, Evidence>(check: Checker<Options, Evidence>): Entry<Options, Evidence> {
-  return { kind: 'validity', check };
+function validity<Options, Evidence>(check: Checker<Options, Evidence>, traits: Traits = {}): Entry<Options, Evidence> {
+  return { kind: 'validity', check, ...traits };
 }
 
 export type CheckName = keyof typeof CHECKERS;
@@ -71,14 +82,23 @@ export type ChecksConfig = { [Name in CheckName]?: OptionsOf<(typeof CHECKERS)[N
 /** Every check's config name, in report order. */
 export const CHECK_NAMES = Object.keys(CHECKERS) as CheckName[];
 
-/** Runs the configured checks in the registry's order, so reports read the same every run; each result says its kind. */
+/**
+ * Runs the configured checks (and the always-on ones) in the registry's
+ * order, so reports read the same every run; each result says its kind. Last
+ * comes history-complete: whether the history kept every event kind the
+ * checks that ran read.
+ */
 export function evaluateChecks(input: CheckInput, config: ChecksConfig): CheckResult[] {
   const results: CheckResult[] = [];
+  const needs: Record<string, readonly string[]> = {};
   for (const name of CHECK_NAMES) {
-    const options = config[name];
+    const entry = CHECKERS[name] as Entry<unknown, unknown>;
+    const options = config[name] ?? (entry.always ? {} : undefined);
     if (options === undefined) continue;
-    const entry = CHECKERS[name] as Entry<typeof options, unknown>;
-    results.push({ ...entry.check(input, options), kind: entry.kind });
+    const result = entry.check(input, options);
+    results.push({ ...result, kind: entry.kind });
+    if (entry.reads && result.status !== 'skipped') needs[result.id] = entry.reads;
   }
+  results.push({ ...checkHistoryComplete(input, { needs, dropped: input.eventsDropped ?? {} }), kind: 'validity' });
   return results;
 }

@@ -31,6 +31,8 @@ export interface CheckInput {
   groups?: readonly { name: string; agents: readonly string[] }[];
   /** Ms since start at which observation ended. */
   endMs: number;
+  /** Events the history counted but did not store past its cap, by kind. */
+  eventsDropped?: Readonly<Record<string, number>>;
 }
 
 /** A pure function from a history (and scraped metrics) to a verdict with evidence. */

@@ -79,4 +79,7 @@ describe('parseCliArgs', () => {
       expect((error as { fix: string }).fix).not.toBe('');
     }
   });
+  test('--duration past what a timer can hold (600h) is refused naming the limit, never a silent 1 ms', () => {
+    expect(() => parseCliArgs(['loop', '--duration', '600h'])).toThrow(expect.objectContaining({ code: 'EC_USAGE', message: expect.stringContaining('24.8 days') }));
+  });
 });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { MAX_TIMER_MS, parseDuration as parseCommonDuration } from '../../common/duration.ts';
+import { EdgeChaosError } from '../../common/errors.ts';
 import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import type { ToxiproxyChoice } from '../runtime/proxy.ts';
@@ -62,7 +63,12 @@ function usageError(message: string, fix: string): HarnessError {
 
 /** "20s", "2m", "500ms", "1h", or a bare number of seconds, to ms (common/duration.ts); a bad one is EC_USAGE. */
 export function parseDuration(flag: string, text: string): number {
-  return parseCommonDuration(text, { flag, maxMs: MAX_TIMER_MS, code: 'EC_USAGE' });
+  try {
+    return parseCommonDuration(text, { flag, maxMs: MAX_TIMER_MS, code: 'EC_USAGE' });
+  } catch (error) {
+    if (error instanceof EdgeChaosError) throw usageError(error.message, error.fix);
+    throw error;
+  }
 }
 
 function parseWhole(flag: string, text: string, min: number): number {

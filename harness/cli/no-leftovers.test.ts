@@ -119,7 +119,7 @@ describe.concurrent('the CLI leaves no process behind', () => {
     expect(failed[0]).toMatchObject({ name: 'deploy-1' });
     expect(failed[0]!.error).toContain('refusing to start again');
     expect(code, run.stdout()).toBe(1);
-    expect(run.stdout()).toMatch(/FAILED: \d+ of \d+ checks failed/);
+    expect(run.stdout()).toMatch(/FAILED: \d+ of \d+ hub checks failed/);
   }, 60_000);
 
   // BUG (harness/runtime/managed-process.ts stop()): once the group leader

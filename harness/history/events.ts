@@ -10,6 +10,8 @@ export type HarnessEvent =
   | { t: number; type: 'fault.error'; error: string }
   | { t: number; type: 'hub.redeploy'; name: string; kind: string; phase: 'begin' | 'end'; detail?: Record<string, unknown> }
   | { t: number; type: 'hub.redeploy.failed'; name: string; error: string }
+  /** A fleet shard process exited before the run stopped it. */
+  | { t: number; type: 'fleet.shard.exit'; shard: number; agents: string; how: string }
   | ResourceSampleEvent;
 
 /**

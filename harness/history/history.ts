@@ -17,6 +17,7 @@ const ALWAYS_KEPT = new Set<HistoryEvent['type']>([
   'fault.error',
   'hub.redeploy',
   'hub.redeploy.failed',
+  'fleet.shard.exit',
   'run.phase',
   'resource.sample',
 ]);

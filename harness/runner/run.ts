@@ -3,7 +3,6 @@ import { evaluateChecks, type ChecksConfig } from '../checks/index.ts';
 import type { HistoryEvent } from '../history/events.ts';
 import { History } from '../history/history.ts';
 import type { MetricSamples } from '../../common/prom-text.ts';
-import { scrapeHubMetrics } from '../runtime/hubs/index.ts';
 import type { ScenarioDefinition } from '../scenario/define.ts';
 import { FaultInjector } from './drivers/faults.ts';
 import { CommandTraffic } from './drivers/traffic.ts';
@@ -103,7 +102,7 @@ async function runPhases(ctx: RunContext, run: StartedRun, tally: RunTally): Pro
   // Waiting for every agent only matters where recovery is judged; a looping fleet would never settle.
   const needsWholeFleet = ctx.checks.recovery !== undefined;
   await waitFor(history, () => tally.outstanding.size === 0 && (!needsWholeFleet || tally.connected === params.agents), settleMs, signal);
-  const scraped = await scrapeUntilAcked(currentHubUrl(), settleDeadline, signal, params.adminToken);
+  const scraped = await scrapeUntilAcked(run, settleDeadline, signal);
   if ('missing' in scraped) observed.metricsMissing = scraped.missing;
   else [observed.hubMetricsText, observed.hubMetrics] = [scraped.text, scraped.samples];
   setPhase('stop');
@@ -128,6 +127,7 @@ function assembleResult(ctx: RunContext, run: StartedRun | undefined, observed: 
       groups: groups.map((g) => ({ name: g.name, agents: agentIds.slice(g.startIndex, g.endIndex) })),
       commandsMissing: observed.commandsMissing,
       endMs,
+      eventsDropped: history.dropped,
     },
     ctx.checks,
   );
@@ -187,13 +187,14 @@ async function untilAborted(work: Promise<unknown>, signal: AbortSignal): Promis
 }
 
 /**
- * The hub's metrics once it has no pending command, or at the deadline: an
- * agent's ack can still be on the wire (through a slow proxy) when it has
- * applied the command. The hub offers no event to wait on, so this polls it.
+ * The hub's metrics once it has none of the run's commands pending, or at
+ * the deadline: an agent's ack can still be on the wire (through a slow
+ * proxy) when it has applied the command. The hub offers no event to wait
+ * on, so this polls it.
  */
-async function scrapeUntilAcked(hubUrl: string, deadline: number, signal: AbortSignal, token: string | undefined): ReturnType<typeof scrapeHubMetrics> {
+async function scrapeUntilAcked(run: StartedRun, deadline: number, signal: AbortSignal): ReturnType<StartedRun['hubMetrics']['final']> {
   for (;;) {
-    const scraped = await scrapeHubMetrics(hubUrl, token);
+    const scraped = await run.hubMetrics.final(run.redeploys.current.url);
     if ('missing' in scraped || !(scraped.samples.sum('edge_hub_commands_pending')! > 0)) return scraped;
     if (performance.now() >= deadline || signal.aborted) return scraped;
     await waitMs(200, signal);

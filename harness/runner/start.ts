@@ -5,6 +5,7 @@ import type { History } from '../history/history.ts';
 import type { ScenarioDefinition } from '../scenario/define.ts';
 import { createFleet, defaultShards, type FleetHandle } from '../runtime/fleet.ts';
 import { startHubRuntime, type HubRuntime } from '../runtime/hubs/index.ts';
+import { HubMetricsTracker } from '../runtime/hubs/metrics-tracker.ts';
 import { startFaultProxy, type FaultProxy } from '../runtime/proxy.ts';
 import { defaultSampleIntervalMs, startResourceSampler } from '../runtime/resources.ts';
 import { Cleanup } from './cleanup.ts';
@@ -40,6 +41,8 @@ export interface StartedRun extends AsyncDisposable {
   readonly fleet: FleetHandle;
   /** Plays the redeploys; its `current` is the hub serving now. */
   readonly redeploys: RedeployDriver;
+  /** The hub's /metrics as what changed during the run, across redeploys. */
+  readonly hubMetrics: HubMetricsTracker;
   /** Registers more teardown (a phase's drivers), run before what start-up registered. */
   defer(step: () => unknown): void;
   stop(): Promise<void>;
@@ -68,7 +71,10 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
       const group = groups.find((g) => index < g.endIndex)!;
       return proxy.urlFor(group.name, index - group.startIndex);
     };
-    const redeploys = new RedeployDriver({ hub, proxy, history, clock, signal: ctx.signal });
+    // Read before any agent connects: a shared hub's counters and pending commands from before the run are not the run's.
+    const hubMetrics = new HubMetricsTracker(params.adminToken);
+    await hubMetrics.started(hub.url);
+    const redeploys = new RedeployDriver({ hub, proxy, history, clock, signal: ctx.signal, observer: { stopping: (url) => hubMetrics.stopping(url), started: (url) => hubMetrics.started(url) } });
     // Hubs that replaced the first one in rolling deploys go before it (its disposal removes their shared database).
     stack.defer(async () => {
       for (const h of new Set([redeploys.current, ...redeploys.retired])) if (h !== hub) await h[Symbol.asyncDispose]();
@@ -84,6 +90,7 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
         clock,
         runStartEpochMs: performance.timeOrigin + ctx.t0,
         sink: (event) => history.append(event),
+        onShardExit: (exit) => history.append({ t: clock(), type: 'fleet.shard.exit', ...exit }),
         pingIntervalMs: scenario.hub?.pingIntervalMs,
         pollIntervalMs: scenario.agent?.pollIntervalMs,
         backoff: params.backoff,
@@ -98,7 +105,7 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
       stack.use(startResourceSampler({ intervalMs: growth?.sampleIntervalMs ?? defaultSampleIntervalMs(params.durationMs), clock, sink: (e) => history.append(e), children: { hub: () => redeploys.current.pid } }));
     }
     const stop = () => stack.run();
-    return { hub, proxy, groups: proxy ? groups : [], fleet, redeploys, defer: (step) => stack.defer(step), stop, [Symbol.asyncDispose]: stop };
+    return { hub, proxy, groups: proxy ? groups : [], fleet, redeploys, hubMetrics, defer: (step) => stack.defer(step), stop, [Symbol.asyncDispose]: stop };
   } catch (error) {
     await stack.run().catch(() => undefined);
     throw error;

@@ -25,6 +25,8 @@ export interface FleetSpec extends Omit<ShardConfig, 'firstIndex' | 'hubUrls'> {
   /** The run clock, ms since start (the same instant as runStartEpochMs, for shard processes). */
   clock: () => number;
   sink: (event: AgentEvent) => void;
+  /** A shard process exited on its own after its agents started (not stopped by the run). */
+  onShardExit?: (exit: { shard: number; agents: string; how: string }) => void;
 }
 
 /** Agents per shard above which a single process would crowd its 20,000 open files (sockets, polls, timers). */
@@ -107,7 +109,12 @@ class ShardedFleet implements FleetHandle {
         } else if (message.type === 'started') resolve();
         else if (message.type === 'error') fail(`failed: ${message.message}`);
       });
-      proc.once('exit', (code, signal) => fail(`exited (${signal ?? `code ${code}`}) before its agents started`));
+      proc.once('exit', (code, signal) => {
+        const how = signal ?? `code ${code}`;
+        fail(`exited (${how}) before its agents started`);
+        // After start (a settled promise ignores the fail above): the run is still going and these agents went silent.
+        if (this.#stopping === undefined) spec.onShardExit?.({ shard: shard + 1, agents: `${firstIndex + 1}..${firstIndex + count}`, how });
+      });
       proc.send({ type: 'start', config } satisfies ParentMessage);
     });
   }

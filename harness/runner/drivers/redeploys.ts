@@ -4,6 +4,12 @@ import type { HubRuntime } from '../../runtime/hubs/index.ts';
 import type { FaultProxy } from '../../runtime/proxy.ts';
 import { waitMs } from '../wait.ts';
 
+/** Told about each hub incarnation's end and start (the hub metrics tracker reads its counters then). */
+export interface RedeployObserver {
+  stopping?(hubUrl: string): Promise<void>;
+  started?(hubUrl: string): Promise<void>;
+}
+
 /**
  * Plays a scenario's redeploys against the hub runtime, each recorded as a
  * begin/end pair in the history. A rolling deploy starts a sibling hub,
@@ -16,14 +22,16 @@ export class RedeployDriver {
   readonly #history: History;
   readonly #clock: () => number;
   readonly #signal: AbortSignal;
+  readonly #observer: RedeployObserver;
   readonly #retired: HubRuntime[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
   #running: Promise<void> = Promise.resolve();
   #stopped = false;
 
   /** `signal` aborts the run: a redeploy under way stops waiting and does not start the hub again. */
-  constructor(opts: { hub: HubRuntime; proxy?: FaultProxy; history: History; clock: () => number; signal: AbortSignal }) {
+  constructor(opts: { hub: HubRuntime; proxy?: FaultProxy; history: History; clock: () => number; signal: AbortSignal; observer?: RedeployObserver }) {
     this.#current = opts.hub;
+    this.#observer = opts.observer ?? {};
     this.#signal = opts.signal;
     this.#proxy = opts.proxy;
     this.#history = opts.history;
@@ -62,6 +70,8 @@ export class RedeployDriver {
 
   async #redeploy(name: string, step: RedeployStep): Promise<void> {
     const downMs = step.downMs ?? (step.kind === 'slow-start' ? 5_000 : 0);
+    // Before the window opens, so the observer's read does not lengthen the disruption.
+    await this.#observer.stopping?.(this.#current.url);
     this.#history.append({ t: this.#clock(), type: 'hub.redeploy', name, kind: step.kind, phase: 'begin', detail: { downMs, hub: this.#current.kind } });
     try {
       if (step.kind === 'rolling') await this.#rolling();
@@ -71,6 +81,7 @@ export class RedeployDriver {
         if (this.#signal.aborted) return;
         await this.#current.start();
       }
+      await this.#observer.started?.(this.#current.url);
       this.#history.append({ t: this.#clock(), type: 'hub.redeploy', name, kind: step.kind, phase: 'end', detail: { url: this.#current.url } });
     } catch (error) {
       this.#history.append({ t: this.#clock(), type: 'hub.redeploy.failed', name, error: (error as Error).message });

@@ -1,0 +1,51 @@
+import { formatMs } from './stats.ts';
+import type { Checker } from './types.ts';
+
+/**
+ * Checks of the run itself, not of the hub: whether this run can judge the
+ * hub at all. A failure makes the run invalid (exit 2), never failed.
+ */
+
+/** Every scheduled fault reached Toxiproxy: a fault that did not apply leaves the checks that need it judging a run that never had it. */
+export const checkFaultsApplied: Checker<Record<string, never>, { applied: number; errors: { atMs: number; error: string }[] }> = (input) => {
+  const id = 'faults-applied';
+  const title = 'Every scheduled fault was applied';
+  const applied = input.events.filter((e) => e.type === 'fault.applied').length;
+  const errors = input.events.flatMap((e) => (e.type === 'fault.error' ? [{ atMs: Math.round(e.t), error: e.error }] : []));
+  const evidence = { applied, errors: errors.slice(0, 20) };
+  if (errors.length === 0) return { id, title, status: 'passed', summary: applied === 0 ? 'no faults scheduled' : `${applied} fault application(s), none failed`, evidence };
+  return { id, title, status: 'failed', summary: `${errors.length} fault change(s) could not be applied (first at ${formatMs(errors[0]!.atMs)}: ${errors[0]!.error})`, evidence };
+};
+
+export interface HistoryCompleteOptions {
+  /** Event kinds each configured check reads that the history may drop past its cap, by check id. */
+  needs: Record<string, readonly string[]>;
+  /** Events dropped past the cap, by kind (RunResult.eventsDropped). */
+  dropped: Readonly<Record<string, number>>;
+}
+
+/** The history kept every event a configured check reads: past its cap it drops connect attempts and polls, and a check that counts them would be wrong. */
+export const checkHistoryComplete: Checker<HistoryCompleteOptions, { dropped: Record<string, number>; checksMissingEvents: Record<string, string[]> }> = (_input, { needs, dropped }) => {
+  const id = 'history-complete';
+  const title = 'The history kept every event the checks read';
+  const missing: Record<string, string[]> = {};
+  for (const [check, kinds] of Object.entries(needs)) {
+    const lost = kinds.filter((k) => (dropped[k] ?? 0) > 0);
+    if (lost.length > 0) missing[check] = lost;
+  }
+  const evidence = { dropped: { ...dropped }, checksMissingEvents: missing };
+  const total = Object.values(dropped).reduce((a, b) => a + b, 0);
+  if (Object.keys(missing).length === 0) return { id, title, status: 'passed', summary: total === 0 ? 'nothing dropped' : `${total} event(s) dropped past the cap, none that a check reads`, evidence };
+  const which = Object.entries(missing).map(([check, kinds]) => `${check} reads ${kinds.join(', ')}`).join('; ');
+  return { id, title, status: 'failed', summary: `events past the history cap were dropped that checks need (${which}): raise maxEvents or run fewer agents`, evidence };
+};
+
+/** Every fleet shard process lived to the end: agents of a dead shard stop observing, and the checks would read their silence as the hub's doing. */
+export const checkShardsAlive: Checker<Record<string, never>, { exits: { shard: number; agents: string; atMs: number; how: string }[] }> = (input) => {
+  const id = 'shards-alive';
+  const title = 'Every fleet shard process lived to the end';
+  const exits = input.events.flatMap((e) => (e.type === 'fleet.shard.exit' ? [{ shard: e.shard, agents: e.agents, atMs: Math.round(e.t), how: e.how }] : []));
+  if (exits.length === 0) return { id, title, status: 'passed', summary: 'no shard died', evidence: { exits } };
+  const first = exits[0]!;
+  return { id, title, status: 'failed', summary: `fleet shard ${first.shard} (agents ${first.agents}) died at ${formatMs(first.atMs)} (${first.how})${exits.length > 1 ? ` and ${exits.length - 1} more` : ''}`, evidence: { exits } };
+};
