@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 export const USAGE = `usage: npm run bench -- [--quick] [--agents N] [--runs N] [--no-artillery] [--no-artillery-install] [--out FILE] [--json FILE]
 
-  --quick                 a small run (200 agents, short windows, one run per side): well under a minute
-  --agents N              connections each client holds (default 5000, quick 200; at most 19000)
+  --quick                 a small run (2000 agents: fewer cannot measure memory per connection; short windows, one run per side): about a minute
+  --agents N              connections each client holds (default 5000, quick 2000; at most 19000)
   --runs N                Fleet and bare-ws runs per side, in the order ABBA..., medians reported (default 3, quick 1)
   --no-artillery          skip the Artillery row (marked skipped)
   --no-artillery-install  use Artillery only if it is already installed (node_modules/.cache/edge-chaos-bench/); never install
@@ -69,7 +69,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
   }
   if (values.help) return 'help';
   const quick = values.quick ?? false;
-  const agents = positiveInt('--agents', values.agents, quick ? 200 : 5_000, MAX_AGENTS, ' (a process may hold at most 20,000 open files)');
+  const agents = positiveInt('--agents', values.agents, quick ? 2_000 : 5_000, MAX_AGENTS, ' (a process may hold at most 20,000 open files)');
   for (const flag of ['out', 'json'] as const) {
     if (values[flag] === '') throw new UsageError(`--${flag} is empty`, `pass a file path, e.g. --${flag} /tmp/bench.${flag === 'out' ? 'md' : 'json'}`);
   }

@@ -105,6 +105,13 @@ export function metricDelta(from: MetricSamples, to: MetricSamples): MetricSampl
   return new MetricSamples(out, to.types);
 }
 
+/** `counters`' counter, histogram and summary series with `gauges`' gauge series: a gauge's change is its last value against the first, whatever ran in between. */
+export function withGaugesFrom(counters: MetricSamples, gauges: MetricSamples): MetricSamples {
+  const kept = counters.samples.filter((s) => counters.typeOf(s.name) !== 'gauge');
+  const gaugeSamples = gauges.samples.filter((s) => gauges.typeOf(s.name) === 'gauge');
+  return new MetricSamples([...kept, ...gaugeSamples], new Map([...counters.types, ...gauges.types]));
+}
+
 /** Sums series by name and labels: the changes of several hub incarnations as one. */
 export function metricSum(parts: readonly MetricSamples[]): MetricSamples {
   const total = new Map<string, MetricSample>();

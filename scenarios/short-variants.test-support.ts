@@ -48,8 +48,22 @@ export const shortStorm = defineScenario({
 });
 
 /** Checks that did not pass, as readable lines (an empty list is the goal). */
+/** The hub checks that did not pass: what a healthy hub must not have. */
 export function notPassed(result: RunResult): string[] {
-  return result.checks.filter((c) => c.status !== 'passed').map((c) => `${c.id} ${c.status}: ${c.summary}`);
+  return result.checks.filter((c) => c.kind !== 'validity' && c.status !== 'passed').map((c) => `${c.id} ${c.status}: ${c.summary}`);
+}
+
+/**
+ * A healthy hub's run passes; on a machine too loaded for the harness to keep
+ * up (other test files share its two cores), the run is invalid instead, and
+ * must say that the harness fell behind, never blame the hub.
+ */
+export function expectPassedOrHarnessBehind(result: RunResult): void {
+  if (result.verdict === 'invalid') {
+    expect(result.invalid?.reasons.every((r) => r.startsWith('event-loop-lag:')), result.invalid?.reasons.join('; ')).toBe(true);
+  } else {
+    expect(result.verdict).toBe('passed');
+  }
 }
 
 type Redeploy = Extract<HistoryEvent, { type: 'hub.redeploy' }>;

@@ -105,7 +105,7 @@ describe.concurrent('runScenario against a hub that is not ours (--hub-url)', ()
     expect(loopCheck.summary).toContain('1000 "session superseded"');
     const { looping } = (loopCheck as { evidence: { looping: LoopingAgent[] } }).evidence;
     expect(looping.map((l) => l.agent).sort()).toEqual(['agent-1', 'agent-2', 'agent-3']);
-    for (const agent of looping) expect(agent.closes).toEqual([{ code: 1000, reason: 'session superseded', count: agent.cycles }]);
+    for (const agent of looping) expect(agent.closes).toEqual([{ code: 1000, reason: 'session superseded', by: 'remote', count: agent.cycles }]);
   });
 
   test('an unreachable --hub-url is a harness error EC_HUB_UNREACHABLE', async () => {

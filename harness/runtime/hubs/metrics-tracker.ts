@@ -1,4 +1,4 @@
-import { metricDelta, metricSum, type MetricSamples } from '../../../common/prom-text.ts';
+import { metricDelta, metricSum, withGaugesFrom, type MetricSamples } from '../../../common/prom-text.ts';
 import { scrapeHubMetrics } from './scrape.ts';
 
 type Scrape = Awaited<ReturnType<typeof scrapeHubMetrics>>;
@@ -15,6 +15,8 @@ export class HubMetricsTracker {
   readonly #token: string | undefined;
   readonly #done: MetricSamples[] = [];
   #baseline: MetricSamples | undefined;
+  /** The first scrape of the run: gauges (pending commands, open connections) are judged against it. */
+  #runBaseline: MetricSamples | undefined;
   /** Why the hub has no usable metrics, once a scrape said so. */
   #missing: string | undefined;
 
@@ -26,7 +28,10 @@ export class HubMetricsTracker {
   async started(url: string): Promise<void> {
     const scraped = await scrapeHubMetrics(url, this.#token);
     if ('missing' in scraped) this.#missing ??= scraped.missing;
-    else this.#baseline = scraped.samples;
+    else {
+      this.#baseline = scraped.samples;
+      this.#runBaseline ??= scraped.samples;
+    }
   }
 
   /** A hub incarnation is about to stop: keep what changed on it. */
@@ -46,7 +51,10 @@ export class HubMetricsTracker {
     if ('missing' in scraped) return { missing: scraped.missing };
     // A hub whose first scrape failed (still warming up) is judged on totals: the best there is.
     const current = this.#baseline ? metricDelta(this.#baseline, scraped.samples) : scraped.samples;
-    return { text: scraped.text, raw: scraped.samples, samples: metricSum([...this.#done, current]) };
+    // Counters restart with each incarnation, so their changes add up; a gauge is state (pending commands live
+    // in the hub's database across restarts), so its change is the last value against the run's first.
+    const gauges = this.#runBaseline ? metricDelta(this.#runBaseline, scraped.samples) : scraped.samples;
+    return { text: scraped.text, raw: scraped.samples, samples: withGaugesFrom(metricSum([...this.#done, current]), gauges) };
   }
 
   get missing(): string | undefined {
