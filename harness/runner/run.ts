@@ -35,23 +35,24 @@ interface Observed {
 export async function runScenario(scenario: ScenarioDefinition, options: RunOptions = {}): Promise<RunResult> {
   const params = resolveParams(scenario, options);
   const t0 = performance.now();
+  const history = new History(options.maxEvents);
   const ctx: RunContext = {
     scenario,
     params,
     checks: checksFor(scenario, params),
     options,
-    history: new History(options.maxEvents),
+    history,
+    tally: new RunTally(history),
     clock: () => Math.round((performance.now() - t0) * 10) / 10,
     t0,
     signal: options.signal ?? new AbortController().signal,
   };
   const startedAt = new Date();
-  const tally = new RunTally(ctx.history);
   let started: StartedRun | undefined;
   let observed: Observed = {};
   try {
     started = await startRun(ctx);
-    observed = await runPhases(ctx, started, tally);
+    observed = await runPhases(ctx, started);
   } finally {
     await started?.stop();
   }
@@ -59,8 +60,8 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
 }
 
 /** Ramp, steady and settle. Every wait ends at once when the run is aborted. */
-async function runPhases(ctx: RunContext, run: StartedRun, tally: RunTally): Promise<Observed> {
-  const { scenario, params, history, clock, signal, options } = ctx;
+async function runPhases(ctx: RunContext, run: StartedRun): Promise<Observed> {
+  const { scenario, params, history, clock, signal, options, tally } = ctx;
   const observed: Observed = {};
   let phase: Phase = 'ramp';
   const setPhase = (p: Phase) => history.append({ t: clock(), type: 'run.phase', phase: (phase = p) });

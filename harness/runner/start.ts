@@ -13,6 +13,11 @@ import { RedeployDriver } from './drivers/redeploys.ts';
 import { assignGroups, type AssignedGroup } from './groups.ts';
 import type { RunOptions } from './options.ts';
 import type { ResolvedParams } from './params.ts';
+import type { RunTally } from './tally.ts';
+import { waitFor } from './wait.ts';
+
+/** Longest a redeploy waits for the fleet to be back from the previous one before it goes ahead anyway, ms. */
+const REDEPLOY_SPACING_BOUND_MS = 60_000;
 
 /** What every phase of a run shares: the one history, its clock and the abort signal. */
 export interface RunContext {
@@ -26,6 +31,8 @@ export interface RunContext {
   /** performance.now() at the run's start. */
   readonly t0: number;
   readonly signal: AbortSignal;
+  /** Running counts (agents connected now) the phases and the timeline wait on. */
+  readonly tally: RunTally;
 }
 
 /**
@@ -74,7 +81,25 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
     // Read before any agent connects: a shared hub's counters and pending commands from before the run are not the run's.
     const hubMetrics = new HubMetricsTracker(params.adminToken);
     await hubMetrics.started(hub.url);
-    const redeploys = new RedeployDriver({ hub, proxy, history, clock, signal: ctx.signal, observer: { stopping: (url) => hubMetrics.stopping(url), started: (url) => hubMetrics.started(url) } });
+    // Agents connected when a redeploy began: the next one waits (bounded) until as many are back.
+    let connectedAtLastRedeploy = 0;
+    const redeploys = new RedeployDriver({
+      hub,
+      proxy,
+      history,
+      clock,
+      signal: ctx.signal,
+      observer: {
+        stopping: async (url) => {
+          connectedAtLastRedeploy = ctx.tally.connected;
+          await hubMetrics.stopping(url);
+        },
+        started: (url) => hubMetrics.started(url),
+        recovered: async () => {
+          await waitFor(history, () => ctx.tally.connected >= connectedAtLastRedeploy, REDEPLOY_SPACING_BOUND_MS, ctx.signal);
+        },
+      },
+    });
     // Hubs that replaced the first one in rolling deploys go before it (its disposal removes their shared database).
     stack.defer(async () => {
       for (const h of new Set([redeploys.current, ...redeploys.retired])) if (h !== hub) await h[Symbol.asyncDispose]();

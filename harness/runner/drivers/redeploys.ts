@@ -8,6 +8,13 @@ import { waitMs } from '../wait.ts';
 export interface RedeployObserver {
   stopping?(hubUrl: string): Promise<void>;
   started?(hubUrl: string): Promise<void>;
+  /**
+   * Resolves when the fleet is back from the previous redeploy (or a bound
+   * passed), so a big fleet on a small machine is not hit again while it is
+   * still reconnecting: the timeline stretches rather than overlapping
+   * disruptions the scenario meant to keep apart.
+   */
+  recovered?(): Promise<void>;
 }
 
 /**
@@ -27,6 +34,7 @@ export class RedeployDriver {
   readonly #timers = new Set<NodeJS.Timeout>();
   #running: Promise<void> = Promise.resolve();
   #stopped = false;
+  #done = 0;
 
   /** `signal` aborts the run: a redeploy under way stops waiting and does not start the hub again. */
   constructor(opts: { hub: HubRuntime; proxy?: FaultProxy; history: History; clock: () => number; signal: AbortSignal; observer?: RedeployObserver }) {
@@ -70,9 +78,13 @@ export class RedeployDriver {
 
   async #redeploy(name: string, step: RedeployStep): Promise<void> {
     const downMs = step.downMs ?? (step.kind === 'slow-start' ? 5_000 : 0);
+    const scheduledAt = this.#clock();
+    if (this.#done > 0) await this.#observer.recovered?.();
+    if (this.#stopped || this.#signal.aborted) return;
+    const waitedMs = Math.round(this.#clock() - scheduledAt);
     // Before the window opens, so the observer's read does not lengthen the disruption.
     await this.#observer.stopping?.(this.#current.url);
-    this.#history.append({ t: this.#clock(), type: 'hub.redeploy', name, kind: step.kind, phase: 'begin', detail: { downMs, hub: this.#current.kind } });
+    this.#history.append({ t: this.#clock(), type: 'hub.redeploy', name, kind: step.kind, phase: 'begin', detail: { downMs, hub: this.#current.kind, ...(waitedMs >= 100 ? { waitedForFleetMs: waitedMs } : {}) } });
     try {
       if (step.kind === 'rolling') await this.#rolling();
       else {
@@ -83,6 +95,7 @@ export class RedeployDriver {
       }
       await this.#observer.started?.(this.#current.url);
       this.#history.append({ t: this.#clock(), type: 'hub.redeploy', name, kind: step.kind, phase: 'end', detail: { url: this.#current.url } });
+      this.#done++;
     } catch (error) {
       this.#history.append({ t: this.#clock(), type: 'hub.redeploy.failed', name, error: (error as Error).message });
     }
