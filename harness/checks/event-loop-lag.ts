@@ -2,8 +2,12 @@ import { formatMs } from './stats.ts';
 import type { Checker } from './types.ts';
 
 export interface EventLoopLagOptions {
-  /** Highest p99 event loop delay allowed in any sampling interval, ms. */
-  maxMs: number;
+  /**
+   * Highest p99 event loop delay allowed in any sampling interval, ms. Default
+   * 1_000: past a second the times the harness records and the timers it fires
+   * (backoff, liveness, the timeline) are off by more than the checks can bear.
+   */
+  maxMs?: number;
   /** The process judged. Default 'harness' (this process). */
   component?: string;
   /** Samples taken before this many ms are ignored (start-up). Default 0. */
@@ -21,7 +25,7 @@ export interface EventLoopLagOptions {
  * event loop delays every timestamp it records and every timer it fires, and
  * then the history itself is wrong. Reads the sampler's per-interval p99.
  */
-export const checkEventLoopLag: Checker<EventLoopLagOptions> = (input, { maxMs, component = 'harness', afterMs = 0, toleratedShare = 0.02 }) => {
+export const checkEventLoopLag: Checker<EventLoopLagOptions> = (input, { maxMs = 1_000, component = 'harness', afterMs = 0, toleratedShare = 0.02 }) => {
   const id = 'event-loop-lag';
   const title = `${component} event loop p99 delay under ${formatMs(maxMs)}`;
   const samples = input.events.flatMap((e) => (e.type === 'resource.sample' && e.component === component && e.loopLagMs !== undefined && e.t >= afterMs ? [{ t: e.t, lagMs: e.loopLagMs }] : []));

@@ -16,11 +16,12 @@ describe('evaluateChecks', () => {
       ['reconnects', 'hub', 'passed'],
       ['connection-durations', 'hub', 'passed'],
       ['hub-connections-replaced', 'hub', 'skipped'],
+      ['event-loop-lag', 'validity', 'skipped'],
       ['faults-applied', 'validity', 'passed'],
       ['shards-alive', 'validity', 'passed'],
       ['history-complete', 'validity', 'passed'],
     ]);
-    expect(evaluateChecks(input, {}).map((r) => r.id)).toEqual(['faults-applied', 'shards-alive', 'history-complete']);
+    expect(evaluateChecks(input, {}).map((r) => r.id)).toEqual(['event-loop-lag', 'faults-applied', 'shards-alive', 'history-complete']);
   });
 
   test('history-complete fails (a validity failure) when a check that ran reads a kind the history dropped', () => {

@@ -124,9 +124,10 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
         sourceAddresses: params.agents > 5_000 ? Math.ceil(params.agents / 5_000) + 1 : 1,
       }),
     );
-    // Sampled only where the scenario judges growth or lag; registered after the fleet so it stops first and teardown is not sampled.
-    const { resourceGrowth: growth, eventLoopLag } = ctx.checks;
-    if (growth || eventLoopLag) {
+    // Always sampled: the harness's own event loop decides whether the run can judge (event-loop-lag).
+    // Registered after the fleet so it stops first and teardown is not sampled.
+    const growth = ctx.checks.resourceGrowth;
+    {
       stack.use(startResourceSampler({ intervalMs: growth?.sampleIntervalMs ?? defaultSampleIntervalMs(params.durationMs), clock, sink: (e) => history.append(e), children: { hub: () => redeploys.current.pid } }));
     }
     const stop = () => stack.run();
