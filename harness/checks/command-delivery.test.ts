@@ -184,7 +184,7 @@ describe('checkCommandDelivery: matched by id and agent, and by name', () => {
       .applied('agent-1', 'c1', 2_110);
     const result = checkCommandDelivery(history.input(['agent-1', 'agent-2']), {});
     expect(result.status).toBe('failed');
-    expect(result.summary).toContain('2 admin call(s) answered 404/405 from 100 ms to 1100 ms while others succeeded');
+    expect(result.summary).toContain('2 admin call(s) answered 404/405 from 100 ms to 1.1 s while others succeeded');
     expect(evidenceOf(result)).toMatchObject({ adminNotFound: { count: 2, fromMs: 100, toMs: 1_100 } });
   });
 

@@ -199,7 +199,7 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
   if (neverIssued.size > 0) problems.push(`${neverIssued.size} never issued by this run (${some([...neverIssued.values()], (n) => `${n.name} as ${n.id} to ${n.agent}`)}): another client uses these agent ids, or the hub invents commands`);
   if (redelivered.size > 0) problems.push(`${redelivered.size} redelivered after ack (${some([...redelivered.values()], (r) => `${r.id} to ${r.agent} at ${formatMs(r.redeliveredAtMs)}, acked over ${r.ackTransport} at ${formatMs(r.ackedAtMs)}`)})`);
   if (failedIssues.length > 0) problems.push(`${failedIssues.length} admin call(s) failed (${[...new Set(failedIssues.map((f) => f.error))].slice(0, 3).join('; ')})`);
-  if (adminNotFound) problems.push(`${adminNotFound.count} admin call(s) answered 404/405 from ${adminNotFound.fromMs} ms to ${adminNotFound.toMs} ms while others succeeded`);
+  if (adminNotFound) problems.push(`${adminNotFound.count} admin call(s) answered 404/405 from ${formatMs(adminNotFound.fromMs)} to ${formatMs(adminNotFound.toMs)} while others succeeded`);
   if (pendingAtHub !== undefined && pendingAtHub > 0) problems.push(`${pendingAtHub} still pending at the hub`);
   if (options.maxP50LatencyMs !== undefined && latency && latency.p50Ms > options.maxP50LatencyMs) {
     problems.push(`median latency ${formatMs(latency.p50Ms)} over ${formatMs(options.maxP50LatencyMs)}`);
