@@ -65,6 +65,8 @@ export class EdgeAgent {
   #pollTimer: NodeJS.Timeout | undefined;
   #polling = false;
   #pollAbort: AbortController | undefined;
+  /** WebSocket acks sent this turn of the event loop, recorded as one observation (a fleet can be 10,000 agents). */
+  #wsAcks: { conn: number; ids: string[] } | undefined;
   #closed: Promise<void> = Promise.resolve();
   #resolveClosed: (() => void) | undefined;
 
@@ -140,6 +142,7 @@ export class EdgeAgent {
       this.#lastHeardAt = performance.now();
     });
     socket.on('close', (code, reasonBuffer) => {
+      this.#flushWsAcks();
       const by = this.#closingBy ?? 'remote';
       this.#closingBy = undefined;
       this.#socket = undefined;
@@ -191,14 +194,31 @@ export class EdgeAgent {
   #onFrame(text: string): void {
     const decoded = decodeHubMessage(text);
     if (!decoded.ok) return;
-    if (this.#apply(decoded.message, 'ws')) this.#socket?.send(encodeAck(decoded.message.id));
+    if (!this.#apply(decoded.message, 'ws')) return;
+    this.#socket?.send(encodeAck(decoded.message.id));
+    this.#noteWsAck(decoded.message.id);
+  }
+
+  #noteWsAck(id: string): void {
+    if (this.#wsAcks && this.#wsAcks.conn !== this.#conn) this.#flushWsAcks();
+    if (!this.#wsAcks) {
+      this.#wsAcks = { conn: this.#conn, ids: [] };
+      setImmediate(() => this.#flushWsAcks());
+    }
+    this.#wsAcks.ids.push(id);
+  }
+
+  #flushWsAcks(): void {
+    const batch = this.#wsAcks;
+    this.#wsAcks = undefined;
+    if (batch) this.#opts.observe({ type: 'command.acked', transport: 'ws', conn: batch.conn, ids: batch.ids });
   }
 
   /** Applies a command once per id; returns true so the caller acks every delivery, repeats included. */
   #apply(command: Command, transport: Transport): boolean {
     const repeat = this.#applied.has(command.id);
     if (!repeat) this.#applied.add(command.id);
-    this.#opts.observe({ type: 'command', id: command.id, name: command.name, transport, repeat });
+    this.#opts.observe({ type: 'command', id: command.id, name: command.name, transport, repeat, ...(transport === 'ws' ? { conn: this.#conn } : {}) });
     return true;
   }
 
@@ -256,6 +276,7 @@ export class EdgeAgent {
       });
       await response.body?.cancel();
       if (!response.ok) this.#opts.observe({ type: 'ack.failed', ids, transport: 'poll', error: `HTTP ${response.status}` });
+      else this.#opts.observe({ type: 'command.acked', transport: 'poll', ids, status: response.status });
       return response.ok;
     } catch (error) {
       // Un-acked commands stay pending at the hub and come again; the failure is worth recording.

@@ -24,7 +24,24 @@ export type AgentObservation =
   | { type: 'poll.started' }
   | { type: 'poll.paused' }
   | { type: 'poll'; ok: boolean; commands: number; status?: number; error?: string }
-  | { type: 'command'; id: string; name: string; transport: Transport; repeat: boolean }
+  | {
+      type: 'command';
+      id: string;
+      name: string;
+      transport: Transport;
+      /** Already applied: acked again, not applied. */
+      repeat: boolean;
+      /** The WebSocket connection (its `ws.open` conn) that delivered it; absent for a poll. */
+      conn?: number;
+    }
+  /**
+   * The agent acked these ids. Over the WebSocket: one ack frame per id, sent on
+   * connection `conn` (frames acked in one turn of the event loop are one
+   * event). Over HTTP: one POST /edge/acks that the hub answered 2xx with
+   * `status`; a POST that failed is `ack.failed`.
+   */
+  | { type: 'command.acked'; ids: string[]; transport: 'ws'; conn: number }
+  | { type: 'command.acked'; ids: string[]; transport: 'poll'; status: number }
   | { type: 'ack.failed'; ids: string[]; transport: Transport; error: string };
 
 export type AgentEvent = AgentObservation & { t: number; agent: string };

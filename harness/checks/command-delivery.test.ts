@@ -100,3 +100,156 @@ describe('checkCommandDelivery', () => {
     expect(result.summary).toContain('3');
   });
 });
+
+/** A redeploy window as the runner records it. */
+function redeploy(history: HistoryBuilder, fromMs: number, toMs: number): HistoryBuilder {
+  return history
+    .event({ t: fromMs, type: 'hub.redeploy', name: 'deploy-1', kind: 'graceful', phase: 'begin' })
+    .event({ t: toMs, type: 'hub.redeploy', name: 'deploy-1', kind: 'graceful', phase: 'end' });
+}
+
+describe('checkCommandDelivery: matched by id and agent, and by name', () => {
+  test('a command applied by another agent than the one it was issued for is misrouted (not also lost)', () => {
+    const history = new HistoryBuilder().issued('agent-3', 'c1', 100).applied('agent-4', 'c1', 130);
+    const result = checkCommandDelivery(history.input(['agent-3', 'agent-4']), {});
+    expect(result.status).toBe('failed');
+    expect(result.summary).toContain('1 misrouted');
+    expect(result.summary).toContain('c1 (name-of-c1) issued for agent-3, applied by agent-4');
+    expect(evidenceOf(result)).toMatchObject({ misrouted: [{ id: 'c1', name: 'name-of-c1', issuedFor: 'agent-3', appliedBy: 'agent-4', atMs: 130 }], lost: [] });
+  });
+
+  test('misrouted even when its own agent got it too', () => {
+    const history = new HistoryBuilder().issued('agent-3', 'c1', 100).applied('agent-3', 'c1', 120).applied('agent-4', 'c1', 130);
+    const result = checkCommandDelivery(history.input(['agent-3', 'agent-4']), {});
+    expect(result.status).toBe('failed');
+    expect(evidenceOf(result)).toMatchObject({ applied: 1, misrouted: [{ id: 'c1', appliedBy: 'agent-4' }] });
+  });
+
+  test('a command whose name the run issued under another id is a phantom duplicate', () => {
+    const history = new HistoryBuilder()
+      .issued('agent-1', 'c1', 100)
+      .applied('agent-1', 'c1', 110)
+      .applied('agent-1', 'ghost', 115, { name: 'name-of-c1' });
+    const result = checkCommandDelivery(history.input(['agent-1']), {});
+    expect(result.status).toBe('failed');
+    expect(result.summary).toContain('1 phantom duplicate');
+    expect(evidenceOf(result)).toMatchObject({ phantomDuplicates: [{ id: 'ghost', name: 'name-of-c1', agent: 'agent-1', issuedId: 'c1', atMs: 115 }], neverIssued: [] });
+  });
+
+  test('a name this run never sent is "never issued by this run", and the summary says what that can mean', () => {
+    const history = new HistoryBuilder().issued('agent-1', 'c1', 100).applied('agent-1', 'c1', 110).applied('agent-1', 'x', 200, { name: 'reboot' });
+    const result = checkCommandDelivery(history.input(['agent-1']), {});
+    expect(result.status).toBe('failed');
+    expect(result.summary).toContain('1 never issued by this run');
+    expect(result.summary).toContain('another client');
+    expect(evidenceOf(result)).toMatchObject({ neverIssued: [{ id: 'x', name: 'reboot', agent: 'agent-1', atMs: 200 }] });
+  });
+
+  test('a command whose admin call timed out while the hub redeployed but was enqueued is delivered for that attempt; a second id for that name is a phantom', () => {
+    const base = () =>
+      redeploy(new HistoryBuilder(), 1_000, 2_000)
+        .issued('agent-1', 'c1', 100)
+        .applied('agent-1', 'c1', 110)
+        .issueFailed('agent-1', 6_000, 'timeout', { name: 'cmd-7', sentAtMs: 1_500 })
+        .applied('agent-1', 'z1', 2_500, { name: 'cmd-7' });
+    const ok = checkCommandDelivery(base().input(['agent-1']), {});
+    expect(ok.status, ok.summary).toBe('passed');
+    expect(evidenceOf(ok)).toMatchObject({
+      issueFailuresWhileHubDown: 1,
+      deliveredFromFailedIssues: [{ name: 'cmd-7', id: 'z1', agent: 'agent-1', error: 'The operation was aborted due to timeout' }],
+    });
+
+    const twice = checkCommandDelivery(base().applied('agent-1', 'z2', 2_600, { name: 'cmd-7' }).input(['agent-1']), {});
+    expect(twice.status).toBe('failed');
+    expect(evidenceOf(twice)).toMatchObject({ phantomDuplicates: [{ id: 'z2', name: 'cmd-7', issuedId: 'z1' }] });
+  });
+
+  test('a failed admin call is a failure of the hub unless it overlapped a redeploy: boundaries', () => {
+    const at = (sentAtMs: number, t: number) =>
+      checkCommandDelivery(redeploy(new HistoryBuilder(), 1_000, 2_000).issued('agent-1', 'c1', 100).applied('agent-1', 'c1', 110).issueFailed('agent-1', t, 500, { sentAtMs }).input(['agent-1']), {});
+    const before = at(900, 999.9);
+    expect(before.status).toBe('failed');
+    expect(before.summary).toContain('1 admin call(s) failed (HTTP 500)');
+    expect(evidenceOf(before)).toMatchObject({ failedIssues: [{ agent: 'agent-1', sentAtMs: 900, atMs: 999.9, error: 'HTTP 500', status: 500 }] });
+    expect(at(900, 1_000).status).toBe('passed');
+    expect(at(2_000, 2_100).status).toBe('passed');
+    expect(at(2_000.1, 2_100).status).toBe('failed');
+  });
+
+  test('404s from the admin route while other calls succeeded are failures, with their time window', () => {
+    const history = new HistoryBuilder()
+      .issueFailed('agent-1', 100, 404)
+      .issueFailed('agent-2', 1_100, 404)
+      .issued('agent-1', 'c1', 2_100)
+      .applied('agent-1', 'c1', 2_110);
+    const result = checkCommandDelivery(history.input(['agent-1', 'agent-2']), {});
+    expect(result.status).toBe('failed');
+    expect(result.summary).toContain('2 admin call(s) answered 404/405 from 100 ms to 1.1 s while others succeeded');
+    expect(evidenceOf(result)).toMatchObject({ adminNotFound: { count: 2, fromMs: 100, toMs: 1_100 } });
+  });
+
+  test('every admin call answered 404/405: the hub has no admin route and the check skips, saying so', () => {
+    const history = new HistoryBuilder().issueFailed('agent-1', 100, 404).issueFailed('agent-1', 1_100, 405);
+    const result = checkCommandDelivery(history.input(['agent-1']), {});
+    expect(result.status).toBe('skipped');
+    expect(result.status === 'skipped' && result.reason).toContain('404/405 to all 2');
+
+    const mixed = checkCommandDelivery(new HistoryBuilder().issueFailed('agent-1', 100, 404).issueFailed('agent-1', 1_100, 500).input(['agent-1']), {});
+    expect(mixed.status).toBe('failed');
+  });
+});
+
+describe('checkCommandDelivery: redelivered after the hub had the ack', () => {
+  // agent-1's connection 1 is open from 0 to `closeAtMs`; c1 is delivered and acked on it at 1_000.
+  const acked = (closeAtMs: number) =>
+    new HistoryBuilder()
+      .issued('agent-1', 'c1', 990)
+      .connection('agent-1', 0, closeAtMs, { code: 1012, reason: 'Service Restart' })
+      .applied('agent-1', 'c1', 1_000, { conn: 1 })
+      .acked('agent-1', ['c1'], 1_000, { conn: 1 });
+
+  test('on the same connection, more than 25 ms after a WebSocket ack whose connection then stayed open 1 s', () => {
+    const crossing = checkCommandDelivery(acked(2_000).applied('agent-1', 'c1', 1_025, { conn: 1, repeat: true }).input(['agent-1']), {});
+    expect(crossing.status, crossing.summary).toBe('passed');
+    const after = checkCommandDelivery(acked(2_000).applied('agent-1', 'c1', 1_025.1, { conn: 1, repeat: true }).input(['agent-1']), {});
+    expect(after.status).toBe('failed');
+    expect(after.summary).toContain('1 redelivered after ack');
+    expect(evidenceOf(after)).toMatchObject({
+      redeliveredAfterAck: [{ id: 'c1', agent: 'agent-1', ackedAtMs: 1_000, ackTransport: 'ws', ackConn: 1, redeliveredAtMs: 1_025.1, transport: 'ws', conn: 1, times: 1 }],
+    });
+  });
+
+  test('on a later connection: a failure when the acked connection stayed open 1 s, fine (at least once) when it dropped sooner', () => {
+    const later = (closeAtMs: number) => acked(closeAtMs).connection('agent-1', closeAtMs + 500, 1_000).applied('agent-1', 'c1', closeAtMs + 501, { conn: 2, repeat: true });
+    expect(checkCommandDelivery(later(2_000).input(['agent-1']), {}).status).toBe('failed');
+    expect(checkCommandDelivery(later(1_999.9).input(['agent-1']), {}).status).toBe('passed');
+  });
+
+  test('a fault or redeploy hitting the agent within 1 s of the ack makes it uncertain', () => {
+    const history = acked(3_000)
+      .event({ t: 1_999, type: 'fault.applied', fault: 'lag', kind: 'latency', target: 'all', detail: {} })
+      .event({ t: 2_500, type: 'fault.removed', fault: 'lag', kind: 'latency', target: 'all' })
+      .connection('agent-1', 3_500, 1_000)
+      .applied('agent-1', 'c1', 3_501, { conn: 2, repeat: true });
+    expect(checkCommandDelivery(history.input(['agent-1']), {}).status).toBe('passed');
+  });
+
+  test('after an HTTP ack the hub answered 2xx, by poll or WebSocket; an ack that failed does not count', () => {
+    const polled = () => new HistoryBuilder().issued('agent-1', 'c1', 100).applied('agent-1', 'c1', 500, { transport: 'poll' });
+    const after2xx = polled().acked('agent-1', ['c1'], 510, { transport: 'poll' }).applied('agent-1', 'c1', 1_010, { transport: 'poll', repeat: true });
+    const result = checkCommandDelivery(after2xx.input(['agent-1']), {});
+    expect(result.status).toBe('failed');
+    expect(evidenceOf(result)).toMatchObject({ redeliveredAfterAck: [{ ackTransport: 'poll', ackedAtMs: 510, transport: 'poll', redeliveredAtMs: 1_010 }] });
+
+    const failedAck = polled()
+      .event({ t: 510, agent: 'agent-1', type: 'ack.failed', ids: ['c1'], transport: 'poll', error: 'HTTP 500' })
+      .applied('agent-1', 'c1', 1_010, { transport: 'poll', repeat: true });
+    expect(checkCommandDelivery(failedAck.input(['agent-1']), {}).status).toBe('passed');
+  });
+
+  test('an ack by one agent says nothing about another agent getting the same id', () => {
+    const history = acked(5_000).applied('agent-2', 'c1', 2_000, { repeat: false });
+    const result = checkCommandDelivery(history.input(['agent-1', 'agent-2']), {});
+    expect(evidenceOf(result)).toMatchObject({ redeliveredAfterAck: [], misrouted: [{ appliedBy: 'agent-2' }] });
+  });
+});

@@ -1,5 +1,7 @@
+import { ACK_CROSSING_MS, certainAcks } from './acks.ts';
 import { GroupMap, faultWindows } from './fault-windows.ts';
 import { distribution, formatMs } from './stats.ts';
+import type { EventOf } from '../history/events.ts';
 import type { Checker } from './types.ts';
 
 export interface CommandDeliveryOptions {
@@ -10,84 +12,194 @@ export interface CommandDeliveryOptions {
    * a median latency below this, ms: proof that the fault really acted.
    */
   minP50LatencyDuringFaultsMs?: number;
+  /** A WebSocket ack counts as received by the hub once its connection stayed open this long after it, ms. Default 1_000. */
+  ackReceivedAfterMs?: number;
 }
 
+type Delivery = EventOf<'command'>;
+type IssueFailure = EventOf<'command.issue.failed'>;
+
+const MAX_LISTED = 50;
+const at = (t: number) => Math.round(t * 10) / 10;
+const isNoRoute = (f: IssueFailure) => f.status === 404 || f.status === 405;
+
 /**
- * Every command the harness issued was applied exactly once in effect by its
- * agent: none lost, none applied twice. Re-deliveries the agent recognised
- * (and acked again) are fine. When the hub has metrics, none may remain pending.
+ * Every command the harness issued was applied exactly once in effect by the
+ * agent it was issued for, and nothing else was delivered. Each delivery the
+ * agents saw (repeats included) is matched by id, by agent and by name:
+ *
+ * - lost: issued, never delivered to any agent;
+ * - applied more than once: the agent applied the same id twice;
+ * - misrouted: delivered to another agent than the one it was issued for;
+ * - phantom duplicate: a name the run issued (once) delivered under a second id;
+ * - never issued by this run: a name the harness never sent;
+ * - redelivered after ack: delivered again to an agent after the hub certainly
+ *   had its ack (see acks.ts); a hub that ignores acks shows up this way;
+ * - failed admin calls (HTTP error, timeout) and 404/405 answers while other
+ *   calls succeeded; calls that overlapped a redeploy are excused.
+ *
+ * A name whose admin call failed but that the hub enqueued all the same is
+ * delivered for that attempt. Repeats before the hub could have had the ack
+ * are fine: delivery is at least once. When every admin call answered
+ * 404/405 the hub has no admin route and the check skips. When the hub has
+ * metrics, none may remain pending.
  */
 export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, options) => {
   const id = 'command-delivery';
-  const title = 'Every command applied exactly once';
-  const issued = new Map<string, { agent: string; t: number }>();
-  const applied = new Map<string, { count: number; firstT: number; transport: string }>();
-  let repeats = 0;
-  let issueFailures = 0;
+  const title = 'Every command applied exactly once, by its agent';
+  const issued = new Map<string, { agent: string; t: number; name: string }>();
+  const idOfName = new Map<string, string>();
+  const failures: IssueFailure[] = [];
+  const deliveries: Delivery[] = [];
   for (const e of input.events) {
-    if (e.type === 'command.issued') issued.set(e.id, { agent: e.agent, t: e.t });
-    else if (e.type === 'command.issue.failed') issueFailures++;
-    else if (e.type === 'command') {
-      if (e.repeat) {
-        repeats++;
-        continue;
-      }
-      const entry = applied.get(e.id);
-      if (entry) entry.count++;
-      else applied.set(e.id, { count: 1, firstT: e.t, transport: e.transport });
-    }
+    if (e.type === 'command.issued') {
+      issued.set(e.id, { agent: e.agent, t: e.t, name: e.name });
+      idOfName.set(e.name, e.id);
+    } else if (e.type === 'command.issue.failed') failures.push(e);
+    else if (e.type === 'command') deliveries.push(e);
   }
-  if (issued.size === 0 && issueFailures > 0) {
+  if (issued.size === 0 && failures.length > 0 && failures.every(isNoRoute)) {
+    const reason = input.commandsMissing ?? `the hub has no POST /admin/commands (HTTP 404/405 to all ${failures.length} call(s)), so the harness cannot issue commands`;
+    return { id, title, status: 'skipped', summary: `skipped: ${reason}`, reason };
+  }
+  if (issued.size === 0 && failures.length > 0) {
     // The hub refused every command: that is a finding, not a run without commands.
-    const failures = input.events.filter((e) => e.type === 'command.issue.failed').slice(0, 5);
     return {
       id,
       title,
       status: 'failed',
-      summary: `the hub refused all ${issueFailures} command(s) the harness tried to issue (${[...new Set(failures.map((f) => f.type === 'command.issue.failed' ? f.error : ''))].join('; ')})`,
-      evidence: { issued: 0, issueFailures, firstFailures: failures },
+      summary: `the hub refused all ${failures.length} command(s) the harness tried to issue (${[...new Set(failures.map((f) => f.error))].slice(0, 5).join('; ')})`,
+      evidence: { issued: 0, issueFailures: failures.length, firstFailures: failures.slice(0, 5) },
     };
   }
   if (issued.size === 0) {
     const reason = input.commandsMissing ?? 'the scenario issued no commands';
     return { id, title, status: 'skipped', summary: `skipped: ${reason}`, reason };
   }
+
+  const windows = faultWindows(input.events, input.endMs);
+  const redeploys = windows.filter((w) => w.kind.startsWith('redeploy:'));
+  const groups = new GroupMap(input.groups ?? [], input.agents);
+
+  // Admin calls that failed: excused when they overlapped a redeploy (the hub was down).
+  const failedAttempt = new Map<string, IssueFailure>();
+  const failedIssues: { name: string; agent: string; sentAtMs: number; atMs: number; error: string; status?: number }[] = [];
+  const noRoute: IssueFailure[] = [];
+  let issueFailuresWhileHubDown = 0;
+  for (const f of failures) {
+    failedAttempt.set(f.name, f);
+    if (redeploys.some((w) => f.sentAtMs <= w.toMs && f.t >= w.fromMs)) issueFailuresWhileHubDown++;
+    else if (isNoRoute(f)) noRoute.push(f);
+    else failedIssues.push({ name: f.name, agent: f.agent, sentAtMs: at(f.sentAtMs), atMs: at(f.t), error: f.error, ...(f.status === undefined ? {} : { status: f.status }) });
+  }
+
+  // Each delivery, matched by id, agent and name.
+  const acks = certainAcks(input.events, { windows, groups, endMs: input.endMs, receivedAfterMs: options.ackReceivedAfterMs ?? 1_000 });
+  const firstByOwnAgent = new Map<string, { t: number; transport: string }>();
+  const appliedCount = new Map<string, number>();
+  const misrouted = new Map<string, { id: string; name: string; issuedFor: string; appliedBy: string; atMs: number }>();
+  const phantomDuplicates = new Map<string, { id: string; name: string; agent: string; issuedId: string; atMs: number }>();
+  const neverIssued = new Map<string, { id: string; name: string; agent: string; atMs: number }>();
+  const deliveredFromFailedIssues = new Map<string, { name: string; id: string; agent: string; error: string }>();
+  const redelivered = new Map<string, { id: string; agent: string; ackedAtMs: number; ackTransport: string; ackConn?: number; redeliveredAtMs: number; transport: string; conn?: number; times: number }>();
+  let repeats = 0;
+  for (const d of deliveries) {
+    const key = `${d.agent}\u0000${d.id}`;
+    if (d.repeat) repeats++;
+    else appliedCount.set(key, (appliedCount.get(key) ?? 0) + 1);
+
+    const ack = acks.get(key)?.find((a) => d.t - a.atMs > ACK_CROSSING_MS);
+    if (ack) {
+      const seen = redelivered.get(key);
+      if (seen) seen.times++;
+      else redelivered.set(key, { id: d.id, agent: d.agent, ackedAtMs: at(ack.atMs), ackTransport: ack.transport, ...(ack.conn === undefined ? {} : { ackConn: ack.conn }), redeliveredAtMs: at(d.t), transport: d.transport, ...(d.conn === undefined ? {} : { conn: d.conn }), times: 1 });
+    }
+
+    // Which agent it was meant for: the issued id's, or a failed attempt's that the hub enqueued all the same.
+    let meantFor: string | undefined;
+    const own = issued.get(d.id);
+    if (own) meantFor = own.agent;
+    else {
+      const issuedId = idOfName.get(d.name) ?? deliveredFromFailedIssues.get(d.name)?.id;
+      const attempt = failedAttempt.get(d.name);
+      if (issuedId !== undefined && issuedId !== d.id) {
+        if (!phantomDuplicates.has(d.id)) phantomDuplicates.set(d.id, { id: d.id, name: d.name, agent: d.agent, issuedId, atMs: at(d.t) });
+        continue;
+      }
+      if (attempt) {
+        meantFor = attempt.agent;
+        if (!deliveredFromFailedIssues.has(d.name)) deliveredFromFailedIssues.set(d.name, { name: d.name, id: d.id, agent: d.agent, error: attempt.error });
+      } else {
+        if (!neverIssued.has(d.id)) neverIssued.set(d.id, { id: d.id, name: d.name, agent: d.agent, atMs: at(d.t) });
+        continue;
+      }
+    }
+    if (meantFor !== d.agent) {
+      if (!misrouted.has(key)) misrouted.set(key, { id: d.id, name: d.name, issuedFor: meantFor, appliedBy: d.agent, atMs: at(d.t) });
+    } else if (!firstByOwnAgent.has(d.id)) firstByOwnAgent.set(d.id, { t: d.t, transport: d.transport });
+  }
+
+  const misroutedIds = new Set([...misrouted.values()].map((m) => m.id));
   const lost: { id: string; agent: string; issuedAtMs: number }[] = [];
   const duplicated: { id: string; agent: string; applied: number }[] = [];
+  for (const [key, count] of appliedCount) {
+    if (count > 1) {
+      const [agent, cmdId] = key.split('\u0000') as [string, string];
+      duplicated.push({ id: cmdId, agent, applied: count });
+    }
+  }
   const latencies: number[] = [];
   const faultLatencies: number[] = [];
-  const windows = faultWindows(input.events, input.endMs);
-  const groups = new GroupMap(input.groups ?? [], input.agents);
   const byTransport: Record<string, number> = {};
+  let applied = 0;
   for (const [cmdId, { agent, t }] of issued) {
-    const a = applied.get(cmdId);
+    const a = firstByOwnAgent.get(cmdId);
     if (!a) {
-      lost.push({ id: cmdId, agent, issuedAtMs: Math.round(t) });
+      if (!misroutedIds.has(cmdId)) lost.push({ id: cmdId, agent, issuedAtMs: at(t) });
       continue;
     }
-    if (a.count > 1) duplicated.push({ id: cmdId, agent, applied: a.count });
-    latencies.push(Math.max(0, a.firstT - t));
-    if (windows.some((w) => t >= w.fromMs && t <= w.toMs && groups.hits(w, agent))) faultLatencies.push(Math.max(0, a.firstT - t));
+    applied++;
+    latencies.push(Math.max(0, a.t - t));
+    if (windows.some((w) => t >= w.fromMs && t <= w.toMs && groups.hits(w, agent))) faultLatencies.push(Math.max(0, a.t - t));
     byTransport[a.transport] = (byTransport[a.transport] ?? 0) + 1;
   }
+
   const pendingAtHub = input.hubMetrics?.sum('edge_hub_commands_pending');
   const latency = distribution(latencies);
   const latencyDuringFaults = distribution(faultLatencies);
+  const list = <T>(m: Map<string, T> | T[]) => [...m.values()].slice(0, MAX_LISTED);
+  const adminNotFound = noRoute.length > 0 ? { count: noRoute.length, fromMs: at(noRoute[0]!.t), toMs: at(noRoute.at(-1)!.t), statuses: [...new Set(noRoute.map((f) => f.status))] } : undefined;
   const evidence = {
     issued: issued.size,
-    applied: issued.size - lost.length,
+    applied,
     appliedByTransport: byTransport,
     repeatsAckedNotApplied: repeats,
-    issueFailures,
+    issueFailures: failures.length,
+    issueFailuresWhileHubDown,
     pendingAtHub,
     latency,
     latencyDuringFaults,
-    lost: lost.slice(0, 50),
-    duplicated: duplicated.slice(0, 50),
+    lost: lost.slice(0, MAX_LISTED),
+    duplicated: duplicated.slice(0, MAX_LISTED),
+    misrouted: list(misrouted),
+    phantomDuplicates: list(phantomDuplicates),
+    neverIssued: list(neverIssued),
+    redeliveredAfterAck: list(redelivered),
+    failedIssues: failedIssues.slice(0, MAX_LISTED),
+    adminNotFound,
+    deliveredFromFailedIssues: list(deliveredFromFailedIssues),
   };
+
   const problems: string[] = [];
-  if (lost.length > 0) problems.push(`${lost.length} lost (never applied: ${lost.slice(0, 3).map((l) => `${l.id} for ${l.agent}`).join(', ')}${lost.length > 3 ? ', ...' : ''})`);
+  const some = <T>(items: T[], text: (item: T) => string) => `${items.slice(0, 3).map(text).join(', ')}${items.length > 3 ? ', ...' : ''}`;
+  if (lost.length > 0) problems.push(`${lost.length} lost (never applied: ${some(lost, (l) => `${l.id} for ${l.agent}`)})`);
   if (duplicated.length > 0) problems.push(`${duplicated.length} applied more than once`);
+  if (misrouted.size > 0) problems.push(`${misrouted.size} misrouted (${some([...misrouted.values()], (m) => `${m.id} (${m.name}) issued for ${m.issuedFor}, applied by ${m.appliedBy}`)})`);
+  if (phantomDuplicates.size > 0) problems.push(`${phantomDuplicates.size} phantom duplicate(s) (${some([...phantomDuplicates.values()], (p) => `${p.name} delivered to ${p.agent} again under id ${p.id}, issued as ${p.issuedId}`)})`);
+  if (neverIssued.size > 0) problems.push(`${neverIssued.size} never issued by this run (${some([...neverIssued.values()], (n) => `${n.name} as ${n.id} to ${n.agent}`)}): another client uses these agent ids, or the hub invents commands`);
+  if (redelivered.size > 0) problems.push(`${redelivered.size} redelivered after ack (${some([...redelivered.values()], (r) => `${r.id} to ${r.agent} at ${formatMs(r.redeliveredAtMs)}, acked over ${r.ackTransport} at ${formatMs(r.ackedAtMs)}`)})`);
+  if (failedIssues.length > 0) problems.push(`${failedIssues.length} admin call(s) failed (${[...new Set(failedIssues.map((f) => f.error))].slice(0, 3).join('; ')})`);
+  if (adminNotFound) problems.push(`${adminNotFound.count} admin call(s) answered 404/405 from ${formatMs(adminNotFound.fromMs)} to ${formatMs(adminNotFound.toMs)} while others succeeded`);
   if (pendingAtHub !== undefined && pendingAtHub > 0) problems.push(`${pendingAtHub} still pending at the hub`);
   if (options.maxP50LatencyMs !== undefined && latency && latency.p50Ms > options.maxP50LatencyMs) {
     problems.push(`median latency ${formatMs(latency.p50Ms)} over ${formatMs(options.maxP50LatencyMs)}`);
@@ -101,5 +213,5 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
     (latency ? `latency p50 ${formatMs(latency.p50Ms)}, p95 ${formatMs(latency.p95Ms)}` : 'no latency') +
     (latencyDuringFaults ? `; during faults p50 ${formatMs(latencyDuringFaults.p50Ms)}` : '');
   if (problems.length > 0) return { id, title, status: 'failed', summary: `${issued.size} issued: ${problems.join('; ')}`, evidence };
-  return { id, title, status: 'passed', summary: `${issued.size} issued, all applied once (${latencyText})`, evidence };
+  return { id, title, status: 'passed', summary: `${issued.size} issued, all applied once by their agent (${latencyText})`, evidence };
 };

@@ -58,13 +58,30 @@ export class HistoryBuilder {
     return this;
   }
 
-  issueFailed(agent: string, t: number, status = 500): this {
-    this.#push({ t, type: 'command.issue.failed', agent, error: `HTTP ${status}`, status });
+  /** A failed admin call: answered `status`, or no answer ('timeout'). Its name defaults to `failed-at-<t>`. */
+  issueFailed(agent: string, t: number, status: number | 'timeout' = 500, opts: { name?: string; sentAtMs?: number } = {}): this {
+    const answer = status === 'timeout' ? { error: 'The operation was aborted due to timeout' } : { error: `HTTP ${status}`, status };
+    this.#push({ t, type: 'command.issue.failed', agent, name: opts.name ?? `failed-at-${t}`, sentAtMs: opts.sentAtMs ?? t, ...answer });
     return this;
   }
 
-  applied(agent: string, id: string, t: number, opts: { transport?: 'ws' | 'poll'; repeat?: boolean } = {}): this {
-    this.#push({ t, agent, type: 'command', id, name: `name-of-${id}`, transport: opts.transport ?? 'ws', repeat: opts.repeat ?? false });
+  /** A delivery the agent observed; `name` defaults to `name-of-<id>`, `conn` to 1 over the WebSocket. */
+  applied(agent: string, id: string, t: number, opts: { transport?: 'ws' | 'poll'; repeat?: boolean; name?: string; conn?: number } = {}): this {
+    const transport = opts.transport ?? 'ws';
+    this.#push({ t, agent, type: 'command', id, name: opts.name ?? `name-of-${id}`, transport, repeat: opts.repeat ?? false, ...(transport === 'ws' ? { conn: opts.conn ?? 1 } : {}) });
+    return this;
+  }
+
+  /** The agent acked `ids`: over the WebSocket on `conn` (default 1), or by a POST the hub answered `status` (default 200). */
+  acked(agent: string, ids: string[], t: number, opts: { transport?: 'ws' | 'poll'; conn?: number; status?: number } = {}): this {
+    if (opts.transport === 'poll') this.#push({ t, agent, type: 'command.acked', transport: 'poll', ids, status: opts.status ?? 200 });
+    else this.#push({ t, agent, type: 'command.acked', transport: 'ws', ids, conn: opts.conn ?? 1 });
+    return this;
+  }
+
+  /** A raw event, for shapes the helpers above do not cover (polls, redeploys, faults). */
+  event(event: HistoryEvent): this {
+    this.#push(event);
     return this;
   }
 

@@ -4,7 +4,11 @@ import type { AgentEvent } from '../../agent/events.ts';
 export type HarnessEvent =
   | { t: number; type: 'run.phase'; phase: 'ramp' | 'steady' | 'settle' | 'stop' }
   | { t: number; type: 'command.issued'; agent: string; id: string; name: string }
-  | { t: number; type: 'command.issue.failed'; agent: string; error: string; status?: number }
+  /**
+   * One admin call that did not issue its command: `t` when it failed, `sentAtMs` when it was sent,
+   * `status` when the hub answered (404/405 included). The hub may still have enqueued `name` (a timeout).
+   */
+  | { t: number; type: 'command.issue.failed'; agent: string; name: string; sentAtMs: number; error: string; status?: number }
   | { t: number; type: 'fault.applied'; fault: string; kind: string; target: string; detail: Record<string, unknown> }
   | { t: number; type: 'fault.removed'; fault: string; kind: string; target: string; atStop?: boolean }
   | { t: number; type: 'fault.error'; error: string }

@@ -10,6 +10,7 @@ const ALWAYS_KEPT = new Set<HistoryEvent['type']>([
   'ws.close',
   'ws.dead',
   'command',
+  'command.acked',
   'command.issued',
   'command.issue.failed',
   'fault.applied',

@@ -168,7 +168,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     description: 'POST /admin/commands answers 404 for the first 3 s, then works',
     scenario: 'loop',
     expect: ['command-delivery', 'hub-health'],
-    note: 'a 404 makes the harness stop issuing commands for the rest of the run',
+    note: 'the harness keeps issuing through the 404s; command-delivery names their time window',
   },
 ];
 

@@ -4,8 +4,11 @@ import type { History } from '../../history/history.ts';
 
 /**
  * A steady trickle of commands, each to an agent picked from the run's
- * seeded stream, through the hub's admin API. A hub without that API (a
- * foreign hub) stops the traffic and says why; the delivery check then skips.
+ * seeded stream, through the hub's admin API, for the whole run. Every call
+ * that does not issue its command is recorded (404s included): one 404 does
+ * not switch traffic off, since a hub may answer 404 for a while and then
+ * work. Only when every call answered 404/405 is the API missing (a foreign
+ * hub); the delivery check then skips, saying why.
  */
 export class CommandTraffic {
   readonly #hubUrl: () => string;
@@ -17,8 +20,9 @@ export class CommandTraffic {
   readonly #inFlight = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   #sequence = 0;
-  /** Why no (more) commands are issued, once that is known. */
-  unavailable: string | undefined;
+  #issued = 0;
+  #noRoute = 0;
+  #otherFailures = 0;
 
   /** `token`: sent as `Authorization: Bearer <token>` on admin calls. */
   constructor(opts: { hubUrl: () => string; agents: readonly string[]; rng: Rng; history: History; clock: () => number; token?: string }) {
@@ -40,8 +44,13 @@ export class CommandTraffic {
     await Promise.all(this.#inFlight);
   }
 
+  /** Why no commands could be issued: every call so far answered 404 or 405. */
+  get unavailable(): string | undefined {
+    if (this.#issued > 0 || this.#otherFailures > 0 || this.#noRoute === 0) return undefined;
+    return `the hub has no POST ${ADMIN_COMMANDS_PATH} (HTTP 404/405 to all ${this.#noRoute} call(s)), so the harness cannot issue commands`;
+  }
+
   #issueOne(): void {
-    if (this.unavailable) return clearInterval(this.#timer);
     const agent = this.#agents[Math.floor(this.#rng.next() * this.#agents.length)]!;
     const name = `cmd-${++this.#sequence}`;
     const request = this.#send(agent, name);
@@ -59,20 +68,19 @@ export class CommandTraffic {
         body: JSON.stringify({ edge_agent_id: agent, name, payload: { sequence: this.#sequence } }),
         signal: AbortSignal.timeout(5_000),
       });
-      if (response.status === 404 || response.status === 405) {
-        await response.body?.cancel();
-        this.unavailable ??= `the hub has no POST ${ADMIN_COMMANDS_PATH} (HTTP ${response.status}), so the harness cannot issue commands`;
-        return;
-      }
       if (response.status !== 201 && response.status !== 200) {
         await response.body?.cancel();
-        this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, error: `HTTP ${response.status}`, status: response.status });
+        if (response.status === 404 || response.status === 405) this.#noRoute++;
+        else this.#otherFailures++;
+        this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, sentAtMs: sentAt, error: `HTTP ${response.status}`, status: response.status });
         return;
       }
       const body = (await response.json()) as EnqueueResponse;
+      this.#issued++;
       this.#history.append({ t: sentAt, type: 'command.issued', agent, id: String(body.id), name });
     } catch (error) {
-      this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, error: (error as Error).message });
+      this.#otherFailures++;
+      this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, sentAtMs: sentAt, error: (error as Error).message });
     }
   }
 }
