@@ -17,6 +17,9 @@ const ALWAYS_KEPT = new Set<HistoryEvent['type']>([
   'fault.error',
   'hub.redeploy',
   'hub.redeploy.failed',
+  'hub.health',
+  'hub.probes',
+  'hub.exit',
   'run.phase',
   'resource.sample',
 ]);
