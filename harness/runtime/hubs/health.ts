@@ -53,7 +53,6 @@ export function startHubWatcher(options: HubWatcherOptions): HubWatcher {
   const { clock, sink } = options;
   const intervalMs = options.intervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
-  const stopping = new AbortController();
   const queue: Probe[] = [];
   const exitSubscriptions = new Map<HubRuntime, () => void>();
   let state: 'unknown' | 'up' | 'down' = 'unknown';
@@ -99,23 +98,37 @@ export function startHubWatcher(options: HubWatcherOptions): HubWatcher {
     while (!stopped && queue[0]?.outcome) apply(queue.shift()!);
   };
 
+  const inFlight = new Set<AbortController>();
+  const settle = (probe: Probe, outcome: NonNullable<Probe['outcome']>) => {
+    if (probe.outcome) return;
+    probe.outcome = outcome;
+    drain();
+  };
+
   const probeOnce = async () => {
     const hub = options.current();
     follow(hub);
     const probe: Probe = { t: clock(), url: hub.url };
     queue.push(probe);
-    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping.signal]);
+    // Our own timer decides the timeout, so a probe settles at it whatever fetch does and never holds up
+    // the ones behind it (seen: with AbortSignal.any([AbortSignal.timeout(ms), ...]) probes to a hung hub stopped settling).
+    const controller = new AbortController();
+    inFlight.add(controller);
+    const timer = setTimeout(() => {
+      settle(probe, { ok: false, reason: `no answer within ${timeoutMs} ms`, latencyMs: Math.round(clock() - probe.t) });
+      controller.abort();
+    }, timeoutMs);
     try {
-      const response = await fetch(new URL('/healthz', hub.url), { signal });
+      const response = await fetch(new URL('/healthz', hub.url), { signal: controller.signal });
+      const latencyMs = Math.round(clock() - probe.t);
+      settle(probe, response.status < 500 ? { ok: true, status: response.status, latencyMs } : { ok: false, reason: `HTTP ${response.status}`, status: response.status, latencyMs });
       await response.body?.cancel().catch(() => undefined);
-      const latencyMs = Math.round(clock() - probe.t);
-      probe.outcome = response.status < 500 ? { ok: true, status: response.status, latencyMs } : { ok: false, reason: `HTTP ${response.status}`, status: response.status, latencyMs };
     } catch (error) {
-      const latencyMs = Math.round(clock() - probe.t);
-      const timedOut = (error as Error)?.name === 'TimeoutError' || (error as Error)?.name === 'AbortError';
-      probe.outcome = { ok: false, reason: timedOut ? `no answer within ${timeoutMs} ms` : causeText(error), latencyMs };
+      settle(probe, { ok: false, reason: causeText(error), latencyMs: Math.round(clock() - probe.t) });
+    } finally {
+      clearTimeout(timer);
+      inFlight.delete(controller);
     }
-    drain();
   };
 
   void probeOnce();
@@ -126,7 +139,7 @@ export function startHubWatcher(options: HubWatcherOptions): HubWatcher {
     drain();
     stopped = true;
     clearInterval(timer);
-    stopping.abort();
+    for (const controller of inFlight) controller.abort();
     for (const unsubscribe of exitSubscriptions.values()) unsubscribe();
     exitSubscriptions.clear();
     sink({ t: clock(), type: 'hub.probes', probes, answered, intervalMs, timeoutMs, maxLatencyMs, failedAtMs, failedProbes });
