@@ -14,7 +14,11 @@ class Run {
   #answered = 0;
   #state: 'up' | 'down' | undefined;
 
-  constructor(readonly stopMs = 20_000) {}
+  readonly stopMs: number;
+
+  constructor(stopMs = 20_000) {
+    this.stopMs = stopMs;
+  }
 
   /** One probe started at `t`: answered, or failed with `reason`. Only changes become events, as the watcher records them. */
   probe(t: number, reason?: string): this {
