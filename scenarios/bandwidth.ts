@@ -8,6 +8,7 @@ export default defineScenario({
   traffic: { commandIntervalMs: 1_000 },
   faults: ({ durationMs }) => [{ name: 'thin-link', atMs: durationMs * 0.2, fault: { kind: 'bandwidth', rateKBps: 2 } }],
   checks: {
+    hubHealth: {},
     connectionLoop: {},
     reconnects: { maxPerAgent: 0 },
     connectionDurations: {},

@@ -13,6 +13,7 @@ export default defineScenario({
   traffic: { commandIntervalMs: 1_000 },
   faults: ({ durationMs }) => [{ name: 'flap', atMs: durationMs * 0.15, durationMs: durationMs * 0.6, fault: { kind: 'flap', periodMs: 6_000, downMs: 2_000 } }],
   checks: {
+    hubHealth: {},
     faultEffect: {},
     reconnectStorm: { minBackoffMs: 1_000 },
     connectionLoop: {},

@@ -17,6 +17,7 @@ export default defineScenario({
   traffic: { commandIntervalMs: 1_000 },
   faults: ({ durationMs }) => [{ name: 'blackhole', atMs: durationMs * 0.2, durationMs: durationMs * 0.4, group: 'silent', fault: { kind: 'blackhole' } }],
   checks: {
+    hubHealth: {},
     faultEffect: {},
     // 2.5 intervals after the last ping heard, which came at most one interval before the fault: plus slack for a loaded machine.
     deadDetection: { withinMs: 2.5 * PING_INTERVAL_MS + 2_000 },

@@ -8,6 +8,7 @@ export default defineScenario({
   traffic: { commandIntervalMs: 500 },
   faults: ({ durationMs }) => [{ name: 'latency', atMs: durationMs * 0.2, fault: { kind: 'latency', latencyMs: 500, jitterMs: 100 } }],
   checks: {
+    hubHealth: {},
     connectionLoop: {},
     reconnects: { maxPerAgent: 0 },
     connectionDurations: {},

@@ -40,6 +40,7 @@ describe.concurrent('the loop scenario over real sockets', () => {
     expect(result.checks.filter((c) => c.status !== 'passed')).toEqual([]);
     expect(result.verdict).toBe('passed');
     expect(result.checks.filter((c) => c.kind === 'hub').map((c) => c.id)).toEqual([
+      'hub-health',
       'connection-loop',
       'reconnects',
       'connection-durations',

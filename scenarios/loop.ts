@@ -13,6 +13,7 @@ export default defineScenario({
   hub: { pingIntervalMs: 10_000 },
   traffic: { commandIntervalMs: 1_000 },
   checks: ({ durationMs }) => ({
+    hubHealth: {},
     connectionLoop: { minCycles: 3, maxConnectionMs: 5_000 },
     reconnects: { maxPerAgent: 2 },
     // The incident's own yardstick: connections should last, not die in about a second.

@@ -10,6 +10,7 @@ export default defineScenario({
   traffic: { commandIntervalMs: 1_000 },
   faults: ({ durationMs }) => [{ name: 'partition', atMs: durationMs * 0.2, durationMs: durationMs * 0.3, group: 'cut', fault: { kind: 'partition' } }],
   checks: {
+    hubHealth: {},
     faultEffect: {},
     recovery: { percent: 100, withinMs: 10_000 },
     reconnectStorm: { minBackoffMs: 1_000 },

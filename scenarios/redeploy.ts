@@ -21,6 +21,7 @@ export default defineScenario({
     { name: 'deploy-2', atMs: durationMs * 0.7, kind: 'graceful', downMs: 3_000 },
   ],
   checks: {
+    hubHealth: {},
     faultEffect: {},
     // Back within the backoff ceiling (5 s) after the new hub is up, plus slack for a loaded machine.
     recovery: { percent: 100, withinMs: 10_000, earlier: { percent: 95, withinMs: 7_000 } },

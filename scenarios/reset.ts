@@ -12,6 +12,7 @@ export default defineScenario({
   traffic: { commandIntervalMs: 1_000 },
   faults: ({ durationMs }) => [{ name: 'reset-peer', atMs: durationMs * 0.2, durationMs: durationMs * 0.4, group: 'reset', fault: { kind: 'reset', resetAfterMs: 1_500 } }],
   checks: {
+    hubHealth: {},
     faultEffect: {},
     reconnectStorm: { minBackoffMs: 1_000 },
     recovery: { withinMs: 10_000 },

@@ -10,6 +10,7 @@ export default defineScenario({
   traffic: { commandIntervalMs: 500 },
   redeploys: ({ durationMs }) => [{ name: 'blue-green', atMs: durationMs * 0.4, kind: 'rolling' }],
   checks: {
+    hubHealth: {},
     faultEffect: {},
     reconnects: { maxPerAgent: 1 },
     recovery: { withinMs: 5_000 },

@@ -77,6 +77,7 @@ export default defineScenario({
   faults: ({ durationMs }) => timeline(durationMs).faults,
   redeploys: ({ durationMs }) => timeline(durationMs).redeploys,
   checks: ({ durationMs }) => ({
+    hubHealth: {},
     resourceGrowth: growthBounds(durationMs),
     connectionLoop: {},
     recovery: { percent: 100, withinMs: 10_000 },

@@ -16,6 +16,7 @@ export default defineScenario({
   traffic: { commandIntervalMs: 100 },
   settleMs: 20_000,
   checks: {
+    hubHealth: {},
     connectTime: { percent: 100, withinMs: 20_000 },
     connectionLoop: {},
     reconnects: { maxPerAgent: 0 },

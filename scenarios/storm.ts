@@ -12,6 +12,7 @@ export default defineScenario({
   traffic: { commandIntervalMs: 200 },
   redeploys: ({ durationMs }) => [{ name: 'redeploy', atMs: durationMs * 0.4, kind: 'graceful' }],
   checks: ({ agents }) => ({
+    hubHealth: {},
     reconnectSpread: { maxShare: 0.3, sliceMs: 100 },
     reconnectStorm: { minBackoffMs: 1_000 },
     // A hub takes its own time to close and accept thousands of sockets: one more second per 1,000 agents.

@@ -5,6 +5,7 @@ import { checkConnectionLoop } from './connection-loop.ts';
 import { checkDeadDetection } from './dead-detection.ts';
 import { checkEventLoopLag } from './event-loop-lag.ts';
 import { checkFaultEffect } from './fault-effect.ts';
+import { checkHubHealth } from './hub-health.ts';
 import { checkHubHandlersPerConnection, checkHubReplaced } from './hub-metrics.ts';
 import { checkPollingFallback } from './polling-fallback.ts';
 import { checkReconnectSpread } from './reconnect-spread.ts';
@@ -29,6 +30,8 @@ export type { CheckInput, CheckResult, Checker } from './types.ts';
  * applied, the history is complete): one failed makes the run invalid, exit 2.
  */
 export const CHECKERS = {
+  /** Also makes the settle phase wait for the whole fleet. */
+  hubHealth: hub(checkHubHealth),
   connectionLoop: hub(checkConnectionLoop),
   reconnects: hub(checkReconnects),
   connectionDurations: hub(checkConnectionDurations),

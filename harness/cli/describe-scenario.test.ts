@@ -22,7 +22,7 @@ describe('scenario help, read from the definition', () => {
   });
 
   test('list names every check and the kind of disruption', () => {
-    expect(summarizeScenario(SCENARIOS.get('flap')!)).toMatch(/30\.0 s; flap; checks: faultEffect, reconnectStorm, connectionLoop, recovery, commandDelivery$/);
-    expect(summarizeScenario(SCENARIOS.get('loop')!)).toContain('no faults; checks: connectionLoop, reconnects,');
+    expect(summarizeScenario(SCENARIOS.get('flap')!)).toMatch(/30\.0 s; flap; checks: hubHealth, faultEffect, reconnectStorm, connectionLoop, recovery, commandDelivery$/);
+    expect(summarizeScenario(SCENARIOS.get('loop')!)).toContain('no faults; checks: hubHealth, connectionLoop, reconnects,');
   });
 });

@@ -16,7 +16,68 @@ export type HarnessEvent =
   | { t: number; type: 'hub.redeploy.failed'; name: string; error: string }
   /** A fleet shard process exited before the run stopped it. */
   | { t: number; type: 'fleet.shard.exit'; shard: number; agents: string; how: string }
+  | HubHealthEvent
+  | HubProbesEvent
+  | HubExitEvent
   | ResourceSampleEvent;
+
+/**
+ * The hub watcher (harness/runtime/hubs/health.ts) probes the serving hub's
+ * GET /healthz about once a second and records only when the answer changes,
+ * so a long run's history stays small. `t` is the start of the probe that
+ * found the change; any HTTP answer below 500 counts as answering.
+ */
+export type HubHealthEvent =
+  | {
+      t: number;
+      type: 'hub.health';
+      state: 'up';
+      url: string;
+      /** How long the probe took to be answered, ms. */
+      latencyMs: number;
+      status: number;
+      /** The outage this answer ends: when each of its failed probes started (the last 1,000), ms. */
+      failedAtMs?: number[];
+      /** How many probes of that outage failed (may exceed failedAtMs.length). */
+      failedProbes?: number;
+    }
+  | {
+      t: number;
+      type: 'hub.health';
+      state: 'down';
+      url: string;
+      /** How long the probe took to fail, ms (the timeout when nothing answered). */
+      latencyMs: number;
+      /** e.g. 'ECONNREFUSED', 'no answer within 4000 ms', 'HTTP 503'. */
+      reason: string;
+      status?: number;
+    };
+
+/** The watcher's totals, recorded once when it stops (just before the run's 'stop' phase). */
+export interface HubProbesEvent {
+  t: number;
+  type: 'hub.probes';
+  probes: number;
+  answered: number;
+  intervalMs: number;
+  timeoutMs: number;
+  /** The slowest answer, ms. */
+  maxLatencyMs: number;
+  /** The outage still going on when the watcher stopped: when each failed probe started (the last 1,000); empty when the hub answered last. */
+  failedAtMs: number[];
+  failedProbes: number;
+}
+
+/** A hub process the harness started has exited. `planned` when the harness stopped it (a redeploy, a crash redeploy's SIGKILL). */
+export interface HubExitEvent {
+  t: number;
+  type: 'hub.exit';
+  hub: string;
+  pid?: number;
+  code: number | null;
+  signal: string | null;
+  planned: boolean;
+}
 
 /**
  * One reading of one component's resources (harness/runtime/resources.ts).

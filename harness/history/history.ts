@@ -19,6 +19,9 @@ const ALWAYS_KEPT = new Set<HistoryEvent['type']>([
   'hub.redeploy',
   'hub.redeploy.failed',
   'fleet.shard.exit',
+  'hub.health',
+  'hub.probes',
+  'hub.exit',
   'run.phase',
   'resource.sample',
 ]);

@@ -100,12 +100,13 @@ async function runPhases(ctx: RunContext, run: StartedRun): Promise<Observed> {
   // waiting for that (bounded) lets recovery and delivery be judged, not cut off.
   const settleMs = scenario.settleMs ?? 10_000;
   const settleDeadline = performance.now() + settleMs;
-  // Waiting for every agent only matters where recovery is judged; a looping fleet would never settle.
-  const needsWholeFleet = ctx.checks.recovery !== undefined;
+  // Waiting for every agent only matters where recovery or the fleet's end state is judged; a looping fleet would never settle.
+  const needsWholeFleet = ctx.checks.recovery !== undefined || ctx.checks.hubHealth !== undefined;
   await waitFor(history, () => tally.outstanding.size === 0 && (!needsWholeFleet || tally.connected === params.agents), settleMs, signal);
   const scraped = await scrapeUntilAcked(run, settleDeadline, signal);
   if ('missing' in scraped) observed.metricsMissing = scraped.missing;
   else [observed.hubMetricsText, observed.hubMetrics] = [scraped.text, scraped.samples];
+  run.health.stop();
   setPhase('stop');
   return observed;
 }

@@ -4,6 +4,7 @@ import { HarnessError, type HarnessErrorCode } from '../errors.ts';
 import type { History } from '../history/history.ts';
 import type { ScenarioDefinition } from '../scenario/define.ts';
 import { createFleet, defaultShards, type FleetHandle } from '../runtime/fleet.ts';
+import { startHubWatcher, type HubWatcher } from '../runtime/hubs/health.ts';
 import { startHubRuntime, type HubRuntime } from '../runtime/hubs/index.ts';
 import { HubMetricsTracker } from '../runtime/hubs/metrics-tracker.ts';
 import { startFaultProxy, type FaultProxy } from '../runtime/proxy.ts';
@@ -50,6 +51,8 @@ export interface StartedRun extends AsyncDisposable {
   readonly redeploys: RedeployDriver;
   /** The hub's /metrics as what changed during the run, across redeploys. */
   readonly hubMetrics: HubMetricsTracker;
+  /** Probes the serving hub and records its process exits; the settle phase stops it just before 'stop'. */
+  readonly health: HubWatcher;
   /** Registers more teardown (a phase's drivers), run before what start-up registered. */
   defer(step: () => unknown): void;
   stop(): Promise<void>;
@@ -104,6 +107,8 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
     stack.defer(async () => {
       for (const h of new Set([redeploys.current, ...redeploys.retired])) if (h !== hub) await h[Symbol.asyncDispose]();
     });
+    // Stopped before any hub is disposed, so the run's own teardown is not taken for the hub going away.
+    const health = stack.use(startHubWatcher({ current: () => redeploys.current, clock, sink: (e) => history.append(e) }));
     const fleet = stack.use(
       createFleet({
         agents: params.agents,
@@ -131,7 +136,7 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
       stack.use(startResourceSampler({ intervalMs: growth?.sampleIntervalMs ?? defaultSampleIntervalMs(params.durationMs), clock, sink: (e) => history.append(e), children: { hub: () => redeploys.current.pid } }));
     }
     const stop = () => stack.run();
-    return { hub, proxy, groups: proxy ? groups : [], fleet, redeploys, hubMetrics, defer: (step) => stack.defer(step), stop, [Symbol.asyncDispose]: stop };
+    return { hub, proxy, groups: proxy ? groups : [], fleet, redeploys, hubMetrics, health, defer: (step) => stack.defer(step), stop, [Symbol.asyncDispose]: stop };
   } catch (error) {
     await stack.run().catch(() => undefined);
     throw error;

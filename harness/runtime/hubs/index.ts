@@ -8,7 +8,7 @@ import { startInProcessHub } from './in-process.ts';
 import { startChildProcessHub, startCommandHub } from './reference-process.ts';
 import type { HubRuntime, HubSettings } from './types.ts';
 
-export type { HubKind, HubRuntime, HubSettings, StopHow } from './types.ts';
+export type { HubExit, HubKind, HubRuntime, HubSettings, StopHow } from './types.ts';
 export { scrapeHubMetrics } from './scrape.ts';
 
 /** Which hub a run uses, as chosen on the command line. */

@@ -1,7 +1,7 @@
 import { HarnessError } from '../../errors.ts';
 import { freePort } from '../free-port.ts';
 import { spawnManaged, waitForLine, type ManagedProcess } from '../managed-process.ts';
-import type { HubKind, HubRuntime, StopHow } from './types.ts';
+import type { HubExit, HubKind, HubRuntime, StopHow } from './types.ts';
 
 export interface ProcessLaunch {
   command: string;
@@ -30,12 +30,19 @@ export async function startProcessHub(spec: ProcessHubSpec, port: number): Promi
   const url = `http://127.0.0.1:${port}`;
   let current: ManagedProcess | undefined;
   const history: string[] = [];
+  // Processes this runtime itself stopped: their exits are planned (a redeploy, the run's end), any other is the hub dying.
+  const stopping = new WeakSet<ManagedProcess>();
+  const exitListeners = new Set<(exit: HubExit) => void>();
 
   const start = async (): Promise<void> => {
     if (current) return;
     const { command, args, env } = spec.launch(port);
     const managed = spawnManaged(command, args, env);
     current = managed;
+    managed.proc.once('exit', (code, signal) => {
+      const exit: HubExit = { pid: managed.pid, code, signal, planned: stopping.has(managed) };
+      for (const listener of exitListeners) listener(exit);
+    });
     void managed.exited.then(() => {
       history.push(...managed.logs.lines());
       if (current === managed) current = undefined;
@@ -43,6 +50,7 @@ export async function startProcessHub(spec: ProcessHubSpec, port: number): Promi
     try {
       await waitUntilReady(managed, spec, url);
     } catch (error) {
+      stopping.add(managed);
       await managed.stop('crash');
       const output = managed.logs.lines().slice(-10).join('\n') || '(none)';
       throw new HarnessError('EC_HUB_START', `the hub (${spec.describe}) ${(error as Error).message}; last output:\n${output}`, 'run the hub command by hand to see why, and check it listens on 127.0.0.1:$PORT');
@@ -50,7 +58,9 @@ export async function startProcessHub(spec: ProcessHubSpec, port: number): Promi
   };
 
   const stop = async (how: StopHow = 'graceful'): Promise<void> => {
-    await current?.stop(how, spec.stopTimeoutMs ?? 10_000);
+    if (!current) return;
+    stopping.add(current);
+    await current.stop(how, spec.stopTimeoutMs ?? 10_000);
   };
 
   await start();
@@ -69,6 +79,10 @@ export async function startProcessHub(spec: ProcessHubSpec, port: number): Promi
     stop,
     start,
     sibling: async () => startProcessHub(spec, await freePort()),
+    onExit(listener) {
+      exitListeners.add(listener);
+      return () => exitListeners.delete(listener);
+    },
     [Symbol.asyncDispose]: () => stop('graceful'),
   };
   return runtime;

@@ -38,4 +38,18 @@ export interface HubRuntime extends AsyncDisposable {
   start(): Promise<void>;
   /** A second hub like this one on another port, sharing its state (blue-green deploys). */
   sibling(): Promise<HubRuntime>;
+  /**
+   * Calls `listener` each time the hub's process exits, until the returned
+   * function is called. Only runtimes that own a process have it (an
+   * in-process hub cannot die on its own; an external one is not ours to see).
+   */
+  onExit?(listener: (exit: HubExit) => void): () => void;
+}
+
+/** One exit of a hub process. `planned` when it followed this runtime's own stop() (a redeploy or the run's end). */
+export interface HubExit {
+  pid: number | undefined;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  planned: boolean;
 }
