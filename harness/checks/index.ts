@@ -6,6 +6,7 @@ import { checkDeadDetection } from './dead-detection.ts';
 import { checkEventLoopLag } from './event-loop-lag.ts';
 import { checkFaultEffect } from './fault-effect.ts';
 import { checkHubHandlersPerConnection, checkHubReplaced } from './hub-metrics.ts';
+import { checkLiveness } from './liveness.ts';
 import { checkPollingFallback } from './polling-fallback.ts';
 import { checkReconnectSpread } from './reconnect-spread.ts';
 import { checkReconnectStorm } from './reconnect-storm.ts';
@@ -34,6 +35,7 @@ export const CHECKERS = {
   commandDelivery: hub(checkCommandDelivery),
   recovery: hub(checkRecovery),
   deadDetection: hub(checkDeadDetection),
+  liveness: hub(checkLiveness),
   reconnectStorm: hub(checkReconnectStorm),
   reconnectSpread: hub(checkReconnectSpread),
   pollingFallback: hub(checkPollingFallback),
