@@ -15,7 +15,7 @@ export default defineScenario({
   proxy: true,
   traffic: { commandIntervalMs: 100 },
   settleMs: 20_000,
-  checks: {
+  checks: ({ pingIntervalMs }) => ({
     connectTime: { percent: 100, withinMs: 20_000 },
     connectionLoop: {},
     reconnects: { maxPerAgent: 0 },
@@ -23,5 +23,7 @@ export default defineScenario({
     commandDelivery: {},
     hubReplaced: { maxReplaced: 0 },
     eventLoopLag: { maxMs: 100, afterMs: 20_000 },
-  },
+    // The hub keeps the interval it was told (or the one --hub-ping-interval says it keeps).
+    liveness: { pingIntervalMs },
+  }),
 });
