@@ -12,6 +12,7 @@ import {
 } from '../protocol/v1.ts';
 import { DEFAULT_BACKOFF, backoffDelayMs, type BackoffOptions, type ResolvedBackoff } from './backoff.ts';
 import type { AgentObservation, Transport } from './events.ts';
+import { PingGaps } from './ping-gaps.ts';
 import type { Rng } from '../common/rng.ts';
 
 export interface AgentOptions {
@@ -58,6 +59,7 @@ export class EdgeAgent {
   #attempt = 0;
   #openedAt = 0;
   #lastHeardAt = 0;
+  #pingGaps: PingGaps | undefined;
   #closingBy: 'dead' | 'stop' | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #livenessTimer: NodeJS.Timeout | undefined;
@@ -140,6 +142,7 @@ export class EdgeAgent {
     });
     socket.on('ping', () => {
       this.#lastHeardAt = performance.now();
+      this.#pingGaps?.ping(this.#lastHeardAt);
     });
     socket.on('close', (code, reasonBuffer) => {
       this.#flushWsAcks();
@@ -149,8 +152,10 @@ export class EdgeAgent {
       clearTimeout(this.#livenessTimer);
       clearTimeout(this.#resetTimer);
       if (opened) {
-        const openMs = Math.round(performance.now() - this.#openedAt);
-        this.#opts.observe({ type: 'ws.close', conn: this.#conn, code, reason: reasonBuffer.toString(), openMs, by });
+        const now = performance.now();
+        const pings = this.#pingGaps!.close(now);
+        this.#pingGaps = undefined;
+        this.#opts.observe({ type: 'ws.close', conn: this.#conn, code, reason: reasonBuffer.toString(), openMs: Math.round(now - this.#openedAt), by, ...pings });
       } else if (by !== 'stop') {
         this.#opts.observe({ type: 'ws.failed', attempt: this.#attempt, ...(failure ?? { error: `closed before open (code ${code})` }) });
       }
@@ -165,6 +170,7 @@ export class EdgeAgent {
     this.#state = 'open';
     this.#conn++;
     this.#openedAt = this.#lastHeardAt = performance.now();
+    this.#pingGaps = new PingGaps(this.#openedAt);
     this.#opts.observe({ type: 'ws.open', conn: this.#conn });
     if (this.#backoff.resetAfterMs <= 0) this.#attempt = 0;
     else this.#resetTimer = setTimeout(() => (this.#attempt = 0), this.#backoff.resetAfterMs);

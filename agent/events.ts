@@ -17,6 +17,12 @@ export type AgentObservation =
       openMs: number;
       /** Who ended it: the hub (or network), the agent's own liveness check, or the agent stopping. */
       by: 'remote' | 'dead' | 'stop';
+      /** Pings heard on this connection (agent/ping-gaps.ts). Absent in histories from agents that did not count them. */
+      pings?: number;
+      /** The longest stretch without a ping, open -> first ping and last ping -> close included, ms. */
+      maxPingGapMs?: number;
+      /** Where that stretch began, ms after the open. */
+      maxPingGapAtMs?: number;
     }
   | { type: 'ws.failed'; attempt: number; error: string; status?: number }
   | { type: 'ws.dead'; conn: number; silentMs: number }

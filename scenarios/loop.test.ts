@@ -45,6 +45,7 @@ describe.concurrent('the loop scenario over real sockets', () => {
       'reconnects',
       'connection-durations',
       'command-delivery',
+      'liveness',
       'hub-connections-replaced',
       'hub-handlers-per-connection',
     ]);

@@ -10,9 +10,11 @@ export default defineScenario({
   name: 'loop',
   description: 'Agents connect and should stay connected; catches connect/disconnect loops like the Nov 2025 incident',
   defaults: { agents: 10, durationMs: 20_000 },
-  hub: { pingIntervalMs: 10_000 },
+  // Short enough that a run of 10 s can tell a hub that never pings (or pings far slower than it
+  // was told) from one that keeps its promise: the liveness check needs connections over 2 intervals.
+  hub: { pingIntervalMs: 2_000 },
   traffic: { commandIntervalMs: 1_000 },
-  checks: ({ durationMs }) => ({
+  checks: ({ durationMs, pingIntervalMs }) => ({
     hubHealth: {},
     connectionLoop: { minCycles: 3, maxConnectionMs: 5_000 },
     reconnects: { maxPerAgent: 2 },
@@ -22,5 +24,7 @@ export default defineScenario({
     commandDelivery: {},
     hubReplaced: { maxReplaced: 0 },
     hubHandlersPerConnection: {},
+    // The hub keeps the interval it was told (or the one --hub-ping-interval says it keeps).
+    liveness: { pingIntervalMs },
   }),
 });

@@ -11,12 +11,14 @@ export default defineScenario({
   groups: [{ name: 'reset', share: 0.3 }],
   traffic: { commandIntervalMs: 1_000 },
   faults: ({ durationMs }) => [{ name: 'reset-peer', atMs: durationMs * 0.2, durationMs: durationMs * 0.4, group: 'reset', fault: { kind: 'reset', resetAfterMs: 1_500 } }],
-  checks: {
+  checks: ({ pingIntervalMs }) => ({
     hubHealth: {},
     faultEffect: {},
     reconnectStorm: { minBackoffMs: 1_000 },
     recovery: { withinMs: 10_000 },
     connectionLoop: {},
     commandDelivery: {},
-  },
+    // The hub keeps the interval it was told (or the one --hub-ping-interval says it keeps).
+    liveness: { pingIntervalMs },
+  }),
 });

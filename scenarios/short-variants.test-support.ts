@@ -28,9 +28,10 @@ export const shortRedeploy = defineScenario({
   redeploys: [{ name: 'deploy-1', atMs: 2_500, kind: 'graceful', downMs: 1_000 }],
 });
 
+/** 10 s: after the crash and the backoff, connections must outlast 2 ping intervals (4 s) for liveness to judge. */
 export const shortCrash = defineScenario({
   ...base('crash'),
-  defaults: { agents: 6, durationMs: 7_000 },
+  defaults: { agents: 6, durationMs: 10_000 },
   redeploys: [{ name: 'crash-1', atMs: 2_000, kind: 'crash', downMs: 1_000 }],
 });
 

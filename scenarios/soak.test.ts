@@ -11,7 +11,7 @@ const MIB = 1024 * 1024;
 describe('the soak timeline', () => {
   for (const durationMs of [60_000, 120_000, 30 * 60_000]) {
     test(`${durationMs / 60_000} min: latency, partition and redeploy take turns, one at a time, all inside the run`, () => {
-      const params = { agents: 20, durationMs };
+      const params = { agents: 20, durationMs, pingIntervalMs: 2_000 };
       const faults = typeof soak.faults === 'function' ? soak.faults(params) : [];
       const redeploys = typeof soak.redeploys === 'function' ? soak.redeploys(params) : [];
       const steps = [

@@ -76,11 +76,13 @@ export default defineScenario({
   groups: [{ name: 'faulty', share: 0.25 }],
   faults: ({ durationMs }) => timeline(durationMs).faults,
   redeploys: ({ durationMs }) => timeline(durationMs).redeploys,
-  checks: ({ durationMs }) => ({
+  checks: ({ durationMs, pingIntervalMs }) => ({
     hubHealth: {},
     resourceGrowth: growthBounds(durationMs),
     connectionLoop: {},
     recovery: { percent: 100, withinMs: 10_000 },
     commandDelivery: {},
+    // The hub keeps the interval it was told (or the one --hub-ping-interval says it keeps).
+    liveness: { pingIntervalMs },
   }),
 });

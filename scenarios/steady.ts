@@ -15,7 +15,7 @@ export default defineScenario({
   proxy: true,
   traffic: { commandIntervalMs: 100 },
   settleMs: 20_000,
-  checks: {
+  checks: ({ pingIntervalMs }) => ({
     hubHealth: {},
     connectTime: { percent: 100, withinMs: 20_000 },
     connectionLoop: {},
@@ -24,5 +24,7 @@ export default defineScenario({
     commandDelivery: {},
     hubReplaced: { maxReplaced: 0 },
     eventLoopLag: { maxMs: 100, afterMs: 20_000 },
-  },
+    // The hub keeps the interval it was told (or the one --hub-ping-interval says it keeps).
+    liveness: { pingIntervalMs },
+  }),
 });

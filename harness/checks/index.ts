@@ -7,6 +7,7 @@ import { checkEventLoopLag } from './event-loop-lag.ts';
 import { checkFaultEffect } from './fault-effect.ts';
 import { checkHubHealth } from './hub-health.ts';
 import { checkHubHandlersPerConnection, checkHubReplaced } from './hub-metrics.ts';
+import { checkLiveness } from './liveness.ts';
 import { checkPollingFallback } from './polling-fallback.ts';
 import { checkReconnectSpread } from './reconnect-spread.ts';
 import { checkReconnectStorm } from './reconnect-storm.ts';
@@ -39,6 +40,7 @@ export const CHECKERS = {
   commandDelivery: hub(checkCommandDelivery),
   recovery: hub(checkRecovery),
   deadDetection: hub(checkDeadDetection),
+  liveness: hub(checkLiveness),
   reconnectStorm: hub(checkReconnectStorm, { reads: ['ws.connecting'] }),
   reconnectSpread: hub(checkReconnectSpread, { reads: ['ws.connecting'] }),
   pollingFallback: hub(checkPollingFallback, { reads: ['poll'] }),

@@ -62,7 +62,7 @@ describe('checkRecovery after a redeploy', () => {
 // skips ("no fault healed during the run") and the run exits 0.
 test('a redeploy whose hub never came back (hub.redeploy.failed) fails a check of the crash scenario', () => {
   const crash = SCENARIOS.get('crash')!;
-  const config = typeof crash.checks === 'function' ? crash.checks({ agents: 2, durationMs: 5_000 }) : crash.checks;
+  const config = typeof crash.checks === 'function' ? crash.checks({ agents: 2, durationMs: 5_000, pingIntervalMs: 2_000 }) : crash.checks;
   const events: HistoryEvent[] = [
     { t: 0, type: 'ws.open', agent: 'agent-1', conn: 1 },
     { t: 0, type: 'ws.open', agent: 'agent-2', conn: 1 },

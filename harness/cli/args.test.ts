@@ -83,3 +83,17 @@ describe('parseCliArgs', () => {
     expect(() => parseCliArgs(['loop', '--duration', '600h'])).toThrow(expect.objectContaining({ code: 'EC_USAGE', message: expect.stringContaining('24.8 days') }));
   });
 });
+
+describe('--hub-ping-interval', () => {
+  test('parses a duration into hubPingIntervalMs; absent is undefined (the scenario\'s, or 10 s for --hub-url)', () => {
+    expect(parseCliArgs(['loop', '--hub-url', 'http://127.0.0.1:8080', '--hub-ping-interval', '30s']).hubPingIntervalMs).toBe(30_000);
+    expect(parseCliArgs(['loop', '--hub-ping-interval', '10ms']).hubPingIntervalMs).toBe(10);
+    expect(parseCliArgs(['loop']).hubPingIntervalMs).toBeUndefined();
+  });
+
+  test('under 10 ms or not a duration is EC_USAGE with a fix', () => {
+    for (const bad of ['9ms', 'soon']) {
+      expect(() => parseCliArgs(['loop', '--hub-ping-interval', bad]), bad).toThrow(expect.objectContaining({ code: 'EC_USAGE', message: expect.stringContaining('--hub-ping-interval'), fix: expect.any(String) }));
+    }
+  });
+});

@@ -14,6 +14,7 @@ export interface CliArgs {
   seed?: string;
   defects: string[];
   hubUrl?: string;
+  hubPingIntervalMs?: number;
   agentIdPrefix?: string;
   token?: string;
   adminToken?: string;
@@ -36,8 +37,11 @@ options:
   --defect NAME              switch on a reference-hub defect (repeatable), e.g. duplicate-ws-handler
   --hub-runtime R            where the reference hub runs: in-process (default), child-process, container
   --hub-url URL              target a hub you run (protocol v1); the harness will not restart it
-  --hub-cmd "CMD"            start your own hub with this shell command (PORT in its environment);
-                             redeploys stop and start it again
+  --hub-cmd "CMD"            start your own hub with this shell command (PORT, HOST and
+                             PING_INTERVAL_MS in its environment); redeploys stop and start it again
+  --hub-ping-interval D      the interval the hub pings at: agents expect it, the liveness and
+                             dead-detection checks scale with it, a hub the harness starts is told
+                             it (default: the scenario's; 10s, the protocol's, with --hub-url)
   --hub-image IMAGE          run your own hub image (host network) ...
   --hub-port PORT            ... which listens on PORT
   --agent-defect NAME        switch on an agent defect (repeatable): no-jitter, no-backoff
@@ -93,6 +97,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         seed: { type: 'string' },
         defect: { type: 'string', multiple: true },
         'hub-url': { type: 'string' },
+        'hub-ping-interval': { type: 'string' },
         'hub-runtime': { type: 'string' },
         'hub-cmd': { type: 'string' },
         'hub-image': { type: 'string' },
@@ -147,6 +152,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     seed,
     defects: (values.defect ?? []).flatMap((d) => d.split(',')).filter((d) => d !== ''),
     hubUrl,
+    hubPingIntervalMs: values['hub-ping-interval'] === undefined ? undefined : parsePingInterval(values['hub-ping-interval']),
     agentIdPrefix: values['agent-id-prefix'],
     token: values.token,
     adminToken: values['admin-token'],
@@ -154,6 +160,12 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     loopMinCycles: values['loop-cycles'] === undefined ? undefined : parseWhole('--loop-cycles', values['loop-cycles'], 2),
     loopMaxConnectionMs: values['loop-max-connection'] === undefined ? undefined : parseDuration('--loop-max-connection', values['loop-max-connection']),
   };
+}
+
+function parsePingInterval(text: string): number {
+  const ms = parseDuration('--hub-ping-interval', text);
+  if (ms < 10) throw usageError(`--hub-ping-interval ${JSON.stringify(text)} is under 10 ms`, 'pass the interval your hub pings at, e.g. --hub-ping-interval 10s');
+  return ms;
 }
 
 function parseToxiproxy(text: string): ToxiproxyChoice {

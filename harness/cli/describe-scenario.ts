@@ -1,3 +1,4 @@
+import { DEFAULT_PING_INTERVAL_MS } from '../../protocol/v1.ts';
 import type { FaultStep, ScenarioDefinition, ScenarioParams } from '../scenario/define.ts';
 import { formatMs } from '../checks/stats.ts';
 
@@ -35,7 +36,11 @@ function table(rows: readonly [string, string][], indent = '  '): string[] {
 
 /** The full description for --help: defaults, groups, fault and redeploy timelines, checks with their options. */
 export function describeScenario(s: ScenarioDefinition, override: Partial<ScenarioParams> = {}): string {
-  const params: ScenarioParams = { agents: override.agents ?? s.defaults.agents, durationMs: override.durationMs ?? s.defaults.durationMs };
+  const params: ScenarioParams = {
+    agents: override.agents ?? s.defaults.agents,
+    durationMs: override.durationMs ?? s.defaults.durationMs,
+    pingIntervalMs: override.pingIntervalMs ?? s.hub?.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS,
+  };
   const at = override.agents !== undefined || override.durationMs !== undefined ? `${params.agents} agents, ${formatMs(params.durationMs)}` : 'the defaults';
   const defaults: [string, string][] = [
     ['agents', `${s.defaults.agents}  (--agents)`],
@@ -71,7 +76,7 @@ export function describeScenario(s: ScenarioDefinition, override: Partial<Scenar
 
 /** One entry of `list`: name, what it does, its size, and what it throws at the fleet. */
 export function summarizeScenario(s: ScenarioDefinition): string {
-  const params = { agents: s.defaults.agents, durationMs: s.defaults.durationMs };
+  const params = { agents: s.defaults.agents, durationMs: s.defaults.durationMs, pingIntervalMs: s.hub?.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS };
   const faults = resolve(s.faults, params) ?? [];
   const redeploys = resolve(s.redeploys, params) ?? [];
   const checks = Object.keys(resolve(s.checks, params) ?? {});

@@ -49,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
     seed: args.seed,
     hubDefects: args.defects,
     hub: args.hub,
+    hubPingIntervalMs: args.hubPingIntervalMs,
     agentDefects: args.agentDefects,
     fleetShards: args.fleetShards,
     agentIdPrefix: args.agentIdPrefix,

@@ -116,7 +116,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     description: 'from 8 s on the hub answers nothing (HTTP, frames, pings) but keeps its sockets open',
     scenario: 'loop',
     expect: ['hub-health', 'liveness'],
-    note: 'agents declare a link dead after 2.5 ping intervals (25 s in loop), longer than a short run',
+    note: 'agents declare a link dead after 2.5 ping intervals (5 s in loop); the liveness check then sees the silence',
   },
   {
     id: 'no-ping',

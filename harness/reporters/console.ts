@@ -9,7 +9,7 @@ export function renderConsoleSummary(result: RunResult, reportDir?: string): str
   const { params, stats } = result;
   const lines = [
     '',
-    `scenario ${result.scenario.name}: ${params.agents} agents, ${formatMs(params.durationMs)}, seed ${params.seed}` +
+    `scenario ${result.scenario.name}: ${params.agents} agents, ${formatMs(params.durationMs)}, seed ${params.seed}, agents expect a ping every ${formatMs(params.pingIntervalMs)}` +
       `${params.hubDefects.length ? `, hub defects: ${params.hubDefects.join(', ')}` : ''} (hub: ${result.hub.kind} ${result.hub.url})`,
     `connects ${stats.connects}, disconnects ${stats.disconnects}, failed connects ${stats.connectFailures}, commands ${stats.commandsApplied}/${stats.commandsIssued} applied`,
   ];

@@ -73,6 +73,7 @@ function header(result: RunResult): string {
     ['agents', String(params.agents)],
     ['duration', formatMs(params.durationMs)],
     ['seed', params.seed],
+    ['ping interval', `${formatMs(params.pingIntervalMs)} (what the agents expect of the hub)`],
     ['hub defects', params.hubDefects.length ? params.hubDefects.join(', ') : 'none'],
     ['agent defects', params.agentDefects?.length ? params.agentDefects.join(', ') : 'none'],
     ['hub', `${result.hub.kind} ${result.hub.url}`],

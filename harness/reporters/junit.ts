@@ -44,6 +44,7 @@ function suiteXml(suite: string, checks: RunResult['checks'], seconds: string, r
     ['seed', result.params.seed],
     ['agents', String(result.params.agents)],
     ['durationMs', String(result.params.durationMs)],
+    ['pingIntervalMs', String(result.params.pingIntervalMs)],
     ['hubDefects', result.params.hubDefects.join(',')],
     ['hub', `${result.hub.kind} ${result.hub.url}`],
     ['replay', result.replay],

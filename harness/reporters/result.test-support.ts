@@ -30,7 +30,7 @@ export function sampleResult(overrides: Partial<RunResult> = {}): RunResult {
   return {
     schemaVersion: 1,
     scenario: { name: 'loop', description: 'the incident' },
-    params: { agents: 2, durationMs: 5_000, seed: '7', agentIdPrefix: 'agent-', hubDefects: ['duplicate-ws-handler'], agentDefects: [], loop: { minCycles: 3, maxConnectionMs: 5_000 } },
+    params: { agents: 2, durationMs: 5_000, seed: '7', agentIdPrefix: 'agent-', pingIntervalMs: 2_000, hubDefects: ['duplicate-ws-handler'], agentDefects: [], loop: { minCycles: 3, maxConnectionMs: 5_000 } },
     hub: { kind: 'in-process', url: 'http://127.0.0.1:40000', metrics: true, admin: true },
     groups: [],
     startedAt: '2025-11-18T10:00:00.000Z',

@@ -53,6 +53,7 @@ export function renderSummaryMarkdown(result: RunResult, reportDir?: string): st
     ['agents', String(params.agents)],
     ['duration', formatMs(params.durationMs)],
     ['seed', `\`${params.seed}\``],
+    ['ping interval', `${formatMs(params.pingIntervalMs)} (what the agents expect of the hub)`],
     ['hub defects', params.hubDefects.length ? params.hubDefects.map((d) => `\`${d}\``).join(', ') : 'none'],
     ['agent defects', params.agentDefects?.length ? params.agentDefects.map((d) => `\`${d}\``).join(', ') : 'none'],
     ['hub', `${result.hub.kind} ${result.hub.url}`],

@@ -15,6 +15,12 @@ export interface RunOptions {
   hubUrl?: string;
   /** Where the hub runs. Default: the reference hub in this process. */
   hub?: HubChoice;
+  /**
+   * The hub's ping interval, ms: the agents expect it and interval-based checks scale with it; a hub the
+   * harness starts is told it instead of the scenario's. Default: the scenario's (10_000 when it sets none);
+   * for a `hubUrl` hub, which the harness cannot tell anything, the protocol's 10_000.
+   */
+  hubPingIntervalMs?: number;
   /** How the scenario was named where it came from (a file path), for the replay command. Default: its name. */
   scenarioSource?: string;
   /** Named agent defects (agent/defects.ts), e.g. no-jitter. */

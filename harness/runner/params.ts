@@ -2,7 +2,8 @@ import { randomInt } from 'node:crypto';
 import { AGENT_DEFECTS, applyAgentDefects } from '../../agent/defects.ts';
 import { HUB_DEFECTS } from '../../server/defects/index.ts';
 import type { BackoffOptions } from '../../agent/backoff.ts';
-import { AGENT_ID_MAX_LENGTH, isValidAgentId } from '../../protocol/v1.ts';
+import { AGENT_ID_MAX_LENGTH, DEFAULT_PING_INTERVAL_MS, isValidAgentId } from '../../protocol/v1.ts';
+import { MAX_TIMER_MS, formatDuration } from '../../common/duration.ts';
 import { resolveFaults, resolveRedeploys, type ScenarioDefinition } from '../scenario/define.ts';
 import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
@@ -22,6 +23,7 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
     throw new HarnessError('EC_BAD_OPTION', `agent id prefix ${JSON.stringify(agentIdPrefix)} makes invalid edge_agent_ids`, `use only A-Z a-z 0-9 . _ : - in --agent-id-prefix, at most ${AGENT_ID_MAX_LENGTH - String(agents).length} characters (ids are the prefix and a number up to ${agents}, ${AGENT_ID_MAX_LENGTH} characters in all)`);
   }
   const hub: HubChoice = options.hub ?? (options.hubUrl ? { kind: 'external', url: options.hubUrl } : { kind: scenario.hub?.runtime ?? 'in-process' });
+  const pingIntervalMs = resolvePingInterval(scenario, hub, options.hubPingIntervalMs);
   const hubDefects = options.hubDefects ?? [];
   // Names are checked here, before any hub, image build or process starts.
   const unknownHubDefect = hubDefects.find((d) => !HUB_DEFECTS.has(d));
@@ -38,7 +40,7 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
     throw new HarnessError('EC_BAD_OPTION', `unknown agent defect ${JSON.stringify(unknownAgentDefect)} (--agent-defect)`, `use one of: ${[...AGENT_DEFECTS.keys()].join(', ')} (npm run scenario list describes them)`);
   }
   const backoff: BackoffOptions = applyAgentDefects(agentDefects, scenario.agent?.backoff);
-  const base = { agents, durationMs };
+  const base = { agents, durationMs, pingIntervalMs };
   const redeploys = resolveRedeploys(scenario, base);
   if (redeploys.length > 0 && hub.kind === 'external') {
     throw new HarnessError('EC_BAD_OPTION', `scenario ${scenario.name} redeploys the hub, but the hub at --hub-url ${hub.url} is not the harness's to restart`, 'give the harness a hub it can restart: drop --hub-url, or use --hub-cmd "CMD" / --hub-image IMAGE');
@@ -59,6 +61,10 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
     durationMs,
     agentIdPrefix,
     hub,
+    /** The ping interval the agents assume and every hub the harness starts is told, ms. */
+    pingIntervalMs,
+    /** Whether --hub-ping-interval chose it, so the replay command passes it back. */
+    pingIntervalChosen: options.hubPingIntervalMs !== undefined,
     hubDefects,
     agentDefects,
     backoff,
@@ -80,6 +86,19 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
 }
 
 export type ResolvedParams = ReturnType<typeof resolveParams>;
+
+/**
+ * The interval agents expect pings at. A hub the harness starts is told it, so
+ * the scenario's holds; a --hub-url hub is told nothing, so the protocol's
+ * default holds unless the user says what that hub does.
+ */
+function resolvePingInterval(scenario: ScenarioDefinition, hub: HubChoice, chosen: number | undefined): number {
+  if (chosen !== undefined && !(Number.isFinite(chosen) && chosen >= 10 && chosen <= MAX_TIMER_MS)) {
+    throw new HarnessError('EC_BAD_OPTION', `hubPingIntervalMs must be from 10 ms to ${formatDuration(MAX_TIMER_MS)}, got ${chosen}`, 'pass --hub-ping-interval like 10s: the interval your hub sends WebSocket pings at');
+  }
+  if (chosen !== undefined) return chosen;
+  return hub.kind === 'external' ? DEFAULT_PING_INTERVAL_MS : (scenario.hub?.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
+}
 
 /** TOXIPROXY_URL when set; else the embedded server, in this process for small fleets and as processes for big ones. */
 function defaultToxiproxy(agents: number): ToxiproxyChoice {

@@ -13,6 +13,7 @@ export function replayCommand(scenario: string, params: ResolvedParams): string 
   else if (hub.kind === 'container') args.push(hub.image ? `--hub-image ${hub.image}${hub.port ? ` --hub-port ${hub.port}` : ''}` : '--hub-runtime container');
   else if (hub.kind === 'child-process') args.push('--hub-runtime child-process');
   if (params.toxiproxyChosen && params.toxiproxy) args.push(`--toxiproxy ${toxiproxyArg(params.toxiproxy)}`);
+  if (params.pingIntervalChosen) args.push(`--hub-ping-interval ${formatDuration(params.pingIntervalMs)}`);
   if (params.fleetShards !== undefined) args.push(`--fleet-shards ${params.fleetShards}`);
   // Never a secret in a report: the replay reads the token from the environment.
   if (params.tokenGiven) args.push(`--token "$${TOKEN_ENV}"`);

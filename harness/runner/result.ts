@@ -19,6 +19,8 @@ export interface RunResult {
     durationMs: number;
     seed: string;
     agentIdPrefix: string;
+    /** The hub's ping interval the agents assumed (the scenario's, or --hub-ping-interval), ms. */
+    pingIntervalMs: number;
     hubDefects: string[];
     agentDefects: string[];
     loop: { minCycles: number; maxConnectionMs: number };

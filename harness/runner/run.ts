@@ -141,6 +141,7 @@ function assembleResult(ctx: RunContext, run: StartedRun | undefined, observed: 
       durationMs: params.durationMs,
       seed: params.seed,
       agentIdPrefix: params.agentIdPrefix,
+      pingIntervalMs: params.pingIntervalMs,
       hubDefects: params.hubDefects,
       agentDefects: params.agentDefects,
       loop: {

@@ -64,7 +64,7 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
   try {
     const hub = stack.use(
       await startPart(`the hub (${params.hub.kind})`, 'EC_HUB_START', () =>
-        startHubRuntime(params.hub, { defects: params.hubDefects, pingIntervalMs: scenario.hub?.pingIntervalMs, tokens: options.token ? [options.token] : undefined, adminTokens: options.adminToken ? [options.adminToken] : undefined }),
+        startHubRuntime(params.hub, { defects: params.hubDefects, pingIntervalMs: params.pingIntervalMs, tokens: options.token ? [options.token] : undefined, adminTokens: options.adminToken ? [options.adminToken] : undefined }),
       ),
     );
     const groups = assignGroups(scenario.groups ?? [], params.agents);
@@ -121,7 +121,7 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
         runStartEpochMs: performance.timeOrigin + ctx.t0,
         sink: (event) => history.append(event),
         onShardExit: (exit) => history.append({ t: clock(), type: 'fleet.shard.exit', ...exit }),
-        pingIntervalMs: scenario.hub?.pingIntervalMs,
+        pingIntervalMs: params.pingIntervalMs,
         pollIntervalMs: scenario.agent?.pollIntervalMs,
         backoff: params.backoff,
         shards: params.fleetShards ?? defaultShards(params.agents),

@@ -56,7 +56,7 @@ describe('built-in scenarios', () => {
 
   test('loop judges connection length by the run: half the duration, capped at 5 s', () => {
     const loop = SCENARIOS.get('loop')!;
-    const checks = (durationMs: number) => (typeof loop.checks === 'function' ? loop.checks({ agents: 10, durationMs }) : loop.checks);
+    const checks = (durationMs: number) => (typeof loop.checks === 'function' ? loop.checks({ agents: 10, durationMs, pingIntervalMs: 2_000 }) : loop.checks);
     expect(checks(4_000).connectionDurations).toEqual({ minP50Ms: 2_000 });
     expect(checks(60_000).connectionDurations).toEqual({ minP50Ms: 5_000 });
     expect(checks(60_000).connectionLoop).toMatchObject({ minCycles: 3, maxConnectionMs: 5_000 });

@@ -9,6 +9,11 @@ export type { FaultSpec, FaultStep, GroupSpec, RedeployStep } from './steps.ts';
 export interface ScenarioParams {
   agents: number;
   durationMs: number;
+  /**
+   * The hub's ping interval the agents assume, ms: the scenario's `hub.pingIntervalMs` (every hub the harness
+   * starts is told it), or --hub-ping-interval (default 10_000 for a --hub-url hub). Checks bound by it scale with it.
+   */
+  pingIntervalMs: number;
 }
 
 /** A scenario is plain data: who runs, for how long, what traffic, which checks. */
@@ -26,7 +31,7 @@ export interface ScenarioDefinition {
     rampMs?: number;
   };
   hub?: {
-    /** The reference hub's ping interval (agents expect the same), ms. Default 10_000. */
+    /** The hub's ping interval, ms: agents expect it and every hub the harness starts is told it (a --hub-cmd hub as PING_INTERVAL_MS). Default 10_000. */
     pingIntervalMs?: number;
     /** Where the reference hub runs unless the command line says otherwise. Default 'in-process'. */
     runtime?: 'in-process' | 'child-process';

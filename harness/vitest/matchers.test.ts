@@ -11,7 +11,7 @@ function result(checks: CheckResult[], events: HistoryEvent[] = [], commandsIssu
   return {
     schemaVersion: 1,
     scenario: { name: 'loop', description: 'test' },
-    params: { agents: 2, durationMs: 5_000, seed: '3', agentIdPrefix: 'agent-', hubDefects: [], agentDefects: [], loop: { minCycles: 3, maxConnectionMs: 5_000 } },
+    params: { agents: 2, durationMs: 5_000, seed: '3', agentIdPrefix: 'agent-', pingIntervalMs: 10_000, hubDefects: [], agentDefects: [], loop: { minCycles: 3, maxConnectionMs: 5_000 } },
     hub: { kind: 'in-process', url: 'http://127.0.0.1:1', metrics: true, admin: true },
     groups: [],
     startedAt: '2025-11-18T10:00:00.000Z',

@@ -61,7 +61,7 @@ export function syntheticResult(agents: number, durationMs = 60_000): RunResult 
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
     scenario: { name: 'synthetic', description: `${agents} synthetic agents: every tenth loops, a third partitioned, one redeploy` },
-    params: { agents, durationMs, seed: '1', agentIdPrefix: 'agent-', hubDefects: [], agentDefects: [], loop: { minCycles: 3, maxConnectionMs: 5_000 } },
+    params: { agents, durationMs, seed: '1', agentIdPrefix: 'agent-', pingIntervalMs: 10_000, hubDefects: [], agentDefects: [], loop: { minCycles: 3, maxConnectionMs: 5_000 } },
     hub: { kind: 'synthetic', url: 'http://127.0.0.1:0', metrics: false, admin: true },
     groups: [
       { name: 'cut', agents: cutUntil, firstAgent: ids[0]!, lastAgent: ids[cutUntil - 1]! },

@@ -46,6 +46,8 @@ export async function startContainerHub(settings: HubSettings, options: Containe
       if (settings.dbPath) builder = builder.withBindMount(dirname(settings.dbPath), DATA_DIR);
     } else {
       builder = builder.withHttpWait('/', { statusCode: 0 });
+      // As with --hub-cmd: the interval the agents expect, for an image that reads it.
+      if (settings.pingIntervalMs !== undefined) builder = builder.withEnv({ PING_INTERVAL_MS: String(settings.pingIntervalMs) });
     }
     try {
       current = await builder.start();

@@ -29,7 +29,7 @@ export async function startHubRuntime(choice: HubChoice, settings: Omit<HubSetti
   if (choice.kind === 'external') return connectExternalHub(choice.url);
   if (choice.kind === 'command') {
     if (settings.defects.length > 0) throw new HarnessError('EC_BAD_OPTION', `--defect ${settings.defects.join(',')} needs the reference hub, not --hub-cmd`, 'drop --defect, or drop --hub-cmd');
-    return startCommandHub(choice.command);
+    return startCommandHub(choice.command, { pingIntervalMs: settings.pingIntervalMs });
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'edge-chaos-hub-'));
   const withDb: HubSettings = { ...settings, dbPath: join(dataDir, 'hub.sqlite') };

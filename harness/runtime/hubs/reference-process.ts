@@ -24,15 +24,20 @@ export async function startChildProcessHub(settings: HubSettings): Promise<HubRu
   );
 }
 
-/** A user's hub as a shell command, started with PORT (and HOST=127.0.0.1) in its environment. */
-export async function startCommandHub(command: string, port?: number): Promise<HubRuntime> {
+/**
+ * A user's hub as a shell command, started with PORT (and HOST=127.0.0.1) in
+ * its environment, and PING_INTERVAL_MS: the interval the agents expect its
+ * pings at, so a hub that reads it keeps the scenario's promise.
+ */
+export async function startCommandHub(command: string, options: { port?: number; pingIntervalMs?: number } = {}): Promise<HubRuntime> {
+  const ping: Record<string, string> = options.pingIntervalMs === undefined ? {} : { PING_INTERVAL_MS: String(options.pingIntervalMs) };
   return startProcessHub(
     {
       kind: 'command',
       describe: command,
-      launch: (p) => ({ command: '/bin/sh', args: ['-c', command], env: { PORT: String(p), HOST: '127.0.0.1' } }),
+      launch: (p) => ({ command: '/bin/sh', args: ['-c', command], env: { PORT: String(p), HOST: '127.0.0.1', ...ping } }),
       ready: { http: true },
     },
-    port ?? (await freePort()),
+    options.port ?? (await freePort()),
   );
 }
