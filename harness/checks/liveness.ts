@@ -104,5 +104,6 @@ export const checkLiveness: Checker<LivenessOptions, LivenessEvidence> = (input,
     neverPinged === flagged.length
       ? `the hub never pinged: ${agentsFlagged.length}/${judgedAgents.size} agents heard no ping on connections lasting up to ${formatMs(Math.max(...flagged.map((f) => f.openMs)))}`
       : `the hub pinged slower than promised: ${agentsFlagged.length}/${judgedAgents.size} agents went up to ${formatMs(worst.maxPingGapMs)} without a ping`;
-  return { id, title, status: 'failed', summary: `${what} (promised every ${formatMs(pingIntervalMs)}, flagged past ${formatMs(maxGapMs)}; ${named})`, evidence };
+  // A hub that keeps its own interval and ignores the one it was told looks the same: say how to tell the agents.
+  return { id, title, status: 'failed', summary: `${what} (promised every ${formatMs(pingIntervalMs)}, flagged past ${formatMs(maxGapMs)}; ${named}). A hub that keeps its own interval: pass it with --hub-ping-interval`, evidence };
 };
