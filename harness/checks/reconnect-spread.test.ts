@@ -135,6 +135,31 @@ describe('checkReconnectSpread', () => {
     expect(result.summary).toContain('second: 1 attempt, too few to judge (need 7)');
   });
 
+  test('a harness that stalls fires jittered timers together: attempts are judged by when they were due, not when they ran', () => {
+    // 200 agents scheduled over 1 s to 2 s after the drop; the harness's loop was blocked until 12_050,
+    // so every attempt due before then ran in one burst (seen in storm-runtimes on a machine at load 150).
+    const rng = createRng('stall');
+    const agents = Array.from({ length: 200 }, (_, i) => `agent-${i + 1}`);
+    const events: HistoryEvent[] = [redeploy('begin', 10_000), redeploy('end', 10_080)];
+    agents.forEach((a, i) => {
+      const droppedAt = 10_020 + (i % 13);
+      const delayMs = Math.round(1_000 + rng.next() * 1_000);
+      events.push(drop(a, droppedAt), { t: droppedAt + 0.5, agent: a, type: 'reconnect.scheduled', attempt: 1, delayMs });
+      events.push(connecting(a, Math.max(12_050 + i / 100, droppedAt + delayMs)));
+    });
+    const input = { events: events.sort((a, b) => a.t - b.t), agents, endMs: 30_000 };
+    const { result } = spreadOf(input);
+    expect(result.status, result.summary).toBe('passed');
+  });
+
+  test('a no-jitter herd is a herd by its due times too', () => {
+    const agents = Array.from({ length: 10 }, (_, i) => `agent-${i + 1}`);
+    const events: HistoryEvent[] = [redeploy('begin', 10_000)];
+    agents.forEach((a, i) => events.push(drop(a, 10_020 + i), { t: 10_020.5 + i, agent: a, type: 'reconnect.scheduled', attempt: 1, delayMs: 2_000 }, connecting(a, 12_021 + i)));
+    const result = checkReconnectSpread({ events: events.sort((a, b) => a.t - b.t), agents, endMs: 30_000 }, STORM);
+    expect(result.status).toBe('failed');
+  });
+
   test('no redeploy, or a slice as wide as the window, is skipped with the reason', () => {
     expect(checkReconnectSpread({ events: [], agents: [], endMs: 1_000 }, STORM).summary).toBe('skipped: no redeploy in the run');
     const wide = checkReconnectSpread(afterRedeploy(bunched(10, 10)), { windowMs: 1_000, sliceMs: 1_000 });
