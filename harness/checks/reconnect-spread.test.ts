@@ -148,8 +148,12 @@ describe('checkReconnectSpread', () => {
       events.push(connecting(a, Math.max(12_050 + i / 100, droppedAt + delayMs)));
     });
     const input = { events: events.sort((a, b) => a.t - b.t), agents, endMs: 30_000 };
-    const { result } = spreadOf(input);
+    const { result, evidence } = spreadOf(input);
     expect(result.status, result.summary).toBe('passed');
+    expect(evidence.redeploys[0]!.observedBusiestSlice).toBeGreaterThan(150);
+    expect(evidence.redeploys[0]!.busiestSlice).toBeLessThan(46);
+    expect(evidence.redeploys[0]!.lateMaxMs).toBeGreaterThan(900);
+    expect(result.summary).toMatch(/attempts ran up to [\d.]+ m?s late \(the harness fell behind\); judged by when they were due/);
   });
 
   test('a no-jitter herd is a herd by its due times too', () => {

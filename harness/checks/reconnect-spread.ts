@@ -30,8 +30,12 @@ export interface RedeploySpread {
   redeploy: string;
   /** Agents dropped after the redeploy began that tried again: each one's first attempt (n). */
   attempts: number;
-  /** The most attempts in one slice (k). */
+  /** The most attempts in one slice (k), by when each was due (the agent's schedule). */
   busiestSlice: number;
+  /** The most in one slice by when the attempts ran: more than busiestSlice when the harness fell behind. */
+  observedBusiestSlice: number;
+  /** The most an attempt ran after it was due, ms (the harness's own lateness). */
+  lateMaxMs: number;
   busiestShare: number;
   busiestAtMs: number;
   spreadMs: number;
@@ -66,6 +70,12 @@ export interface ReconnectSpreadEvidence {
  * first drop since the redeploy began. That attempt's delay was drawn at the
  * drop, so it alone is uniform over the window whatever came before; later
  * attempts depend on the earlier ones.
+ *
+ * An attempt is placed at the time it was due (its reconnect.scheduled event
+ * plus the delay), or when it ran if the history holds no schedule. A harness
+ * whose event loop stalls runs every timer due meanwhile in one burst: that
+ * burst is the harness's, and event-loop-lag judges it; the agents' schedule
+ * is what shows whether they jitter.
  */
 export const checkReconnectSpread: Checker<ReconnectSpreadOptions, ReconnectSpreadEvidence> = (input, options) => {
   const { windowMs } = options;
@@ -84,26 +94,30 @@ export const checkReconnectSpread: Checker<ReconnectSpreadOptions, ReconnectSpre
   const perRedeploy = redeploys.map((w): RedeploySpread => {
     const until = w.fromMs + horizonMs;
     const droppedAt = new Map<string, number>();
-    const firstAttempt = new Map<string, number>();
+    const scheduled = new Map<string, { attempt: number; dueMs: number }>();
+    const firstAttempt = new Map<string, { ranMs: number; dueMs: number }>();
     for (const e of input.events) {
       if (e.t < w.fromMs || e.t > until || !('agent' in e)) continue;
       const dropped = (e.type === 'ws.close' && e.by !== 'stop') || e.type === 'ws.failed';
       if (dropped && !droppedAt.has(e.agent)) droppedAt.set(e.agent, e.t);
-      else if (e.type === 'ws.connecting' && e.attempt > 0 && droppedAt.has(e.agent) && !firstAttempt.has(e.agent)) firstAttempt.set(e.agent, e.t);
+      else if (e.type === 'reconnect.scheduled' && droppedAt.has(e.agent)) scheduled.set(e.agent, { attempt: e.attempt, dueMs: e.t + e.delayMs });
+      else if (e.type === 'ws.connecting' && e.attempt > 0 && droppedAt.has(e.agent) && !firstAttempt.has(e.agent)) {
+        const schedule = scheduled.get(e.agent);
+        firstAttempt.set(e.agent, { ranMs: e.t, dueMs: schedule?.attempt === e.attempt ? Math.min(schedule.dueMs, e.t) : e.t });
+      }
     }
-    const times = [...firstAttempt.values()].sort((a, b) => a - b);
-    let busiest = 0;
-    let busiestAt = 0;
-    for (let start = 0, end = 0; end < times.length; end++) {
-      while (times[end]! - times[start]! >= sliceMs) start++;
-      if (end - start + 1 > busiest) [busiest, busiestAt] = [end - start + 1, times[start]!];
-    }
+    const attemptsMade = [...firstAttempt.values()];
+    const times = attemptsMade.map((a) => a.dueMs).sort((a, b) => a - b);
+    const [busiest, busiestAt] = busiestSlice(times, sliceMs);
+    const [observedBusiest] = busiestSlice(attemptsMade.map((a) => a.ranMs).sort((a, b) => a - b), sliceMs);
     const perSecond = new Map<number, number>();
     for (const t of times) perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) ?? 0) + 1);
     return {
       redeploy: w.fault,
       attempts: times.length,
       busiestSlice: busiest,
+      observedBusiestSlice: observedBusiest,
+      lateMaxMs: Math.round(Math.max(0, ...attemptsMade.map((a) => a.ranMs - a.dueMs))),
       busiestShare: times.length ? Math.round((busiest / times.length) * 1000) / 1000 : 0,
       busiestAtMs: Math.round(busiestAt),
       spreadMs: times.length ? Math.round(times[times.length - 1]! - times[0]!) : 0,
@@ -125,7 +139,8 @@ export const checkReconnectSpread: Checker<ReconnectSpreadOptions, ReconnectSpre
   const attempts = (n: number) => `${n} attempt${n === 1 ? '' : 's'}`;
   const describe = (r: RedeploySpread) =>
     `${r.redeploy}: ${attempts(r.attempts)} over ${formatMs(r.spreadMs)}, busiest ${formatMs(sliceMs)} held ${r.busiestSlice} (${Math.round(r.busiestShare * 100)}%; ` +
-    `${r.failsAtCount} would be a herd), p <= ${formatProbability(r.pBound)}`;
+    `${r.failsAtCount} would be a herd), p <= ${formatProbability(r.pBound)}` +
+    (r.lateMaxMs >= sliceMs ? `; attempts ran up to ${formatMs(r.lateMaxMs)} late (the harness fell behind); judged by when they were due` : '');
   const unjudged = perRedeploy.filter((r) => !r.judged).map((r) => `${r.redeploy}: ${attempts(r.attempts)}, too few to judge (need ${minSample})`);
   const rest = unjudged.length ? `; ${unjudged.join('; ')}` : '';
   if (bad.length > 0) {
@@ -133,3 +148,14 @@ export const checkReconnectSpread: Checker<ReconnectSpreadOptions, ReconnectSpre
   }
   return { id, title, status: 'passed', summary: `${counted.map(describe).join('; ')}${rest}`, evidence };
 };
+
+/** The most of the sorted times in any half-open slice [t, t + sliceMs), and where that slice starts. */
+function busiestSlice(sorted: readonly number[], sliceMs: number): [count: number, atMs: number] {
+  let busiest = 0;
+  let busiestAt = 0;
+  for (let start = 0, end = 0; end < sorted.length; end++) {
+    while (sorted[end]! - sorted[start]! >= sliceMs) start++;
+    if (end - start + 1 > busiest) [busiest, busiestAt] = [end - start + 1, sorted[start]!];
+  }
+  return [busiest, busiestAt];
+}
