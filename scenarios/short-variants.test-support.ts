@@ -59,6 +59,15 @@ export function notPassed(result: RunResult): string[] {
  * up (other test files share its two cores), the run is invalid instead, and
  * must say that the harness fell behind, never blame the hub.
  */
+export function expectFailedOrHarnessBehind(result: RunResult): void {
+  if (result.verdict === 'invalid') {
+    expect(result.invalid?.reasons.every((r) => r.startsWith('event-loop-lag:')), result.invalid?.reasons.join('; ')).toBe(true);
+  } else {
+    expect(result.verdict).toBe('failed');
+  }
+}
+
+/** The same for a run that must pass. */
 export function expectPassedOrHarnessBehind(result: RunResult): void {
   if (result.verdict === 'invalid') {
     expect(result.invalid?.reasons.every((r) => r.startsWith('event-loop-lag:')), result.invalid?.reasons.join('; ')).toBe(true);

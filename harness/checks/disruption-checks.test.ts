@@ -6,7 +6,6 @@ import { checkDeadDetection } from './dead-detection.ts';
 import { checkEventLoopLag } from './event-loop-lag.ts';
 import { checkFaultEffect } from './fault-effect.ts';
 import { checkPollingFallback } from './polling-fallback.ts';
-import { checkReconnectSpread } from './reconnect-spread.ts';
 import { checkReconnectStorm } from './reconnect-storm.ts';
 import { checkRecovery } from './recovery.ts';
 import type { CheckInput } from './types.ts';
@@ -114,17 +113,8 @@ describe('polling fallback', () => {
   });
 });
 
-describe('reconnect storms and herds', () => {
-  const agents = Array.from({ length: 20 }, (_, i) => `a${i + 1}`);
-  test('reconnects spread over the backoff window pass; the same reconnects in one instant are a thundering herd', () => {
-    const spread = [redeploy('r', 'begin', 0), redeploy('r', 'end', 10), ...agents.map((a, i) => connecting(a, 1_000 + i * 50, 1))];
-    expect(checkReconnectSpread(input(spread, agents), {}).status).toBe('passed');
-    const herd = [redeploy('r', 'begin', 0), redeploy('r', 'end', 10), ...agents.map((a, i) => connecting(a, 2_000 + i, 1))];
-    const result = checkReconnectSpread(input(herd, agents), {});
-    expect(result.status).toBe('failed');
-    expect(result.summary).toContain('thundering herd');
-  });
-
+// Thundering herds (reconnect-spread) have their own file: reconnect-spread.test.ts.
+describe('reconnect storms', () => {
   test('an agent retrying faster than its backoff allows is a storm', () => {
     const retries = Array.from({ length: 30 }, (_, i) => connecting('a1', i * 100, i + 1));
     const result = checkReconnectStorm(input(retries, ['a1']), { minBackoffMs: 1_000 });
