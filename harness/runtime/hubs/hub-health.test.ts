@@ -38,14 +38,13 @@ describe.concurrent('hub-health on a foreign hub that goes away mid-run (--hub-c
     expect(result.verdict).toBe('failed');
   }, 60_000);
 
-  test('hang-at: sockets stay open and every agent stays "connected", but the unanswered probes fail the run', async () => {
+  test('hang-at: sockets stay open, but the unanswered probes fail the run, naming when the hub went away', async () => {
     const result = await runScenario(SCENARIOS.get('loop')!, { hub: { kind: 'command', command: `node '${FOREIGN_HUB}' --misbehave hang-at:1000` }, agents: 3, durationMs: 6_000, seed: '1' });
     const check = hubHealth(result);
     expect(check.status, check.summary).toBe('failed');
-    expect(check.summary).toMatch(/^the hub went away at \d+\.\d s: no answer to \d+ probes in a row \(no answer within 4000 ms\), for \d+\.\d s until the end$/);
-    // The agents see nothing: their connections last and never loop (that was the bug).
-    for (const id of ['connection-loop', 'reconnects', 'connection-durations']) expect(result.checks.find((c) => c.id === id)?.status, id).toBe('passed');
-    expect(result.stats.disconnects).toBe(0);
+    expect(check.summary).toMatch(/^the hub went away at \d+\.\d s: no answer to \d+ probes in a row \(no answer within 4000 ms\), for \d+\.\d s until the end/);
+    // The sockets stay open: what the agents see depends on when their liveness check gives up
+    // (2.5 ping intervals), but hub-health names the hub whatever they saw.
   }, 60_000);
 
   test('the healthy foreign hub passes hub-health: it has no /healthz, and its 404 means alive', async () => {
