@@ -27,7 +27,7 @@ describe('the detection matrix', () => {
     expect(runs.filter((r) => r.label.startsWith('clean redeploy foreign'))).toHaveLength(20);
     const zoo = runs.find((r) => r.label === 'defect replace-loop:7000 on loop')!;
     expect(zoo.options.hub).toMatchObject({ kind: 'command' });
-    expect(zoo.options.hub?.kind === 'command' && zoo.options.hub.command).toMatch(/foreign-hub\.mjs' --state '.*' --ping-interval 2000 --misbehave replace-loop:7000$/);
+    expect(zoo.options.hub?.kind === 'command' && zoo.options.hub.command).toMatch(/foreign-hub\.mjs' --state '.*' --misbehave replace-loop:7000$/);
     expect(runs.find((r) => r.label === 'defect volatile-queue on redeploy')!.options.hubDefects).toEqual(['volatile-queue']);
     expect(planMatrix({ stateDir: tmp, only: 'defect (misroute|no-ping) ' }).map((r) => r.label)).toEqual(['defect no-ping on half-open', 'defect misroute on loop']);
   });

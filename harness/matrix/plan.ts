@@ -86,12 +86,10 @@ export interface PlannedRun {
 export function planMatrix(options: MatrixOptions): PlannedRun[] {
   const runs: PlannedRun[] = [];
   let stateFiles = 0;
-  const foreignHub = (scenario: string, misbehave: readonly string[] = []) => {
-    // The queue in a file survives the harness's redeploys, as a real hub's would;
-    // the scenario's ping interval is what its agents expect to hear.
+  const foreignHub = (misbehave: readonly string[] = []) => {
+    // The queue in a file survives the harness's redeploys, as a real hub's would. The ping
+    // interval reaches it the way it reaches any --hub-cmd hub: PING_INTERVAL_MS.
     const parts = ['node', quote(FOREIGN_HUB), '--state', quote(join(options.stateDir, `queue-${++stateFiles}.json`))];
-    const pingIntervalMs = SCENARIOS.get(scenario)?.hub?.pingIntervalMs;
-    if (pingIntervalMs !== undefined) parts.push('--ping-interval', String(pingIntervalMs));
     for (const m of misbehave) parts.push('--misbehave', m);
     return { kind: 'command' as const, command: parts.join(' ') };
   };
@@ -105,7 +103,7 @@ export function planMatrix(options: MatrixOptions): PlannedRun[] {
     } else if (entry.source === 'agent') {
       run.agentDefects = [entry.id];
     } else {
-      run.hub = foreignHub(entry.scenario, [entry.id]);
+      run.hub = foreignHub([entry.id]);
     }
     runs.push({ kind: 'defect', label: `defect ${entry.id} on ${entry.scenario}`, scenario: entry.scenario, hub: entry.source === 'zoo' ? 'foreign' : 'reference', defect: entry, options: run });
   }
@@ -118,7 +116,7 @@ export function planMatrix(options: MatrixOptions): PlannedRun[] {
     for (const hub of hubs) {
       for (let seed = 1; seed <= seeds; seed++) {
         const run: RunOptions = { agents: profile.agents, durationMs: options.quick ? profile.quickDurationMs : profile.durationMs, seed: String(seed) };
-        if (hub === 'foreign') run.hub = foreignHub(scenario);
+        if (hub === 'foreign') run.hub = foreignHub();
         else if (profile.referenceRuntime) run.hub = { kind: profile.referenceRuntime };
         runs.push({ kind: 'clean', label: `clean ${scenario} ${hub} seed ${seed}`, scenario, hub, options: run });
       }
