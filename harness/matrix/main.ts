@@ -10,7 +10,8 @@ Runs every catalogued defect (harness/matrix/catalog.ts) with the scenario
 meant to catch it, and every built-in scenario clean over N seeds on the
 reference hub and the foreign hub fixture; writes docs/detection-matrix.md.
 
-  --seeds N       clean seeds per scenario and hub (default 20, 50 for loop; capped for storm, soak, steady)
+  --seeds N       clean seeds per scenario and hub (default 1, 3 for loop: about 15 min on 2 cores; capped for storm, soak, steady)
+  --sweep         the false-alarm sweep: 20 seeds per scenario and hub, 50 for loop (about 2.5 hours on 2 cores)
   --quick         a short version: 1 seed (2 for loop), short runs, slow scenarios left out of the clean runs
   --only PATTERN  only runs whose label matches, e.g. "defect", "clean loop", "replace-loop" (regular expression)
   --jobs N        runs at once (default 1: runs are timing-sensitive on 2 cores)
@@ -25,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         seeds: { type: 'string' },
         quick: { type: 'boolean' },
+        sweep: { type: 'boolean' },
         only: { type: 'string' },
         jobs: { type: 'string' },
         out: { type: 'string' },
@@ -45,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
   if (seeds === null || jobs === null) return EXIT.harness;
 
   if (values.list) {
-    const runs = planMatrix({ seeds, quick: values.quick, only: values.only, stateDir: tmpdir() });
+    const runs = planMatrix({ seeds, quick: values.quick, sweep: values.sweep, only: values.only, stateDir: tmpdir() });
     for (const r of runs) process.stdout.write(`${r.label}  (${r.options.agents} agents, ${(r.options.durationMs ?? 0) / 1_000} s)\n`);
     process.stdout.write(`${runs.length} runs\n`);
     return EXIT.passed;
