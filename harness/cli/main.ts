@@ -7,6 +7,7 @@ import { runScenario } from '../runner/run.ts';
 import { USAGE, parseCliArgs } from './args.ts';
 import { describeScenario, summarizeScenario } from './describe-scenario.ts';
 import { loadScenario } from '../scenario/load.ts';
+import { handleInterrupts } from './interrupt.ts';
 import { progressPrinter } from './progress.ts';
 
 async function main(argv: string[]): Promise<number> {
@@ -29,19 +30,17 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const abort = new AbortController();
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts > 1) {
-      process.stderr.write(`\n${signal} again: exiting without cleanup\n`);
-      process.exit(EXIT.harness);
-    }
-    process.stderr.write(`\n${signal}: stopping the run and cleaning up (press Ctrl-C again to force)\n`);
-    abort.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // Under npm, npm dying (SIGKILL, a crashed CI runner) would orphan the run with its ports open: watch for it.
+  const interrupts = handleInterrupts({ abort, out: process.stderr, forcedExitCode: EXIT.harness, parentPollMs: process.env.npm_lifecycle_event ? 500 : undefined });
 
+  try {
+    return await runAndReport(scenario, args, abort.signal);
+  } finally {
+    interrupts.dispose();
+  }
+}
+
+async function runAndReport(scenario: Awaited<ReturnType<typeof loadScenario>>, args: ReturnType<typeof parseCliArgs>, signal: AbortSignal): Promise<number> {
   const progress = progressPrinter(process.stderr);
   const result = await runScenario(scenario, {
     agents: args.agents,
@@ -57,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     loopMinCycles: args.loopMinCycles,
     loopMaxConnectionMs: args.loopMaxConnectionMs,
     toxiproxy: args.toxiproxy,
-    signal: abort.signal,
+    signal,
     // A file scenario replays by its path; a built-in's name is its path.
     scenarioSource: args.scenario,
     onProgress: (p) => progress.update(p),
