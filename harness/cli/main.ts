@@ -2,7 +2,7 @@ import { AGENT_DEFECTS } from '../../agent/defects.ts';
 import { HUB_DEFECTS } from '../../server/defects/index.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { EdgeChaosError, EXIT, formatError } from '../../common/errors.ts';
-import { defaultReportDir, renderConsoleSummary, writeReports } from '../reporters/index.ts';
+import { checkReportDir, defaultReportDir, renderConsoleSummary, writeReports } from '../reporters/index.ts';
 import { runScenario } from '../runner/run.ts';
 import { USAGE, parseCliArgs } from './args.ts';
 import { describeScenario, summarizeScenario } from './describe-scenario.ts';
@@ -28,6 +28,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${describeScenario(scenario, { agents: args.agents, durationMs: args.durationMs })}\n${USAGE}\n`);
     return EXIT.passed;
   }
+
+  // Checked now: a report folder that cannot be written would otherwise fail only after the run, losing its verdict.
+  checkReportDir(args.reportDir ?? 'reports', args.reportDir === undefined ? 'the default report folder' : '--report-dir');
 
   const abort = new AbortController();
   // Under npm, npm dying (SIGKILL, a crashed CI runner) would orphan the run with its ports open: watch for it.
