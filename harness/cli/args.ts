@@ -3,7 +3,7 @@ import { MAX_TIMER_MS, parseDuration as parseCommonDuration } from '../../common
 import { EdgeChaosError } from '../../common/errors.ts';
 import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
-import type { ToxiproxyChoice } from '../runtime/proxy.ts';
+import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
 
 export interface CliArgs {
   command: 'list' | 'run' | 'help';
@@ -25,7 +25,18 @@ export interface CliArgs {
   hub?: HubChoice;
   agentDefects: string[];
   fleetShards?: number;
+  /** Print stack traces with errors. */
+  debug: boolean;
 }
+
+/** Each Toxiproxy server is a Node process carrying AGENTS_PER_PROXY agents. */
+export const MAX_TOXIPROXY_PROCESSES = 16;
+/** As many agents as the most proxy processes carry (64,000); 10,000 is the scale target on 2 cores. */
+export const MAX_AGENTS = MAX_TOXIPROXY_PROCESSES * AGENTS_PER_PROXY;
+/** Each shard is a Node process: past this, start-up alone swamps a machine. */
+export const MAX_FLEET_SHARDS = 64;
+/** A loop longer than this is never seen in a run. */
+export const MAX_LOOP_CYCLES = 10_000;
 
 export const USAGE = `usage:
   npm run scenario list
@@ -50,13 +61,14 @@ options:
   --token T                  bearer token agents send (the reference hub then requires it);
                              also the admin token unless --admin-token is given
   --admin-token T            bearer token for the hub's /admin/* and /metrics (e.g. a --hub-url hub)
-  --toxiproxy T              fault proxy: embedded (default), process[:N] (N server processes),
+  --toxiproxy T              fault proxy: embedded (default), process[:N] (N server processes, up to 16),
                              container, or the URL of a running
                              Toxiproxy (also TOXIPROXY_URL); used when the scenario has faults
   --seed N                   seed for jitter and traffic; the report prints it for replay
   --report-dir DIR           where to write the report (default reports/<scenario>-<time>)
   --loop-cycles N            loop detector: short connections in a row that make a loop (default 3)
   --loop-max-connection D    loop detector: a connection shorter than this is short (default 5s)
+  --debug                    print the stack trace with an error
   -h, --help                 this help
 
 exit codes: 0 every check passed, 1 a check failed, 2 usage or harness error`;
@@ -75,12 +87,41 @@ export function parseDuration(flag: string, text: string): number {
   }
 }
 
-function parseWhole(flag: string, text: string, min: number): number {
+/** A value as the user typed it, quoted only when it would not read back as one word on one line. */
+function shown(text: string): string {
+  return /^[\x21-\x7e]+$/.test(text) && !/["'\\]/.test(text) ? text : JSON.stringify(text);
+}
+
+function parseWhole(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) {
-    throw usageError(`${flag} ${JSON.stringify(text)} must be a whole number >= ${min}`, `pass e.g. ${flag} ${Math.max(min, 10)}`);
+    throw usageError(`${flag} ${shown(text)} must be a whole number >= ${min}`, `pass e.g. ${flag} ${Math.max(min, 10)}`);
   }
+  if (n > max) throw usageError(`${flag} ${shown(text)} is too many: at most ${max}`, `pass ${flag} ${max} or less`);
   return n;
+}
+
+const VALUE_OPTIONS = new Set([
+  'agents', 'duration', 'seed', 'defect', 'hub-url', 'hub-runtime', 'hub-cmd', 'hub-image', 'hub-port', 'agent-defect', 'fleet-shards',
+  'agent-id-prefix', 'token', 'admin-token', 'report-dir', 'loop-cycles', 'loop-max-connection', 'toxiproxy', 'hub-ping-interval',
+]);
+
+/**
+ * `--agents -5` as `--agents=-5`: parseArgs takes a value starting with "-"
+ * for an option and refuses it as "ambiguous" without naming it; joined, the
+ * value reaches the check that names it and says what is allowed.
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (arg.startsWith('--') && VALUE_OPTIONS.has(arg.slice(2)) && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 /** Validates the whole command line once, where it enters. */
@@ -88,7 +129,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: joinNegativeValues(argv),
       allowPositionals: true,
       strict: true,
       options: {
@@ -112,12 +153,21 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         'loop-max-connection': { type: 'string' },
         toxiproxy: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        debug: { type: 'boolean' },
       },
     });
   } catch (error) {
     throw usageError((error as Error).message.split('\n')[0]!, 'run `npm run scenario -- --help` for the options');
   }
   const { values, positionals } = parsed;
+  // Checked once for every value: nothing a user typed may carry control characters into a log, a report or a header.
+  for (const [name, value] of Object.entries(values)) {
+    for (const v of typeof value === 'string' ? [value] : Array.isArray(value) ? value : []) {
+      if (/[\x00-\x1f\x7f]/.test(v)) throw usageError(`--${name} ${JSON.stringify(v)} contains control characters`, `pass --${name} without newlines, tabs or escape sequences`);
+      // An empty prefix is allowed: ids are then just the numbers.
+      if (v.trim() === '' && name !== 'agent-id-prefix') throw usageError(`--${name} is empty`, name === 'token' ? 'pass the token the hub expects; a replay command reads it from $EDGE_CHAOS_TOKEN, so set that first' : `pass a value for --${name}, or leave it out (npm run scenario -- --help)`);
+    }
+  }
   if (positionals.length > 1) throw usageError(`expected one scenario, got ${positionals.map((p) => JSON.stringify(p)).join(' ')}`, 'pass one scenario name; put options after `--`, e.g. npm run scenario loop -- --agents 5');
   const first = positionals[0];
   const help = values.help ?? false;
@@ -137,17 +187,20 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       'pass the token the hub expects; a replay command reads it from $EDGE_CHAOS_TOKEN, so set that first',
     );
   }
+  const adminToken = values['admin-token'];
+  if (adminToken !== undefined && /\s/.test(adminToken)) throw usageError('--admin-token contains whitespace, which no Authorization header can carry', 'pass the admin token the hub expects');
   const seed = values.seed;
-  if (seed !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(seed)) throw usageError(`--seed ${JSON.stringify(seed)} is not a valid seed`, 'use a number or a short word, e.g. --seed 42');
+  // Not starting with "-": a replay command must read it back as a value, not an option.
+  if (seed !== undefined && !/^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/.test(seed)) throw usageError(`--seed ${JSON.stringify(seed)} is not a valid seed`, 'use a number or a short word (up to 64 of A-Z a-z 0-9 . _ -), e.g. --seed 42');
   return {
     hub: parseHub(values),
-    fleetShards: values['fleet-shards'] === undefined ? undefined : parseWhole('--fleet-shards', values['fleet-shards'], 0),
+    fleetShards: values['fleet-shards'] === undefined ? undefined : parseWhole('--fleet-shards', values['fleet-shards'], 0, MAX_FLEET_SHARDS),
     agentDefects: (values['agent-defect'] ?? []).flatMap((d) => d.split(',')).filter((d) => d !== ''),
     toxiproxy: values.toxiproxy === undefined ? undefined : parseToxiproxy(values.toxiproxy),
     command,
     scenario: command === 'run' ? first : undefined,
     help,
-    agents: values.agents === undefined ? undefined : parseWhole('--agents', values.agents, 1),
+    agents: values.agents === undefined ? undefined : parseWhole('--agents', values.agents, 1, MAX_AGENTS),
     durationMs: values.duration === undefined ? undefined : parseDuration('--duration', values.duration),
     seed,
     defects: (values.defect ?? []).flatMap((d) => d.split(',')).filter((d) => d !== ''),
@@ -157,8 +210,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     token: values.token,
     adminToken: values['admin-token'],
     reportDir: values['report-dir'],
-    loopMinCycles: values['loop-cycles'] === undefined ? undefined : parseWhole('--loop-cycles', values['loop-cycles'], 2),
+    loopMinCycles: values['loop-cycles'] === undefined ? undefined : parseWhole('--loop-cycles', values['loop-cycles'], 2, MAX_LOOP_CYCLES),
     loopMaxConnectionMs: values['loop-max-connection'] === undefined ? undefined : parseDuration('--loop-max-connection', values['loop-max-connection']),
+    debug: values.debug ?? false,
   };
 }
 
@@ -171,8 +225,14 @@ function parsePingInterval(text: string): number {
 function parseToxiproxy(text: string): ToxiproxyChoice {
   if (text === 'embedded') return { kind: 'embedded' };
   if (text === 'container') return { kind: 'container' };
-  const processes = /^process(?::(\d+))?$/.exec(text);
-  if (processes) return { kind: 'process', servers: Math.max(1, Number(processes[1] ?? 1)) };
+  const processes = /^process(?::(.*))?$/.exec(text);
+  if (processes) {
+    const n = processes[1] === undefined ? 1 : Number(processes[1]);
+    if (!/^\d+$/.test(processes[1] ?? '1') || n < 1 || n > MAX_TOXIPROXY_PROCESSES) {
+      throw usageError(`--toxiproxy ${shown(text)} asks for ${shown(processes[1] ?? '')} Toxiproxy server processes; N must be a whole number from 1 to ${MAX_TOXIPROXY_PROCESSES}`, `pass e.g. --toxiproxy process:2 (each carries ${AGENTS_PER_PROXY} agents)`);
+    }
+    return { kind: 'process', servers: n };
+  }
   try {
     const url = new URL(text);
     if (url.protocol === 'http:' || url.protocol === 'https:') return { kind: 'url', url: text };

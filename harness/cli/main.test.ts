@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,12 @@ afterAll(() => {
   for (const child of running) child.kill('SIGKILL');
   rmSync(tmp, { recursive: true, force: true });
 });
+
+/** Writes a small regular file and returns its path. */
+function writeFileReturning(path: string): string {
+  writeFileSync(path, 'not a folder');
+  return path;
+}
 
 /** Runs the CLI as a user would (node + tsx, from the repo root) and collects what it printed. */
 function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -131,6 +137,19 @@ describe.concurrent('start-up failures exit 2 with cause and fix', () => {
     expect(run.code).toBe(2);
     expectCauseAndFix(run.stderr, /Toxiproxy \(container\)/);
   });
+
+  // The run is 60 s: a refusal must come before anything starts, not after the run (where the verdict would be lost).
+  test.each([
+    ['a folder under /proc', () => '/proc/edge-chaos-report', /\/proc\/edge-chaos-report/],
+    ['a file where the folder should be', () => writeFileReturning(join(tmp, 'report-is-a-file')), /report-is-a-file/],
+    ['a folder whose parent is a regular file (cannot be created, even by root)', () => join(writeFileReturning(join(tmp, 'parent-is-a-file')), 'report'), /parent-is-a-file/],
+  ])('--report-dir at %s is refused before the run starts', async (_what, dir, named) => {
+    const run = await cli('loop', '--agents', '1', '--duration', '60s', '--report-dir', dir());
+    expect(run.code).toBe(2);
+    expectCauseAndFix(run.stderr, named);
+    expect(run.stderr).toMatch(/--report-dir/);
+    expect(run.stdout).toBe('');
+  }, 20_000);
 
   test('an empty --token is refused (a replay reads it from $EDGE_CHAOS_TOKEN)', async () => {
     const run = await cli('loop', '--token', '', '--agents', '1', '--duration', '1s');

@@ -1,5 +1,6 @@
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { HarnessError } from '../errors.ts';
 import type { RunResult } from '../runner/result.ts';
 import { renderAgentLogs } from './agent-logs.ts';
@@ -27,8 +28,49 @@ export function defaultReportDir(result: RunResult, root = 'reports'): string {
   return join(root, `${result.scenario.name.replace(/[^a-z0-9-]/gi, '_')}-${stamp}`);
 }
 
+/** The kernel's own folders: nothing is written there, and a recursive mkdir under /proc spins at 100% CPU instead of failing. */
+const KERNEL_FOLDERS = ['/proc', '/sys'];
+
+/**
+ * Throws EC_REPORT_WRITE unless `dir` is a folder a report can be written to,
+ * or one that can be created: not under /proc or /sys, every existing part of
+ * the path a folder, the deepest existing one writable. Creates nothing, so
+ * the CLI can ask before a run starts.
+ */
+export function checkReportDir(dir: string, flag = 'the report folder'): void {
+  const refuse = (why: string, fix: string) => {
+    throw new HarnessError('EC_REPORT_WRITE', `${flag} ${JSON.stringify(dir)} ${why}`, fix);
+  };
+  if (dir.trim() === '') refuse('is empty', 'pass a folder, e.g. --report-dir reports/my-run');
+  let existing = resolve(dir);
+  for (;;) {
+    let isDir: boolean | undefined;
+    try {
+      isDir = statSync(existing).isDirectory();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') isDir = undefined;
+      else if (code !== 'ENOENT') refuse(`cannot be checked: ${(error as Error).message}`, 'pass a folder you can write to');
+    }
+    if (isDir === false) refuse(existing === resolve(dir) ? 'is a file, not a folder' : `cannot be created: ${existing} is a file, not a folder`, 'pass a folder path, or move that file away');
+    if (isDir === true) break;
+    const parent = dirname(existing);
+    if (parent === existing) break;
+    existing = parent;
+  }
+  const real = realpathSync(existing);
+  const target = join(real, resolve(dir).slice(existing.length));
+  if (KERNEL_FOLDERS.some((k) => target === k || target.startsWith(k + sep))) refuse(`is under ${KERNEL_FOLDERS.find((k) => target === k || target.startsWith(k + sep))}, the kernel's own files`, 'pass a folder on a real file system, e.g. --report-dir reports/my-run');
+  try {
+    accessSync(real, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    refuse(`cannot be written: ${existing} is not writable (${(error as NodeJS.ErrnoException).code})`, 'pass a folder you can write to');
+  }
+}
+
 /** Writes every report file for a run into `dir`; returns the files written. */
 export async function writeReports(result: RunResult, dir: string, options: WriteReportsOptions = {}): Promise<string[]> {
+  checkReportDir(dir);
   const markdown = renderSummaryMarkdown(result, dir);
   const files = new Map<string, string>([
     ['summary.json', renderSummaryJson(result)],

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { defaultReportDir, writeReports } from './index.ts';
+import { checkReportDir, defaultReportDir, writeReports } from './index.ts';
 import { EVENTS, sampleResult } from './result.test-support.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'edge-chaos-reports-'));
@@ -30,6 +30,20 @@ describe('writeReports', () => {
     const file = join(tmp, 'a-file');
     writeFileSync(file, 'not a folder');
     await expect(writeReports(sampleResult(), join(file, 'report'))).rejects.toMatchObject({ code: 'EC_REPORT_WRITE' });
+  });
+
+  test.each(['/proc/edge-chaos-report', '/sys/edge-chaos/report', '/proc/self/report'])('%s (the kernel\'s own folders, where a recursive mkdir spins) is refused with EC_REPORT_WRITE, quickly', async (dir) => {
+    await expect(writeReports(sampleResult(), dir)).rejects.toMatchObject({ code: 'EC_REPORT_WRITE', message: expect.stringContaining(dir) });
+  }, 5_000);
+
+  test('checkReportDir: a folder whose parent is a regular file, or a file in its place, is refused without creating anything', async () => {
+    const file = join(tmp, 'plain-file');
+    writeFileSync(file, 'x');
+    expect(() => checkReportDir(join(file, 'a', 'b'))).toThrow(expect.objectContaining({ code: 'EC_REPORT_WRITE', message: expect.stringContaining('is a file, not a folder') }));
+    expect(() => checkReportDir(file)).toThrow(expect.objectContaining({ code: 'EC_REPORT_WRITE' }));
+    const fresh = join(tmp, 'not-yet', 'report');
+    checkReportDir(fresh);
+    expect(existsSync(join(tmp, 'not-yet'))).toBe(false);
   });
 
   test('the default folder names the scenario and sorts by start time', () => {

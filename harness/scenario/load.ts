@@ -22,8 +22,29 @@ export async function loadScenario(nameOrPath: string, builtIns: ReadonlyMap<str
   try {
     module = await import(pathToFileURL(file).href);
   } catch (error) {
-    throw new HarnessError('EC_BAD_SCENARIO', `cannot load scenario file ${file}: ${(error as Error).message}`, 'fix the error in that file', { cause: error });
+    const { where, what } = loadFailure(error, file);
+    throw new HarnessError('EC_BAD_SCENARIO', `cannot load scenario file ${where}: ${what}`, `fix the error at ${where}, then run again (--debug prints the whole error)`, { cause: error });
   }
   if (module.default === undefined) throw new HarnessError('EC_BAD_SCENARIO', `scenario file ${file} has no default export`, 'end the file with `export default defineScenario({...})`');
   return defineScenario(module.default as ScenarioDefinition);
+}
+
+/**
+ * Where a scenario file failed to load and why, on one line: esbuild's
+ * syntax errors carry file, line and column (as `errors`, or in tsx's text); anything thrown
+ * while the module ran is placed by its stack frame in that file.
+ */
+function loadFailure(error: unknown, file: string): { where: string; what: string } {
+  const first = (error as { errors?: { text?: string; location?: { file?: string; line?: number; column?: number } | null }[] })?.errors?.[0];
+  if (first?.location?.line !== undefined) {
+    return { where: `${first.location.file ? resolve(first.location.file) : file}:${first.location.line}:${first.location.column ?? 0}`, what: first.text ?? 'syntax error' };
+  }
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  // tsx passes esbuild's errors on as text: "Transform failed with 1 error:\n<file>:<line>:<col>: ERROR: <text>".
+  const transform = /^(.+?):(\d+):(\d+): ERROR: (.*)$/m.exec(message);
+  if (transform) return { where: `${resolve(transform[1]!)}:${transform[2]}:${transform[3]}`, what: transform[4]! };
+  const href = pathToFileURL(file).href;
+  const frame = ((error as Error)?.stack ?? '').split('\n').find((line) => line.includes(href) || line.includes(file));
+  const at = frame && /:(\d+):(\d+)\)?\s*$/.exec(frame);
+  return { where: at ? `${file}:${at[1]}:${at[2]}` : file, what: message.split('\n')[0]!.trim() };
 }
