@@ -60,3 +60,10 @@ process.on('disconnect', () => {
   void fleet?.stop().finally(() => process.exit(0));
   if (!fleet) process.exit(0);
 });
+
+// Ctrl-C in a terminal (and some CI cancel buttons) signal the whole process
+// group, shards included. The run owns the shards: it stops them cleanly, and
+// if it dies the channel closes and they exit above. Dying on the signal
+// instead would leave the run's last seconds without these agents' events.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
