@@ -62,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
     seeds,
     jobs,
     quick: values.quick,
+    sweep: values.sweep,
     only: values.only,
     outFile: values.out,
     command: ['npm run matrix', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
