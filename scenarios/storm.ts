@@ -1,20 +1,7 @@
-import { DEFAULT_BACKOFF, backoffCeilingMs, type BackoffOptions } from '../agent/backoff.ts';
-import { defineScenario } from '../harness/scenario/index.ts';
+import { defineScenario, firstRetryWindowMs, type BackoffOptions } from '../harness/scenario/index.ts';
 
-/** The agents' backoff, named here because the spread check's model is derived from it. */
+/** The agents' backoff, named here because the spread check's model is derived from it (first retries spread over 1 s to 2 s: a 1 s window). */
 const BACKOFF: BackoffOptions = { minMs: 1_000, maxMs: 30_000, factor: 2, jitter: 'full' };
-
-/**
- * Full jitter spreads an agent's first reconnect after a drop uniformly over
- * [floor, ceiling of attempt 1]: 1 s to 2 s with these settings, a 1 s window.
- * The model stays that of a healthy fleet when `--agent-defect no-jitter`
- * rewrites the agents' jitter: that is what the check holds them to.
- */
-function firstRetryWindowMs(backoff: BackoffOptions): number {
-  const resolved = { ...DEFAULT_BACKOFF, ...backoff };
-  const ceiling = backoffCeilingMs(resolved, 1);
-  return ceiling - Math.min(resolved.minMs, ceiling);
-}
 
 /**
  * A fleet that drops together must not come back together. Passes with

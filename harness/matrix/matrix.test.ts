@@ -23,8 +23,11 @@ describe('the detection matrix', () => {
   test('plans every catalogue entry and each scenario clean on both hubs; --only narrows by label', () => {
     const runs = planMatrix({ stateDir: tmp });
     expect(runs.filter((r) => r.kind === 'defect')).toHaveLength(CATALOG.length);
-    expect(runs.filter((r) => r.label.startsWith('clean loop reference'))).toHaveLength(50);
-    expect(runs.filter((r) => r.label.startsWith('clean redeploy foreign'))).toHaveLength(20);
+    expect(runs.filter((r) => r.label.startsWith('clean loop reference'))).toHaveLength(3);
+    expect(runs.filter((r) => r.label.startsWith('clean redeploy foreign'))).toHaveLength(1);
+    const sweep = planMatrix({ stateDir: tmp, sweep: true });
+    expect(sweep.filter((r) => r.label.startsWith('clean loop reference'))).toHaveLength(50);
+    expect(sweep.filter((r) => r.label.startsWith('clean redeploy foreign'))).toHaveLength(20);
     const zoo = runs.find((r) => r.label === 'defect replace-loop:7000 on loop')!;
     expect(zoo.options.hub).toMatchObject({ kind: 'command' });
     expect(zoo.options.hub?.kind === 'command' && zoo.options.hub.command).toMatch(/foreign-hub\.mjs' --state '.*' --misbehave replace-loop:7000$/);

@@ -6,3 +6,4 @@
 export { defineScenario, resolveFaults, resolveRedeploys, type ScenarioDefinition, type ScenarioParams } from './define.ts';
 export type { FaultSpec, FaultStep, GroupSpec, RedeployStep, Stream } from './steps.ts';
 export { loadScenario } from './load.ts';
+export { firstRetryWindowMs, type BackoffOptions } from './backoff.ts';
