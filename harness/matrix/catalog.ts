@@ -55,10 +55,10 @@ export const CATALOG: readonly CatalogEntry[] = [
     source: 'reference-hub',
     description: 'memory per pong and a listener per connection, never freed',
     scenario: 'soak',
-    durationMs: 60_000,
-    quickDurationMs: 30_000,
+    durationMs: 120_000,
+    quickDurationMs: 120_000,
     expect: ['resource-growth'],
-    note: 'the hub runs as a child process, so its growth is not mixed with the matrix process',
+    note: 'the hub runs as a child process, so its growth is not mixed with the matrix process; its GC sawtooth needs the soak scenario default 2 min to tell a leak (60 s missed it)',
   },
   // The agent's defects (agent/defects.ts): the healthy reference hub, broken agents.
   {
