@@ -245,7 +245,16 @@ export class EdgeAgent {
 
   async #pollOnce(): Promise<void> {
     const abort = (this.#pollAbort = new AbortController());
-    const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(this.#opts.httpTimeoutMs ?? 5_000)]);
+    const signal = abort.signal;
+    // Our own timer, not AbortSignal.any([..., AbortSignal.timeout()]): on Node 20 the combined signal
+    // holds its sources weakly, a collected timeout signal never fires, and a poll to a hub that died
+    // mid-request hung for good (seen at 5,000 agents: an agent stopped polling for the rest of a crash).
+    let timedOut = false;
+    const httpTimeoutMs = this.#opts.httpTimeoutMs ?? 5_000;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+    }, httpTimeoutMs);
     // Paging extension: the hub holds more than this answer. The next page comes at once, but only after
     // this one was acked and brought something new, so a hub that keeps answering the same page cannot spin us.
     let nextPageNow = false;
@@ -265,8 +274,10 @@ export class EdgeAgent {
         nextPageNow = body.more === true && anyNew && acked;
       }
     } catch (error) {
-      if (abort.signal.aborted) return; // polling paused or agent stopped: not a failure
-      this.#opts.observe({ type: 'poll', ok: false, commands: 0, error: errorText(error) });
+      if (abort.signal.aborted && !timedOut) return; // polling paused or agent stopped: not a failure
+      this.#opts.observe({ type: 'poll', ok: false, commands: 0, error: timedOut ? `no answer within ${httpTimeoutMs} ms` : errorText(error) });
+    } finally {
+      clearTimeout(timer);
     }
     if (this.#polling) this.#pollTimer = setTimeout(() => void this.#pollOnce(), nextPageNow ? 0 : this.#opts.pollIntervalMs ?? 2_000);
   }
