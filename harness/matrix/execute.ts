@@ -57,12 +57,20 @@ export async function executeMatrix(runs: readonly PlannedRun[], options: Execut
 export async function executeOne(run: PlannedRun, signal?: AbortSignal): Promise<RunOutcome> {
   const started = performance.now();
   const timeoutMs = (run.options.durationMs ?? 30_000) + RUN_SLACK_MS;
-  const abort = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);
+  // A timer of our own: on Node 20, AbortSignal.any over AbortSignal.timeout can lose the timeout.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  const onOuterAbort = () => abort.abort();
+  signal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (signal?.aborted) abort.abort();
   try {
-    const result = await runScenario(SCENARIOS.get(run.scenario)!, { ...run.options, signal: abort });
+    const result = await runScenario(SCENARIOS.get(run.scenario)!, { ...run.options, signal: abort.signal });
     return outcomeOf(run, result, performance.now() - started);
   } catch (error) {
     return { run, status: 'could-not-judge', failed: [], skipped: [], evaluated: [], summaries: [], error: oneLine(error), elapsedMs: Math.round(performance.now() - started) };
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onOuterAbort);
   }
 }
 
