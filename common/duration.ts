@@ -29,7 +29,7 @@ export interface DurationLimits {
 
 /** `text` in ms, within the limits; otherwise an EdgeChaosError naming the value and the limit. */
 export function parseDuration(text: string, limits: DurationLimits): number {
-  const { flag, maxMs, minMs = 1, bareUnit = 's', code = 'EC_USAGE' } = limits;
+  const { flag, maxMs, bareUnit = 's', code = 'EC_USAGE' } = limits;
   const fail = (why: string, fix: string) => new EdgeChaosError(code, `${flag} ${JSON.stringify(text)} ${why}`, fix);
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   if (!match) throw fail('is not a duration', `write it like 500ms, 10s, 2m or 1h (at most ${formatDuration(maxMs)})`);

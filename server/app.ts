@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { createServer, type IncomingMessage } from 'node:http';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import { WebSocketServer } from 'ws';
 import {
   AGENT_ID_PARAM,
@@ -13,7 +13,7 @@ import {
 } from '../protocol/v1.ts';
 import { checkDurationMs, timerMs } from '../common/duration.ts';
 import { MAX_HUB_DURATION_MS, MIN_PING_INTERVAL_MS } from './limits.ts';
-import { resolveLimits, type HubLimitOptions, type HubLimits } from './limits.ts';
+import { resolveLimits, type HubLimitOptions } from './limits.ts';
 import { limitFrameRate } from './frame-budget.ts';
 import { jsonNestsDeeperThan, payloadProblem } from './payload.ts';
 import { HubAuth, accessDenied } from './auth.ts';

@@ -87,7 +87,7 @@ export const checkConnectionLoop: Checker<ConnectionLoopOptions, ConnectionLoopE
 
   const looping: LoopingAgent[] = [];
   for (const [agent, closes] of closesByAgent) {
-    const short = findRun(closes, minCycles, (run, next) => next.openMs < maxConnectionMs);
+    const short = findRun(closes, minCycles, (_run, next) => next.openMs < maxConnectionMs);
     const periodic = findRun(closes, minCycles, (run, next) => run.length === 0 || (sameClose(run[0]!, next) && isRegular([...run, next], regular)));
     // A short loop is the incident's own shape; report it when both hold.
     const found = short ? describeRun(agent, 'short', short) : periodic ? describeRun(agent, 'periodic', periodic) : undefined;
