@@ -2,7 +2,6 @@ import { performance } from 'node:perf_hooks';
 import type { Proxy, Toxic, ToxicDirection, ToxicType } from 'toxiproxy-node-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  REAL_TOXIPROXY_URL,
   TestClient,
   closedLoopbackPort,
   metricValue,
