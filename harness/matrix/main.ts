@@ -11,7 +11,8 @@ meant to catch it, and every built-in scenario clean over N seeds on the
 reference hub and the foreign hub fixture; writes docs/detection-matrix.md.
 
   --seeds N       clean seeds per scenario and hub (default 1, 3 for loop: about 15 min on 2 cores; capped for storm, soak, steady)
-  --sweep         the false-alarm sweep: 20 seeds per scenario and hub, 50 for loop (about 2.5 hours on 2 cores)
+  --sweep         the false-alarm sweep: 20 seeds per scenario and hub (no caps), 50 for loop (hours on 2 cores;
+                  add --only "clean .* reference" for the reference hub alone)
   --quick         a short version: 1 seed (2 for loop), short runs, slow scenarios left out of the clean runs
   --only PATTERN  only runs whose label matches, e.g. "defect", "clean loop", "replace-loop" (regular expression)
   --jobs N        runs at once (default 1: runs are timing-sensitive on 2 cores)

@@ -28,6 +28,9 @@ describe('the detection matrix', () => {
     const sweep = planMatrix({ stateDir: tmp, sweep: true });
     expect(sweep.filter((r) => r.label.startsWith('clean loop reference'))).toHaveLength(50);
     expect(sweep.filter((r) => r.label.startsWith('clean redeploy foreign'))).toHaveLength(20);
+    // The default matrix caps the costly scenarios' seeds; the sweep does not.
+    expect(sweep.filter((r) => r.label.startsWith('clean soak reference'))).toHaveLength(20);
+    expect(sweep.filter((r) => r.label.startsWith('clean storm reference'))).toHaveLength(20);
     const zoo = runs.find((r) => r.label === 'defect replace-loop:7000 on loop')!;
     expect(zoo.options.hub).toMatchObject({ kind: 'command' });
     expect(zoo.options.hub?.kind === 'command' && zoo.options.hub.command).toMatch(/foreign-hub\.mjs' --state '.*' --misbehave replace-loop:7000$/);

@@ -18,7 +18,7 @@ interface Profile {
   agents: number;
   durationMs: number;
   quickDurationMs: number;
-  /** At most this many clean seeds per hub, whatever --seeds says. */
+  /** At most this many clean seeds per hub, whatever --seeds says (the sweep runs them all). */
   maxSeeds?: number;
   /** Skipped in --quick clean runs (too slow for a test suite). */
   slow?: boolean;
@@ -113,7 +113,9 @@ export function planMatrix(options: MatrixOptions): PlannedRun[] {
     const profile = profileOf(scenario);
     if (options.quick && profile.slow) continue;
     const wanted = options.seeds ?? (options.sweep ? (scenario === 'loop' ? 50 : 20) : options.quick ? (scenario === 'loop' ? 2 : 1) : scenario === 'loop' ? 3 : 1);
-    const seeds = Math.min(wanted, profile.maxSeeds ?? Infinity);
+    // The caps keep the default matrix near 15 min; the sweep is the false-alarm evidence and
+    // runs every scenario over its full seed count.
+    const seeds = options.sweep ? wanted : Math.min(wanted, profile.maxSeeds ?? Infinity);
     const hubs: MatrixHub[] = profile.foreignUnsupported ? ['reference'] : ['reference', 'foreign'];
     for (const hub of hubs) {
       for (let seed = 1; seed <= seeds; seed++) {
