@@ -20,6 +20,9 @@ export const ERROR_CODES = {
   EC_PROXY_SETUP: 'the fault proxies could not be set up',
   EC_FLEET_SHARD: 'a fleet shard process failed',
   EC_REPORT_WRITE: 'the report could not be written',
+  // A fleet shard that runs from its environment (a pod, a container, a local process over HTTP).
+  EC_SHARD_CONFIG: "a network shard's environment or shard config is not valid",
+  EC_SHARD_COLLECTOR: "a network shard lost, or was refused by, the coordinator's collector",
   // The reference hub.
   EC_HUB_DUPLICATE_WS_ROUTE: 'a WebSocket path has more than one handler',
   EC_HUB_BAD_OPTION: 'a hub option is invalid',

@@ -1,69 +1,27 @@
-import type { Fleet } from '../fleet.ts';
-import type { AgentEvent } from '../events.ts';
-import { buildFleet } from './config.ts';
-import type { ParentMessage, ShardMessage } from './messages.ts';
+import { formatError, EdgeChaosError } from '../../common/errors.ts';
+import { runIpcShard } from './ipc.ts';
+import { runNetworkShard } from './network.ts';
+import { SHARD_ENV } from './wire.ts';
 
 /**
  * A fleet shard: part of the fleet in its own process, so the fleet can use
- * every core and stay under the per-process open-file limit. Events go to
- * the parent in batches; the shard stops when told to, or when its parent
- * goes away (the IPC channel closes), so it can never outlive a run.
+ * every core, stay under the per-process open-file limit, or run on other
+ * machines. Two transports, one shard (shard.ts): forked by the harness, it
+ * talks over the IPC channel (ipc.ts); started from configuration alone (a
+ * pod, a container, a local process), it streams to the coordinator's
+ * collector over HTTP (network.ts, docs/distributed.md "Shard transport").
  */
-const FLUSH_INTERVAL_MS = 100;
-
-function send(message: ShardMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.connected) return resolve();
-    process.send!(message, undefined, {}, () => resolve());
-  });
+if (process.env[SHARD_ENV.collectorUrl] !== undefined || process.env[SHARD_ENV.config] !== undefined || process.env[SHARD_ENV.configFile] !== undefined) {
+  runNetworkShard(process.env, (text) => process.stderr.write(text)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(error instanceof EdgeChaosError ? formatError(error) : `error: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exit(2);
+    },
+  );
+} else if (process.send) {
+  runIpcShard();
+} else {
+  process.stderr.write(formatError(new EdgeChaosError('EC_SHARD_CONFIG', `a shard needs a parent's IPC channel or ${SHARD_ENV.collectorUrl} with ${SHARD_ENV.config} (or ${SHARD_ENV.configFile}), ${SHARD_ENV.index} and ${SHARD_ENV.runToken}`, 'let the harness start shards (--fleet-shards, --fleet-runner), or set the environment docs/distributed.md "Shard transport" lists')));
+  process.exit(2);
 }
-
-let fleet: Fleet | undefined;
-let buffer: AgentEvent[] = [];
-let flushTimer: NodeJS.Timeout | undefined;
-
-const flush = async () => {
-  if (!fleet) return;
-  const events = buffer;
-  buffer = [];
-  await send({ type: 'events', events, counts: fleet.counts() });
-};
-
-async function stop(): Promise<void> {
-  clearInterval(flushTimer);
-  await fleet?.stop();
-  await flush();
-  await send({ type: 'stopped' });
-  process.disconnect?.();
-}
-
-process.on('message', (message: ParentMessage) => {
-  if (message.type === 'stop') {
-    void stop();
-    return;
-  }
-  const { config } = message;
-  const origin = config.runStartEpochMs;
-  try {
-    fleet = buildFleet(config, () => Math.round((performance.timeOrigin + performance.now() - origin) * 10) / 10, (event) => buffer.push(event));
-  } catch (error) {
-    void send({ type: 'error', message: (error as Error).message });
-    return;
-  }
-  flushTimer = setInterval(() => void flush(), FLUSH_INTERVAL_MS);
-  void fleet.start().then(() => send({ type: 'started' }));
-});
-
-// The parent is gone (or closed the channel): stop everything and exit.
-process.on('disconnect', () => {
-  clearInterval(flushTimer);
-  void fleet?.stop().finally(() => process.exit(0));
-  if (!fleet) process.exit(0);
-});
-
-// Ctrl-C in a terminal (and some CI cancel buttons) signal the whole process
-// group, shards included. The run owns the shards: it stops them cleanly, and
-// if it dies the channel closes and they exit above. Dying on the signal
-// instead would leave the run's last seconds without these agents' events.
-process.on('SIGINT', () => {});
-process.on('SIGTERM', () => {});

@@ -57,4 +57,25 @@ describe('run-validity checks', () => {
     expect(result).toMatchObject({ kind: 'validity', status: 'failed' });
     expect(result.summary).toBe('fleet shard 2 (agents 5001..10000) died at 4.2 s (SIGKILL)');
   });
+
+  test('shards-alive fails when a shard was lost while its process lived (silent, clock, restarted), naming why', () => {
+    const input = new HistoryBuilder().connections('agent-1', 1).input(['agent-1']);
+    const lost = { ...input, events: [...input.events, { t: 12_000, type: 'fleet.shard.lost' as const, shard: 1, agents: '1..250', why: 'stopped streaming for 10 s' }] };
+    const result = evaluateChecks(lost, {}).find((r) => r.id === 'shards-alive')!;
+    expect(result).toMatchObject({ kind: 'validity', status: 'failed' });
+    expect(result.summary).toBe('fleet shard 1 (agents 1..250) was lost at 12.0 s: stopped streaming for 10 s');
+  });
+
+  test('history-complete fails on any connection or command a shard lost, and on a lost kind a check reads; passes a lost kind nothing reads', () => {
+    const input = new HistoryBuilder().connections('agent-1', 1).input(['agent-1']);
+    const lostOpens = evaluateChecks({ ...input, eventsLost: { 'ws.open': 1, poll: 40 } }, {}).find((r) => r.id === 'history-complete')!;
+    expect(lostOpens.status).toBe('failed');
+    expect(lostOpens.summary).toMatch(/^41 event\(s\) never reached the history, 1 ws.open among them/);
+    const needed = evaluateChecks({ ...input, eventsLost: { 'ws.connecting': 3 } }, { reconnectStorm: { minBackoffMs: 100 } }).find((r) => r.id === 'history-complete')!;
+    expect(needed.status).toBe('failed');
+    expect(needed.summary).toContain('lost by a fleet shard that checks need (reconnect-storm reads ws.connecting)');
+    const lostPolls = { ...input, eventsLost: { poll: 40 } };
+    const unread = evaluateChecks(lostPolls, { reconnects: { maxPerAgent: 1 } }).find((r) => r.id === 'history-complete')!;
+    expect(unread).toMatchObject({ status: 'passed', summary: '40 event(s) dropped past the cap or lost by a shard, none that a check reads' });
+  });
 });

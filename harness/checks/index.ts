@@ -105,6 +105,6 @@ export function evaluateChecks(input: CheckInput, config: ChecksConfig): CheckRe
     results.push({ ...result, kind: entry.kind });
     if (entry.reads && result.status !== 'skipped') needs[result.id] = entry.reads;
   }
-  results.push({ ...checkHistoryComplete(input, { needs, dropped: input.eventsDropped ?? {} }), kind: 'validity' });
+  results.push({ ...checkHistoryComplete(input, { needs, dropped: input.eventsDropped ?? {}, lost: input.eventsLost ?? {} }), kind: 'validity' });
   return results;
 }

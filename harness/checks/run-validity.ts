@@ -1,4 +1,5 @@
 import { formatMs } from './stats.ts';
+import { isAlwaysKept } from '../history/history.ts';
 import type { Checker } from './types.ts';
 
 /**
@@ -22,30 +23,54 @@ export interface HistoryCompleteOptions {
   needs: Record<string, readonly string[]>;
   /** Events dropped past the cap, by kind (RunResult.eventsDropped). */
   dropped: Readonly<Record<string, number>>;
+  /** Events that never reached the history (a fleet shard's buffer overflowed), by kind (RunResult.eventsLost). Default none. */
+  lost?: Readonly<Record<string, number>>;
 }
 
-/** The history kept every event a configured check reads: past its cap it drops connect attempts and polls, and a check that counts them would be wrong. */
-export const checkHistoryComplete: Checker<HistoryCompleteOptions, { dropped: Record<string, number>; checksMissingEvents: Record<string, string[]> }> = (_input, { needs, dropped }) => {
+/**
+ * The history kept every event a configured check reads. Past its cap it
+ * drops connect attempts and polls, and a check that counts them would be
+ * wrong. Events a shard lost before they reached the history are worse:
+ * they may be connections and commands, which every check reads.
+ */
+export const checkHistoryComplete: Checker<HistoryCompleteOptions, { dropped: Record<string, number>; lost: Record<string, number>; checksMissingEvents: Record<string, string[]> }> = (_input, { needs, dropped, lost = {} }) => {
   const id = 'history-complete';
   const title = 'The history kept every event the checks read';
   const missing: Record<string, string[]> = {};
   for (const [check, kinds] of Object.entries(needs)) {
-    const lost = kinds.filter((k) => (dropped[k] ?? 0) > 0);
-    if (lost.length > 0) missing[check] = lost;
+    const gone = kinds.filter((k) => (dropped[k] ?? 0) > 0 || (lost[k] ?? 0) > 0);
+    if (gone.length > 0) missing[check] = gone;
   }
-  const evidence = { dropped: { ...dropped }, checksMissingEvents: missing };
-  const total = Object.values(dropped).reduce((a, b) => a + b, 0);
-  if (Object.keys(missing).length === 0) return { id, title, status: 'passed', summary: total === 0 ? 'nothing dropped' : `${total} event(s) dropped past the cap, none that a check reads`, evidence };
+  const evidence = { dropped: { ...dropped }, lost: { ...lost }, checksMissingEvents: missing };
+  const sum = (counts: Readonly<Record<string, number>>) => Object.values(counts).reduce((a, b) => a + b, 0);
+  // A lost connection or command is read by nearly every check, named in `needs` or not.
+  const lostKept = Object.entries(lost).filter(([kind, n]) => n > 0 && isAlwaysKept(kind));
+  if (lostKept.length > 0) {
+    const which = lostKept.map(([kind, n]) => `${n} ${kind}`).join(', ');
+    return { id, title, status: 'failed', summary: `${sum(lost)} event(s) never reached the history, ${which} among them (a fleet shard's buffer overflowed): give the shards more room (transport.maxBufferedEvents), more shards, or a faster link to the collector`, evidence };
+  }
+  if (Object.keys(missing).length === 0) {
+    const total = sum(dropped) + sum(lost);
+    return { id, title, status: 'passed', summary: total === 0 ? 'nothing dropped' : `${total} event(s) dropped past the cap or lost by a shard, none that a check reads`, evidence };
+  }
   const which = Object.entries(missing).map(([check, kinds]) => `${check} reads ${kinds.join(', ')}`).join('; ');
-  return { id, title, status: 'failed', summary: `events past the history cap were dropped that checks need (${which}): raise maxEvents or run fewer agents`, evidence };
+  const where = sum(lost) > 0 ? 'dropped past the history cap or lost by a fleet shard' : 'past the history cap were dropped';
+  return { id, title, status: 'failed', summary: `events ${where} that checks need (${which}): raise maxEvents or run fewer agents`, evidence };
 };
 
-/** Every fleet shard process lived to the end: agents of a dead shard stop observing, and the checks would read their silence as the hub's doing. */
+/**
+ * Every fleet shard lived to the end and its events reached the history: agents of a dead or silent
+ * shard stop observing, and the checks would read their silence as the hub's doing.
+ */
 export const checkShardsAlive: Checker<Record<string, never>, { exits: { shard: number; agents: string; atMs: number; how: string }[] }> = (input) => {
   const id = 'shards-alive';
-  const title = 'Every fleet shard process lived to the end';
-  const exits = input.events.flatMap((e) => (e.type === 'fleet.shard.exit' ? [{ shard: e.shard, agents: e.agents, atMs: Math.round(e.t), how: e.how }] : []));
+  const title = 'Every fleet shard lived to the end and delivered its events';
+  const exits = input.events.flatMap((e) =>
+    e.type === 'fleet.shard.exit' ? [{ shard: e.shard, agents: e.agents, atMs: Math.round(e.t), how: e.how }] : e.type === 'fleet.shard.lost' ? [{ shard: e.shard, agents: e.agents, atMs: Math.round(e.t), how: e.why }] : [],
+  );
   if (exits.length === 0) return { id, title, status: 'passed', summary: 'no shard died', evidence: { exits } };
   const first = exits[0]!;
-  return { id, title, status: 'failed', summary: `fleet shard ${first.shard} (agents ${first.agents}) died at ${formatMs(first.atMs)} (${first.how})${exits.length > 1 ? ` and ${exits.length - 1} more` : ''}`, evidence: { exits } };
+  const event = input.events.find((e) => e.type === 'fleet.shard.exit' || e.type === 'fleet.shard.lost')!;
+  const what = event.type === 'fleet.shard.exit' ? `died at ${formatMs(first.atMs)} (${first.how})` : `was lost at ${formatMs(first.atMs)}: ${first.how}`;
+  return { id, title, status: 'failed', summary: `fleet shard ${first.shard} (agents ${first.agents}) ${what}${exits.length > 1 ? ` and ${exits.length - 1} more` : ''}`, evidence: { exits } };
 };

@@ -33,6 +33,8 @@ export interface CheckInput {
   endMs: number;
   /** Events the history counted but did not store past its cap, by kind. */
   eventsDropped?: Readonly<Record<string, number>>;
+  /** Events that never reached the history (a fleet shard's buffer overflowed), by kind. */
+  eventsLost?: Readonly<Record<string, number>>;
 }
 
 /** A pure function from a history (and scraped metrics) to a verdict with evidence. */

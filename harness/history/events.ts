@@ -16,6 +16,12 @@ export type HarnessEvent =
   | { t: number; type: 'hub.redeploy.failed'; name: string; error: string }
   /** A fleet shard process exited before the run stopped it. */
   | { t: number; type: 'fleet.shard.exit'; shard: number; agents: string; how: string }
+  /**
+   * A fleet shard the run can no longer trust, its process alive or not: it stopped streaming for
+   * longer than the grace, its clock offset is too uncertain for cross-agent checks, a second process
+   * ran its slice, it stopped before the run did, or its last events never arrived. `why` says which.
+   */
+  | { t: number; type: 'fleet.shard.lost'; shard: number; agents: string; why: string }
   | HubHealthEvent
   | HubProbesEvent
   | HubExitEvent

@@ -48,6 +48,8 @@ export interface RunResult {
   };
   /** High-volume events counted but not stored once the history reached its cap, by type. */
   eventsDropped?: Record<string, number>;
+  /** Events a fleet shard could not deliver (its buffer overflowed), by type: no check saw them. */
+  eventsLost?: Record<string, number>;
   /** The command line that replays this run with the same seed. */
   replay: string;
   /** What the replay command needs that it does not print (a token), when anything. */

@@ -130,6 +130,7 @@ function assembleResult(ctx: RunContext, run: StartedRun | undefined, observed: 
       commandsMissing: observed.commandsMissing,
       endMs,
       eventsDropped: history.dropped,
+      eventsLost: history.lost,
     },
     ctx.checks,
   );
@@ -159,6 +160,7 @@ function assembleResult(ctx: RunContext, run: StartedRun | undefined, observed: 
     checks,
     stats: statsOf(history.events, agentIds.length),
     ...(Object.keys(history.dropped).length > 0 ? { eventsDropped: { ...history.dropped } } : {}),
+    ...(Object.keys(history.lost).length > 0 ? { eventsLost: { ...history.lost } } : {}),
     replay: replayCommand(ctx.options.scenarioSource ?? scenario.name, params),
     ...(replayNote(params) ? { replayNote: replayNote(params) } : {}),
     agentIds,

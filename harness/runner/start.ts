@@ -121,6 +121,8 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
         runStartEpochMs: performance.timeOrigin + ctx.t0,
         sink: (event) => history.append(event),
         onShardExit: (exit) => history.append({ t: clock(), type: 'fleet.shard.exit', ...exit }),
+        onShardLost: (lost) => history.append({ t: clock(), type: 'fleet.shard.lost', ...lost }),
+        onEventsLost: (type, count) => history.noteLost(type, count),
         pingIntervalMs: params.pingIntervalMs,
         pollIntervalMs: scenario.agent?.pollIntervalMs,
         backoff: params.backoff,

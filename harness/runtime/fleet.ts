@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { AgentEvent } from '../../agent/events.ts';
 import type { FleetCounts } from '../../agent/fleet.ts';
-import { buildFleet, type ShardConfig } from '../../agent/shard/config.ts';
+import { buildFleet, shardSlice, type ShardConfig } from '../../agent/shard/config.ts';
 import type { ParentMessage, ShardMessage } from '../../agent/shard/messages.ts';
 import { HarnessError } from '../errors.ts';
 
@@ -27,6 +27,10 @@ export interface FleetSpec extends Omit<ShardConfig, 'firstIndex' | 'hubUrls'> {
   sink: (event: AgentEvent) => void;
   /** A shard process exited on its own after its agents started (not stopped by the run). */
   onShardExit?: (exit: { shard: number; agents: string; how: string }) => void;
+  /** A shard could not trust its events to the run (silent, unsure clock, restarted, stopped early): network shards only. */
+  onShardLost?: (lost: { shard: number; agents: string; why: string }) => void;
+  /** A shard's buffer overflowed: `count` more events of `type` never reached the sink. */
+  onEventsLost?: (type: string, count: number) => void;
 }
 
 /** Agents per shard above which a single process would crowd its 20,000 open files (sockets, polls, timers). */
@@ -71,7 +75,7 @@ class ShardedFleet implements FleetHandle {
   readonly ids: readonly string[];
   readonly shards: number;
   readonly #spec: FleetSpec;
-  readonly #children: { proc: ChildProcess; counts: FleetCounts; exited: Promise<void> }[] = [];
+  readonly #children: { proc: ChildProcess; counts: FleetCounts; lost: Record<string, number>; exited: Promise<void> }[] = [];
   #stopping: Promise<void> | undefined;
 
   constructor(spec: FleetSpec, ids: string[]) {
@@ -82,11 +86,9 @@ class ShardedFleet implements FleetHandle {
 
   async start(): Promise<void> {
     const { agents } = this.#spec;
-    const per = Math.ceil(agents / this.shards);
     const started: Promise<void>[] = [];
     for (let s = 0; s < this.shards; s++) {
-      const firstIndex = s * per;
-      const count = Math.min(per, agents - firstIndex);
+      const { firstIndex, count } = shardSlice(agents, this.shards, s);
       if (count <= 0) break;
       started.push(this.#startShard(s, firstIndex, count));
     }
@@ -97,7 +99,7 @@ class ShardedFleet implements FleetHandle {
     const spec = this.#spec;
     const proc = fork(SHARD_MAIN, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    const entry = { proc, counts: { connected: 0, polling: 0, down: count }, exited };
+    const entry = { proc, counts: { connected: 0, polling: 0, down: count }, lost: {} as Record<string, number>, exited };
     this.#children.push(entry);
     const config = sliceConfig(spec, firstIndex, count);
     return new Promise<void>((resolve, reject) => {
@@ -106,6 +108,10 @@ class ShardedFleet implements FleetHandle {
         if (message.type === 'events') {
           for (const event of message.events) spec.sink(event);
           entry.counts = message.counts;
+          for (const [type, total] of Object.entries(message.lost)) {
+            spec.onEventsLost?.(type, total - (entry.lost[type] ?? 0));
+            entry.lost[type] = total;
+          }
         } else if (message.type === 'started') resolve();
         else if (message.type === 'error') fail(`failed: ${message.message}`);
       });
