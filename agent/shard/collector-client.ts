@@ -83,10 +83,11 @@ export class CollectorClient {
           throw new EdgeChaosError('EC_SHARD_COLLECTOR', `the collector at ${url} refused ${what}: ${error.message}`, 'check that EDGE_CHAOS_RUN_TOKEN, JOB_COMPLETION_INDEX and the shard config are the ones the coordinator wrote for this run');
         }
         const silentMs = performance.now() - this.#lastContactMs;
-        if (silentMs + delayMs > unreachableGraceMs || this.#closed.signal.aborted) {
+        if (silentMs >= unreachableGraceMs || this.#closed.signal.aborted) {
           throw new EdgeChaosError('EC_SHARD_COLLECTOR', `the collector at ${url} has not answered for ${Math.round(silentMs / 1_000)} s (${what}: ${(error as Error).message}); the shard stops its agents`, `start the shard while its run is going (EDGE_CHAOS_COLLECTOR_URL must reach the coordinator), or raise transport.unreachableGraceMs (now ${unreachableGraceMs} ms)`);
         }
-        await this.#sleep(delayMs);
+        // The last try falls on the grace itself, not a backoff step past it.
+        await this.#sleep(Math.min(delayMs, unreachableGraceMs - silentMs));
         delayMs = Math.min(RETRY_MAX_MS, delayMs * 2);
       }
     }

@@ -5,6 +5,7 @@ import type { FleetCounts } from '../../agent/fleet.ts';
 import { buildFleet, shardSlice, type ShardConfig } from '../../agent/shard/config.ts';
 import type { ParentMessage, ShardMessage } from '../../agent/shard/messages.ts';
 import { HarnessError } from '../errors.ts';
+import { NetworkFleet, type NetworkFleetOptions } from './shards/network-fleet.ts';
 
 /** What the runner needs of a fleet, in this process or spread over shard processes. */
 export interface FleetHandle extends AsyncDisposable {
@@ -20,11 +21,13 @@ export interface FleetSpec extends Omit<ShardConfig, 'firstIndex' | 'hubUrls'> {
   agents: number;
   /** The URL agent number `index` (0-based, fleet-wide) dials. */
   hubUrlFor(index: number): string;
-  /** 0: every agent in this process. N: N child processes, each with a contiguous slice. */
+  /** 0: every agent in this process. N: N child processes (or network shards), each with a contiguous slice. */
   shards: number;
   /** The run clock, ms since start (the same instant as runStartEpochMs, for shard processes). */
   clock: () => number;
   sink: (event: AgentEvent) => void;
+  /** Run the shards over the network transport, started by a launcher (local processes, containers, pods). Default: IPC child processes. */
+  network?: NetworkFleetOptions;
   /** A shard process exited on its own after its agents started (not stopped by the run). */
   onShardExit?: (exit: { shard: number; agents: string; how: string }) => void;
   /** A shard could not trust its events to the run (silent, unsure clock, restarted, stopped early): network shards only. */
@@ -43,6 +46,7 @@ export function defaultShards(agents: number): number {
 
 export function createFleet(spec: FleetSpec): FleetHandle {
   const ids = Array.from({ length: spec.agents }, (_, i) => `${spec.idPrefix}${i + 1}`);
+  if (spec.network) return new NetworkFleet(spec, spec.network, ids);
   if (spec.shards <= 0) {
     const fleet = buildFleet(sliceConfig(spec, 0, spec.agents), spec.clock, spec.sink);
     const stop = () => fleet.stop();

@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import type { FleetCounts } from '../../../agent/fleet.ts';
+import { encodeHubUrls, shardSlice, usableShards, type ShardPlan, type ShardTransportOptions } from '../../../agent/shard/config.ts';
+import { HarnessError } from '../../errors.ts';
+import type { Collector, CollectorPolicy, ShardLoss } from '../collector/collector.ts';
+import { startCollector, type CollectorOptions, type StartedCollector } from '../collector/server.ts';
+import type { FleetHandle, FleetSpec } from '../fleet.ts';
+import { shardEnvs, type LaunchedShards, type ShardLauncher } from './launcher.ts';
+
+/** How a fleet runs as network shards. */
+export interface NetworkFleetOptions {
+  launcher: ShardLauncher;
+  /** Batching, buffer, unreachable grace and clock sampling of every shard. Default: agent/shard/config.ts TRANSPORT_DEFAULTS. */
+  transport?: ShardTransportOptions;
+  /** When the collector gives up on a shard (silence, clock uncertainty). */
+  policy?: CollectorPolicy;
+  /** The run's metrics registry: the collector serves it at /metrics and adds its own figures. */
+  registry?: Registry;
+  /** The collector listens: the URL the shards dial. */
+  onCollector?: (url: string) => void;
+  /** Test hook: cut chosen events POSTs (see CollectorOptions). */
+  dropConnection?: CollectorOptions['dropConnection'];
+}
+
+/** After the launcher stopped the shards, the longest wait for last batches still on their way, ms. */
+const FINAL_WAIT_MS = 10_000;
+const DEFAULT_START_TIMEOUT_MS = 60_000;
+
+/**
+ * The fleet as network shards: a collector for their streams, one plan and
+ * one environment per shard, a launcher that runs them wherever it runs
+ * them. Their events reach the run's sink through the collector; a shard
+ * that dies, goes silent or cannot be trusted is reported to the run
+ * (shards-alive) rather than mistaken for agents the hub lost.
+ */
+export class NetworkFleet implements FleetHandle {
+  readonly ids: readonly string[];
+  readonly shards: number;
+  readonly #spec: FleetSpec;
+  readonly #options: NetworkFleetOptions;
+  #collector: StartedCollector | undefined;
+  #launched: LaunchedShards | undefined;
+  #running = false;
+  #stopping: Promise<void> | undefined;
+
+  constructor(spec: FleetSpec, options: NetworkFleetOptions, ids: string[]) {
+    this.#spec = spec;
+    this.#options = options;
+    this.ids = ids;
+    this.shards = usableShards(spec.agents, Math.max(1, spec.shards));
+  }
+
+  /** The collector, once started: its streams say what each shard sent (sequence numbers, duplicates, clock). */
+  get collector(): Collector | undefined {
+    return this.#collector?.collector;
+  }
+
+  async start(): Promise<void> {
+    const spec = this.#spec;
+    const { launcher } = this.#options;
+    const slices = Array.from({ length: this.shards }, (_, i) => shardSlice(spec.agents, this.shards, i));
+    const token = randomBytes(24).toString('base64url');
+    this.#collector = await startCollector({
+      token,
+      slices,
+      host: launcher.collectorHost,
+      registry: this.#options.registry,
+      ...this.#options.policy,
+      dropConnection: this.#options.dropConnection,
+      sink: spec.sink,
+      onEventsLost: spec.onEventsLost,
+      onShardLost: (loss) => this.#report(loss),
+    });
+    const { collector } = this.#collector;
+    const collectorUrl = launcher.collectorUrl?.(this.#collector.port) ?? this.#collector.url;
+    this.#options.onCollector?.(collectorUrl);
+    const planned: ShardPlan = {
+      planVersion: 1,
+      agents: spec.agents,
+      shards: this.shards,
+      hubUrls: encodeHubUrls(spec.agents, spec.hubUrlFor),
+      idPrefix: spec.idPrefix,
+      seed: spec.seed,
+      token: spec.token,
+      backoff: spec.backoff,
+      pingIntervalMs: spec.pingIntervalMs,
+      pollIntervalMs: spec.pollIntervalMs,
+      rampMs: spec.rampMs,
+      sourceAddresses: spec.sourceAddresses,
+      runStartEpochMs: spec.runStartEpochMs,
+      ...(this.#options.transport ? { transport: this.#options.transport } : {}),
+    };
+    const plan = launcher.adaptPlan?.(planned) ?? planned;
+    this.#launched = await launcher.start(shardEnvs(plan, collectorUrl, token), { onExit: (index, how) => collector.lose(index, 'exit', how) });
+    const timeoutMs = launcher.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+    const streams = collector.streams;
+    await collector.until(() => streams.every((s) => s.started) || streams.some((s) => s.loss), timeoutMs);
+    const failed = streams.find((s) => s.loss) ?? streams.find((s) => !s.started);
+    if (failed) {
+      const why = failed.loss ? (failed.loss.kind === 'exit' ? `exited (${failed.loss.why})` : `was lost: ${failed.loss.why}`) : failed.instance ? `did not start its agents within ${timeoutMs / 1_000} s` : `never reached the collector within ${timeoutMs / 1_000} s`;
+      const logs = this.#launched.logTail?.(failed.index).trim();
+      throw new HarnessError(
+        'EC_FLEET_SHARD',
+        `fleet shard ${failed.index + 1} (agents ${failed.agents}, ${launcher.name}) ${why} before its agents started${logs ? `; its last output: ${logs}` : ''}`,
+        `run with --fleet-runner local to see the error in this process, or check that the shards can reach the collector at ${collectorUrl}`,
+      );
+    }
+    this.#running = true;
+  }
+
+  counts(): FleetCounts {
+    return this.#collector?.collector.counts() ?? { connected: 0, polling: 0, down: this.#spec.agents };
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      const started = this.#collector;
+      if (!started) return;
+      const { collector } = started;
+      collector.beginStop();
+      try {
+        await this.#launched?.stop();
+        // A launcher whose stop does not wait for the shards (a deleted Job) leaves last batches on their way.
+        const done = () => collector.streams.every((s) => s.final || s.loss || s.instance === undefined);
+        await collector.until(done, FINAL_WAIT_MS);
+        for (const s of collector.streams) if (s.instance !== undefined && !s.final && !s.loss) collector.lose(s.index, 'lost', 'its last events never arrived: no final batch after the run stopped it');
+      } finally {
+        await started.stop();
+      }
+    })();
+    return this.#stopping;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
+  /** Losses during start-up fail start() itself; after it, each is the run's to judge. */
+  #report(loss: ShardLoss): void {
+    if (!this.#running) return;
+    const { shard, agents, why } = loss;
+    if (loss.kind === 'exit') this.#spec.onShardExit?.({ shard, agents, how: why });
+    else this.#spec.onShardLost?.({ shard, agents, why });
+  }
+}
