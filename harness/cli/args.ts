@@ -4,6 +4,7 @@ import { EdgeChaosError } from '../../common/errors.ts';
 import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
+import { FLEET_RUNNERS, isFleetRunnerName, type FleetRunnerName } from '../runtime/shards/runners.ts';
 
 export interface CliArgs {
   command: 'list' | 'run' | 'help';
@@ -25,6 +26,8 @@ export interface CliArgs {
   hub?: HubChoice;
   agentDefects: string[];
   fleetShards?: number;
+  fleetRunner?: FleetRunnerName;
+  metricsPort?: number;
   /** Print stack traces with errors. */
   debug: boolean;
 }
@@ -57,6 +60,10 @@ options:
   --hub-port PORT            ... which listens on PORT
   --agent-defect NAME        switch on an agent defect (repeatable): no-jitter, no-backoff
   --fleet-shards N           run the agents in N child processes (default: 0 up to 2,000 agents, then 2+)
+  --fleet-runner R           where shards run: local (default: this process or IPC child processes),
+                             local-network (local processes streaming to the run's collector over HTTP)
+  --metrics-port P           serve the run's live Prometheus metrics at http://127.0.0.1:P/metrics
+                             (0: any free port; the URL is printed); default: not served
   --agent-id-prefix P        agent ids are P1..PN (default agent-)
   --token T                  bearer token agents send (the reference hub then requires it);
                              also the admin token unless --admin-token is given
@@ -102,7 +109,7 @@ function parseWhole(flag: string, text: string, min: number, max = Number.MAX_SA
 }
 
 const VALUE_OPTIONS = new Set([
-  'agents', 'duration', 'seed', 'defect', 'hub-url', 'hub-runtime', 'hub-cmd', 'hub-image', 'hub-port', 'agent-defect', 'fleet-shards',
+  'agents', 'duration', 'seed', 'defect', 'hub-url', 'hub-runtime', 'hub-cmd', 'hub-image', 'hub-port', 'agent-defect', 'fleet-shards', 'fleet-runner', 'metrics-port',
   'agent-id-prefix', 'token', 'admin-token', 'report-dir', 'loop-cycles', 'loop-max-connection', 'toxiproxy', 'hub-ping-interval',
 ]);
 
@@ -145,6 +152,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         'hub-port': { type: 'string' },
         'agent-defect': { type: 'string', multiple: true },
         'fleet-shards': { type: 'string' },
+        'fleet-runner': { type: 'string' },
+        'metrics-port': { type: 'string' },
         'agent-id-prefix': { type: 'string' },
         token: { type: 'string' },
         'admin-token': { type: 'string' },
@@ -195,6 +204,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   return {
     hub: parseHub(values),
     fleetShards: values['fleet-shards'] === undefined ? undefined : parseWhole('--fleet-shards', values['fleet-shards'], 0, MAX_FLEET_SHARDS),
+    fleetRunner: values['fleet-runner'] === undefined ? undefined : parseFleetRunner(values['fleet-runner']),
+    metricsPort: values['metrics-port'] === undefined ? undefined : parseWhole('--metrics-port', values['metrics-port'], 0, 65_535),
     agentDefects: (values['agent-defect'] ?? []).flatMap((d) => d.split(',')).filter((d) => d !== ''),
     toxiproxy: values.toxiproxy === undefined ? undefined : parseToxiproxy(values.toxiproxy),
     command,
@@ -214,6 +225,11 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     loopMaxConnectionMs: values['loop-max-connection'] === undefined ? undefined : parseDuration('--loop-max-connection', values['loop-max-connection']),
     debug: values.debug ?? false,
   };
+}
+
+function parseFleetRunner(text: string): FleetRunnerName {
+  if (isFleetRunnerName(text)) return text;
+  throw usageError(`--fleet-runner ${shown(text)} is not a fleet runner`, `use one of: ${Object.keys(FLEET_RUNNERS).join(', ')}`);
 }
 
 function parsePingInterval(text: string): number {

@@ -58,6 +58,10 @@ const CASES: [string, string, RegExp][] = [
   ['--fleet-shards', '-1', /--fleet-shards -1/],
   ['--fleet-shards', 'many', /--fleet-shards many/],
   ['--fleet-shards', '100000', /--fleet-shards 100000 .*at most/],
+  ['--fleet-runner', 'cloud', /--fleet-runner cloud is not a fleet runner/],
+  ['--fleet-runner', '', /--fleet-runner/],
+  ['--metrics-port', '70000', /--metrics-port 70000 .*at most 65535/],
+  ['--metrics-port', 'any', /--metrics-port any/],
   ['--agent-id-prefix', 'a b', /prefix/],
   ['--agent-id-prefix', 'x'.repeat(300), /prefix/],
   ['--agent-id-prefix', CONTROL, /--agent-id-prefix/],
@@ -112,7 +116,7 @@ describe('bad values on the command line: two lines on stderr, exit 2', () => {
   }, 15_000);
 
   test('--hub-port without --hub-image, two hub choices, and two scenarios likewise', async () => {
-    for (const argv of [[...BASE, '--hub-port', '80'], [...BASE, '--hub-url', 'http://127.0.0.1:1', '--hub-cmd', 'x'], ['loop', 'other']]) {
+    for (const argv of [[...BASE, '--hub-port', '80'], [...BASE, '--fleet-runner', 'local-network', '--fleet-shards', '0'], [...BASE, '--hub-url', 'http://127.0.0.1:1', '--hub-cmd', 'x'], ['loop', 'other']]) {
       const s = streams();
       expect(await runCli(argv, s.io), s.err()).toBe(2);
       expect(s.err().replace(/\n$/, '').split('\n'), s.err()).toHaveLength(2);

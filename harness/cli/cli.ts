@@ -99,6 +99,13 @@ async function runAndReport(scenario: Awaited<ReturnType<typeof loadScenario>>, 
     hubPingIntervalMs: args.hubPingIntervalMs,
     agentDefects: args.agentDefects,
     fleetShards: args.fleetShards,
+    fleetRunner: args.fleetRunner,
+    metricsPort: args.metricsPort,
+    // Printed when it listens, before the first progress line: a user points Prometheus (or curl) at it while the run goes.
+    onEndpoint: ({ name, url }) => {
+      progress.done(); // a live line on a terminal would swallow it
+      io.stderr.write(name === 'metrics' ? `metrics: ${url} (Prometheus, live while the run goes)\n` : `collector: ${url} (network shards stream their events here)\n`);
+    },
     agentIdPrefix: args.agentIdPrefix,
     token: args.token,
     adminToken: args.adminToken,

@@ -80,6 +80,7 @@ export async function writeReports(result: RunResult, dir: string, options: Writ
     ['events.ndjson', result.events.map((e) => JSON.stringify(e)).join('\n') + '\n'],
   ]);
   if (result.hubMetricsText !== undefined) files.set('hub-metrics.txt', result.hubMetricsText);
+  if (result.runMetricsText !== undefined) files.set('run-metrics.txt', result.runMetricsText);
   for (const [agent, log] of renderAgentLogs(result)) files.set(join('agent-logs', `${agent}.log`), log);
   try {
     await mkdir(join(dir, 'agent-logs'), { recursive: true });

@@ -1,6 +1,8 @@
 import type { FleetCounts } from '../../agent/fleet.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import type { ToxiproxyChoice } from '../runtime/proxy.ts';
+import type { ShardLauncher } from '../runtime/shards/launcher.ts';
+import type { FleetRunnerName } from '../runtime/shards/runners.ts';
 
 export interface RunOptions {
   /** Number of agents. Default: the scenario's. */
@@ -29,6 +31,15 @@ export interface RunOptions {
   maxEvents?: number;
   /** Fleet shard processes: 0 runs every agent in this process. Default: 0 up to 2,000 agents, then 2 or more. */
   fleetShards?: number;
+  /**
+   * Where the shards run: 'local' (this process, or IPC child processes), 'local-network' (local
+   * processes over the network transport, as pods), or a launcher of your own. Default 'local'.
+   */
+  fleetRunner?: FleetRunnerName | ShardLauncher;
+  /** Serve the run's live Prometheus metrics on 127.0.0.1 at this port (0: any free port); the URL is in onEndpoint and the result. Default: not served. */
+  metricsPort?: number;
+  /** Called once a run endpoint listens: the live metrics, the network shards' collector. */
+  onEndpoint?: (endpoint: { name: 'metrics' | 'collector'; url: string }) => void;
   /** Agent ids are `${agentIdPrefix}1..N`. Default 'agent-'. */
   agentIdPrefix?: string;
   /** Bearer token agents send (and the in-process hub requires). */

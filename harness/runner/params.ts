@@ -8,6 +8,7 @@ import { resolveFaults, resolveRedeploys, type ScenarioDefinition } from '../sce
 import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
+import { FLEET_RUNNERS, isFleetRunnerName } from '../runtime/shards/runners.ts';
 import type { RunOptions } from './options.ts';
 
 /** Everything a run needs decided before anything starts, checked once. */
@@ -54,6 +55,17 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
   const loop: { minCycles?: number; maxConnectionMs?: number } = {};
   if (options.loopMinCycles !== undefined) loop.minCycles = options.loopMinCycles;
   if (options.loopMaxConnectionMs !== undefined) loop.maxConnectionMs = options.loopMaxConnectionMs;
+  const fleetRunner = options.fleetRunner ?? 'local';
+  if (typeof fleetRunner === 'string' && !isFleetRunnerName(fleetRunner)) {
+    throw new HarnessError('EC_BAD_OPTION', `unknown fleet runner ${JSON.stringify(fleetRunner)} (--fleet-runner)`, `use one of: ${Object.keys(FLEET_RUNNERS).join(', ')}`);
+  }
+  const network = fleetRunner !== 'local';
+  if (network && options.fleetShards === 0) {
+    throw new HarnessError('EC_BAD_OPTION', `--fleet-shards 0 runs every agent in this process, but --fleet-runner ${typeof fleetRunner === 'string' ? fleetRunner : fleetRunner.name} runs them in shards`, 'pass --fleet-shards 1 or more, or leave it out');
+  }
+  if (options.metricsPort !== undefined && !(Number.isInteger(options.metricsPort) && options.metricsPort >= 0 && options.metricsPort <= 65_535)) {
+    throw new HarnessError('EC_BAD_OPTION', `metricsPort must be a TCP port from 0 to 65535, got ${options.metricsPort}`, 'pass --metrics-port 9464, or 0 for any free port');
+  }
   const faults = resolveFaults(scenario, base);
   const needsProxy = faults.length > 0 || scenario.proxy === true || redeploys.some((r) => r.kind === 'rolling');
   return {
@@ -75,6 +87,9 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
     /** Whether --toxiproxy (or TOXIPROXY_URL) chose it, so the replay command passes it back. */
     toxiproxyChosen: options.toxiproxy !== undefined || (needsProxy && process.env.TOXIPROXY_URL !== undefined && process.env.TOXIPROXY_URL !== ''),
     fleetShards: options.fleetShards,
+    /** Where the fleet runs: a runner's name, or a launcher a library caller passed. */
+    fleetRunner,
+    metricsPort: options.metricsPort,
     /** Whether agents send a bearer token: the replay command names it without printing it. */
     tokenGiven: options.token !== undefined,
     adminTokenGiven: options.adminToken !== undefined,

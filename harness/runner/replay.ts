@@ -15,6 +15,7 @@ export function replayCommand(scenario: string, params: ResolvedParams): string 
   if (params.toxiproxyChosen && params.toxiproxy) args.push(`--toxiproxy ${toxiproxyArg(params.toxiproxy)}`);
   if (params.pingIntervalChosen) args.push(`--hub-ping-interval ${formatDuration(params.pingIntervalMs)}`);
   if (params.fleetShards !== undefined) args.push(`--fleet-shards ${params.fleetShards}`);
+  if (typeof params.fleetRunner === 'string' && params.fleetRunner !== 'local') args.push(`--fleet-runner ${params.fleetRunner}`);
   // Never a secret in a report: the replay reads the token from the environment.
   if (params.tokenGiven) args.push(`--token "$${TOKEN_ENV}"`);
   if (params.adminTokenGiven) args.push(`--admin-token "$${ADMIN_TOKEN_ENV}"`);

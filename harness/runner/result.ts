@@ -58,6 +58,10 @@ export interface RunResult {
   events: HistoryEvent[];
   /** The hub's final /metrics text, when it has one. */
   hubMetricsText?: string;
+  /** Where the run's live Prometheus metrics were served (--metrics-port), while it went. */
+  metricsUrl?: string;
+  /** The run's own metrics once it had stopped: what /metrics served last; their counters equal `stats`. */
+  runMetricsText?: string;
 }
 
 const INVALID_FIX =

@@ -24,6 +24,7 @@ interface Observed {
   hubMetrics?: MetricSamples;
   metricsMissing?: string;
   commandsMissing?: string;
+  runMetricsText?: string;
 }
 
 /**
@@ -56,6 +57,8 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
   } finally {
     await started?.stop();
   }
+  // After everything stopped: the figures /metrics would serve at the very end.
+  observed.runMetricsText = await started.metrics.text();
   return assembleResult(ctx, started, observed, startedAt);
 }
 
@@ -166,6 +169,8 @@ function assembleResult(ctx: RunContext, run: StartedRun | undefined, observed: 
     agentIds,
     events: history.events,
     hubMetricsText: observed.hubMetricsText,
+    ...(run?.metricsUrl ? { metricsUrl: run.metricsUrl } : {}),
+    runMetricsText: observed.runMetricsText,
   };
 }
 

@@ -9,6 +9,9 @@ import { startHubRuntime, type HubRuntime } from '../runtime/hubs/index.ts';
 import { HubMetricsTracker } from '../runtime/hubs/metrics-tracker.ts';
 import { startFaultProxy, type FaultProxy } from '../runtime/proxy.ts';
 import { defaultSampleIntervalMs, startResourceSampler } from '../runtime/resources.ts';
+import { startMetricsServer } from '../runtime/metrics-server.ts';
+import { RunMetrics } from '../runtime/run-metrics.ts';
+import { FLEET_RUNNERS, type FleetRunner } from '../runtime/shards/runners.ts';
 import { Cleanup } from './cleanup.ts';
 import { RedeployDriver } from './drivers/redeploys.ts';
 import { assignGroups, type AssignedGroup } from './groups.ts';
@@ -53,6 +56,10 @@ export interface StartedRun extends AsyncDisposable {
   readonly hubMetrics: HubMetricsTracker;
   /** Probes the serving hub and records its process exits; the settle phase stops it just before 'stop'. */
   readonly health: HubWatcher;
+  /** The run's live figures; served at /metrics when asked (metricsPort) and by a network fleet's collector. */
+  readonly metrics: RunMetrics;
+  /** Where the live metrics are served, when they are. */
+  readonly metricsUrl: string | undefined;
   /** Registers more teardown (a phase's drivers), run before what start-up registered. */
   defer(step: () => unknown): void;
   stop(): Promise<void>;
@@ -109,8 +116,21 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
     });
     // Stopped before any hub is disposed, so the run's own teardown is not taken for the hub going away.
     const health = stack.use(startHubWatcher({ current: () => redeploys.current, clock, sink: (e) => history.append(e) }));
+    // Registered before the fleet, so it is closed after it and counts the fleet's last events.
+    let fleetRef: FleetHandle | undefined;
+    const metrics = new RunMetrics({ history, agents: params.agents, counts: () => fleetRef?.counts(), shards: () => fleetRef?.shards ?? 0, clock });
+    stack.defer(() => metrics.close());
+    let metricsUrl: string | undefined;
+    if (params.metricsPort !== undefined) {
+      const server = stack.use(await startMetricsServer(metrics.registry, params.metricsPort));
+      metricsUrl = server.url;
+      options.onEndpoint?.({ name: 'metrics', url: server.url });
+    }
+    const runner = params.fleetRunner;
+    const launcher = typeof runner === 'string' ? (FLEET_RUNNERS[runner] as FleetRunner).launcher?.() : runner;
     const fleet = stack.use(
       createFleet({
+        network: launcher && { launcher, registry: metrics.registry, onCollector: (url) => options.onEndpoint?.({ name: 'collector', url }) },
         agents: params.agents,
         idPrefix: params.agentIdPrefix,
         hubUrlFor: agentHubUrl,
@@ -126,11 +146,12 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
         pingIntervalMs: params.pingIntervalMs,
         pollIntervalMs: scenario.agent?.pollIntervalMs,
         backoff: params.backoff,
-        shards: params.fleetShards ?? defaultShards(params.agents),
+        shards: params.fleetShards ?? (launcher ? Math.max(1, defaultShards(params.agents)) : defaultShards(params.agents)),
         // Past a few thousand connections from one address, ephemeral ports to one proxy or hub port run short.
         sourceAddresses: params.agents > 5_000 ? Math.ceil(params.agents / 5_000) + 1 : 1,
       }),
     );
+    fleetRef = fleet;
     // Always sampled: the harness's own event loop decides whether the run can judge (event-loop-lag).
     // Registered after the fleet so it stops first and teardown is not sampled.
     const growth = ctx.checks.resourceGrowth;
@@ -138,7 +159,7 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
       stack.use(startResourceSampler({ intervalMs: growth?.sampleIntervalMs ?? defaultSampleIntervalMs(params.durationMs), clock, sink: (e) => history.append(e), children: { hub: () => redeploys.current.pid } }));
     }
     const stop = () => stack.run();
-    return { hub, proxy, groups: proxy ? groups : [], fleet, redeploys, hubMetrics, health, defer: (step) => stack.defer(step), stop, [Symbol.asyncDispose]: stop };
+    return { hub, proxy, groups: proxy ? groups : [], fleet, redeploys, hubMetrics, health, metrics, metricsUrl, defer: (step) => stack.defer(step), stop, [Symbol.asyncDispose]: stop };
   } catch (error) {
     await stack.run().catch(() => undefined);
     throw error;
