@@ -20,6 +20,8 @@ export type { RunResult, Verdict } from './runner/result.ts';
 export type { CheckResult } from './checks/types.ts';
 export type { ChecksConfig } from './checks/index.ts';
 export type { HistoryEvent } from './history/events.ts';
+export type { LaunchedShards, LaunchHooks, ShardEnv, ShardLauncher } from './runtime/shards/launcher.ts';
+export type { FleetRunnerName } from './runtime/shards/runners.ts';
 export type { FaultSpec, FaultStep, GroupSpec, RedeployStep, ScenarioDefinition, ScenarioParams } from './scenario/index.ts';
 
 export interface LibraryRunOptions extends RunOptions {

@@ -110,6 +110,44 @@ test("a shard whose buffer overflows while its stream is down reports what it lo
   expect(result.summary).toMatch(/^\d+ event\(s\) never reached the history, \d+ ws\.open.* among them \(a fleet shard's buffer overflowed\)/);
 }, 60_000);
 
+test("a shard measures its clock against the coordinator's, its events land on the coordinator's timeline, and SIGTERM ends it after its last batch", async () => {
+  hub = await startHub({});
+  // The coordinator's clock runs an hour ahead of this machine's (the shard's).
+  const skewMs = 3_600_000;
+  const coordinatorNow = () => performance.timeOrigin + performance.now() + skewMs;
+  const runStart = coordinatorNow();
+  const events: AgentEvent[] = [];
+  const collector = await startCollector({ token: 't0ken', slices: [{ firstIndex: 0, count: 2 }], sink: (e) => events.push(e), nowEpochMs: coordinatorNow });
+  const plan: ShardPlan = { planVersion: 1, agents: 2, shards: 1, hubUrls: [{ url: hub.url, count: 2 }], idPrefix: 'agent-', seed: '1', backoff: {}, rampMs: 0, sourceAddresses: 1, runStartEpochMs: runStart };
+  const exits: string[] = [];
+  const launched = await localProcessLauncher().start(shardEnvs(plan, collector.url, 't0ken'), { onExit: (index, how) => exits.push(`${index} ${how}`) });
+  try {
+    const stream = collector.collector.streams[0]!;
+    expect(await collector.collector.until(() => stream.started && stream.counts.connected === 2, 30_000)).toBe(true);
+    expect(Math.abs(stream.clock!.offsetMs - skewMs)).toBeLessThan(stream.clock!.uncertaintyMs + 5);
+    expect(stream.clock!.uncertaintyMs).toBeLessThan(50);
+    collector.collector.beginStop();
+    await launched.stop();
+    const endMs = coordinatorNow() - runStart;
+    expect(exits).toEqual([]);
+    expect(stream.final).toBe(true);
+    expect(stream.loss).toBeUndefined();
+    // Stamped by a clock an hour behind, corrected on merge: every event falls inside the run.
+    expect(events.length).toBeGreaterThan(4);
+    for (const e of events) {
+      expect(e.t).toBeGreaterThan(-5);
+      expect(e.t).toBeLessThan(endMs + 5);
+    }
+    expect(events.filter((e) => e.type === 'ws.close').map((e) => [e.agent, (e as { by: string }).by]).sort()).toEqual([
+      ['agent-1', 'stop'],
+      ['agent-2', 'stop'],
+    ]);
+  } finally {
+    await launched.stop();
+    await collector.stop();
+  }
+}, 60_000);
+
 test('a shard whose collector goes away stops its agents by itself after the grace, exits 2 and says why', async () => {
   hub = await startHub({});
   const collector = await startCollector({ token: 't0ken', slices: [{ firstIndex: 0, count: 2 }], sink: () => undefined });
