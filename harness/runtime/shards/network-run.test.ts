@@ -49,7 +49,7 @@ test('a fleet on network shards reaches the same verdict, check by check, and th
 
 test('a network shard killed mid-run makes the CLI run invalid (exit 2) with the shard named, and nothing is left running', async () => {
   const { TOXIPROXY_URL: _proxy, GITHUB_STEP_SUMMARY: _summary, ...env } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'loop', '--agents', '4', '--duration', '6s', '--seed', '2', '--fleet-runner', 'local-network', '--fleet-shards', '2', '--report-dir', join(tmp, 'kill')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'loop', '--agents', '4', '--duration', '6s', '--seed', '2', '--fleet-runner', 'local-network', '--fleet-shards', '2', '--metrics-port', '0', '--report-dir', join(tmp, 'kill')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -64,7 +64,18 @@ test('a network shard killed mid-run makes the CLI run invalid (exit 2) with the
   leftovers.push(...shards.map((p) => p.pid));
   const indexOf = (pid: number) => /(?:^|\0)JOB_COMPLETION_INDEX=(\d+)/.exec(readFileSync(`/proc/${pid}/environ`, 'utf8'))?.[1];
   const second = shards.find((p) => indexOf(p.pid) === '1')!;
+  const metricsUrl = /^metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics) \(Prometheus, live while the run goes\)$/m.exec(stderr)?.[1];
+  expect(metricsUrl).toBeDefined();
+  const alive = async () => parsePrometheusText(await (await fetch(metricsUrl!)).text()).sum('edge_chaos_fleet_shards_alive');
+  expect(await alive()).toBe(2);
   process.kill(second.pid, 'SIGKILL');
+  // The live figures see the shard go while the run is still going.
+  let after = await alive();
+  for (let i = 0; i < 50 && after !== 1; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    after = await alive();
+  }
+  expect(after).toBe(1);
 
   expect(await exited).toBe(2);
   expect(stdout).toContain('INVALID: this run cannot judge the hub');
