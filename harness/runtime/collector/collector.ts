@@ -192,6 +192,11 @@ export class Collector {
   /** The run is stopping: shards now stop on its word, and silence is no longer a loss. */
   beginStop(): void {
     this.#stopping = true;
+    this.#changed();
+  }
+
+  get stopping(): boolean {
+    return this.#stopping;
   }
 
   counts(): FleetCounts {

@@ -95,7 +95,9 @@ export class NetworkFleet implements FleetHandle {
     this.#launched = await launcher.start(shardEnvs(plan, collectorUrl, token), { onExit: (index, how) => collector.lose(index, 'exit', how) });
     const timeoutMs = launcher.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     const streams = collector.streams;
-    await collector.until(() => streams.every((s) => s.started) || streams.some((s) => s.loss), timeoutMs);
+    // Ends early when the run stops first (an interrupt during the ramp): no timer outlives the run.
+    await collector.until(() => streams.every((s) => s.started) || streams.some((s) => s.loss) || collector.stopping, timeoutMs);
+    if (collector.stopping) return;
     const failed = streams.find((s) => s.loss) ?? streams.find((s) => !s.started);
     if (failed) {
       const why = failed.loss ? (failed.loss.kind === 'exit' ? `exited (${failed.loss.why})` : `was lost: ${failed.loss.why}`) : failed.instance ? `did not start its agents within ${timeoutMs / 1_000} s` : `never reached the collector within ${timeoutMs / 1_000} s`;

@@ -142,3 +142,22 @@ test('/metrics is served live while the run goes, by the metrics port and the co
   }
   expect(result.verdict).toBe('passed');
 }, 120_000);
+
+test('a run on network shards interrupted during its ramp ends interrupted at once, its shards stopped', async () => {
+  const abort = new AbortController();
+  const startedAt = performance.now();
+  const result = await runScenario(SCENARIOS.get('loop')!, {
+    agents: 4,
+    durationMs: 30_000,
+    seed: '1',
+    fleetRunner: 'local-network',
+    fleetShards: 2,
+    signal: abort.signal,
+    onEndpoint: ({ name }) => {
+      if (name === 'collector') abort.abort();
+    },
+  });
+  expect(result.verdict).toBe('interrupted');
+  expect(performance.now() - startedAt).toBeLessThan(20_000);
+  expect(descendantsOf(process.pid).filter((p) => p.cmdline.includes('agent/shard/main.ts'))).toEqual([]);
+}, 60_000);
