@@ -110,6 +110,15 @@ test("a shard whose buffer overflows while its stream is down reports what it lo
   expect(result.summary).toMatch(/^\d+ event\(s\) never reached the history, \d+ ws\.open.* among them \(a fleet shard's buffer overflowed\)/);
 }, 60_000);
 
+test('a shard whose clock offset is too uncertain runs, but is reported lost to the run, naming the bound', async () => {
+  // On loopback the uncertainty is a fraction of a ms: a bound of 0 makes any real measurement too loose.
+  const { fleet, problems } = await networkFleet(2, 1, { policy: { maxClockUncertaintyMs: 0 } });
+  await fleet.start();
+  expect(fleet.counts().connected + fleet.counts().polling + fleet.counts().down).toBe(2);
+  expect(problems).toHaveLength(1);
+  expect(problems[0]).toMatch(/^lost 1 its clock offset is uncertain by ±[\d.]+ ms \(over 0 ms; round trip [\d.]+ ms\): checks across agents cannot compare its times$/);
+}, 60_000);
+
 test("a shard measures its clock against the coordinator's, its events land on the coordinator's timeline, and SIGTERM ends it after its last batch", async () => {
   hub = await startHub({});
   // The coordinator's clock runs an hour ahead of this machine's (the shard's).

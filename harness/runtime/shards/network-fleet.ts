@@ -42,6 +42,8 @@ export class NetworkFleet implements FleetHandle {
   #collector: StartedCollector | undefined;
   #launched: LaunchedShards | undefined;
   #running = false;
+  /** Losses before every shard had started, reported once start() succeeds. */
+  readonly #early: ShardLoss[] = [];
   #stopping: Promise<void> | undefined;
 
   constructor(spec: FleetSpec, options: NetworkFleetOptions, ids: string[]) {
@@ -96,9 +98,9 @@ export class NetworkFleet implements FleetHandle {
     const timeoutMs = launcher.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     const streams = collector.streams;
     // Ends early when the run stops first (an interrupt during the ramp): no timer outlives the run.
-    await collector.until(() => streams.every((s) => s.started) || streams.some((s) => s.loss) || collector.stopping, timeoutMs);
+    await collector.until(() => streams.every((s) => s.started) || streams.some((s) => s.loss?.kind === 'exit') || collector.stopping, timeoutMs);
     if (collector.stopping) return;
-    const failed = streams.find((s) => s.loss) ?? streams.find((s) => !s.started);
+    const failed = streams.find((s) => s.loss?.kind === 'exit') ?? streams.find((s) => !s.started);
     if (failed) {
       const why = failed.loss ? (failed.loss.kind === 'exit' ? `exited (${failed.loss.why})` : `was lost: ${failed.loss.why}`) : failed.instance ? `did not start its agents within ${timeoutMs / 1_000} s` : `never reached the collector within ${timeoutMs / 1_000} s`;
       const logs = this.#launched.logTail?.(failed.index).trim();
@@ -108,7 +110,9 @@ export class NetworkFleet implements FleetHandle {
         `run with --fleet-runner local to see the error in this process, or check that the shards can reach the collector at ${collectorUrl}`,
       );
     }
+    // A shard that runs but cannot be trusted (an unsure clock, a second process) makes the run invalid, with a report, rather than failing it here.
     this.#running = true;
+    for (const loss of this.#early.splice(0)) this.#report(loss);
   }
 
   counts(): FleetCounts {
@@ -138,9 +142,12 @@ export class NetworkFleet implements FleetHandle {
     return this.stop();
   }
 
-  /** Losses during start-up fail start() itself; after it, each is the run's to judge. */
+  /** A shard that exits during start-up fails start() itself; every other loss is the run's to judge. */
   #report(loss: ShardLoss): void {
-    if (!this.#running) return;
+    if (!this.#running) {
+      this.#early.push(loss);
+      return;
+    }
     const { shard, agents, why } = loss;
     if (loss.kind === 'exit') this.#spec.onShardExit?.({ shard, agents, how: why });
     else this.#spec.onShardLost?.({ shard, agents, why });
