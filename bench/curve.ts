@@ -1,4 +1,4 @@
-import { cell, measured, NO_VALUE, ratio, spreadCell, table, thousands } from './markdown.ts';
+import { cell, measured, NO_VALUE, ratio, runsText, spreadCell, table, thousands } from './markdown.ts';
 import type { BenchResult, HoldMeasurement, HoldPoint, HoldSummary } from './results.ts';
 import { lineChartSvg, type ChartPanel, type ChartSeries } from './svg-chart.ts';
 
@@ -116,7 +116,7 @@ export function curveMarkdown(result: BenchResult, svgHref: string | undefined):
       ...(metric === CURVE_METRICS.rss && fit ? [fit, ''] : []),
     ]),
     ...(notes.length > 0 ? [notes.join('\n\n'), ''] : []),
-    `Each cell: median (min–max) of ${result.settings.runsPerSide} run(s); ratios from the medians. Artillery's connect time is the pace the bench gave its arrivals (80% of the Fleet's first rate at that size), not its capacity. ${NO_VALUE}: not measured (RSS below 1,000 connections, heap for Artillery).`,
+    `Each cell: median (min–max) of ${runsText(result.settings.runsPerSide)}; ratios from the medians. Artillery's connect time is the pace the bench gave its arrivals (80% of the Fleet's first rate at that size), not its capacity. ${NO_VALUE}: not measured (RSS below 1,000 connections, heap for Artillery).`,
   ].join('\n');
 }
 
@@ -165,6 +165,6 @@ export function curveSvg(result: BenchResult): string {
   const { machine, settings } = result;
   return lineChartSvg([rss, connect], {
     title: CHART_TITLE,
-    caption: `npm run bench -- --curve, ${machine.date.slice(0, 10)}: medians of ${settings.runsPerSide} run(s), bars min to max; ${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}`,
+    caption: `npm run bench -- --curve, ${machine.date.slice(0, 10)}: medians of ${runsText(settings.runsPerSide)}, bars min to max; ${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}; load average ${result.loadAverage.atStart[0].toFixed(1)} at start`,
   });
 }

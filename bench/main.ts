@@ -4,6 +4,7 @@ import { parseBenchArgs, USAGE, UsageError } from './args.ts';
 import { startedChildren, stopAllChildren } from './children.ts';
 import { curveSvg } from './curve.ts';
 import { descriptorBudgetProblem, readDescriptorLimits } from './fd-budget.ts';
+import { runsText } from './markdown.ts';
 import { REPO_ROOT } from './paths.ts';
 import { consoleReport, markdownReport } from './report.ts';
 import { runBench } from './run-bench.ts';
@@ -67,7 +68,7 @@ async function main(): Promise<number> {
   watchdog.unref();
 
   const sizes = settings.sizes.join(', ');
-  log(`${settings.curve ? `curve over ${sizes}` : sizes} connections per client, ${settings.runsPerSide} run(s) per side${args.artillery ? '' : ', no Artillery'}`);
+  log(`${settings.curve ? `curve over ${sizes}` : sizes} connections per client, ${runsText(settings.runsPerSide)} per side${args.artillery ? '' : ', no Artillery'}`);
   try {
     const result = await runBench({ settings, artillery: args.artillery ? 'run' : 'skip', artilleryInstall: args.artilleryInstall, log });
     process.stdout.write(`\n${consoleReport(result)}\n`);

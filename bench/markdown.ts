@@ -38,3 +38,8 @@ export function formatDuration(ms: number): string {
   const seconds = Math.round(ms / 1000);
   return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
+
+/** "1 run", "3 runs". */
+export function runsText(runs: number): string {
+  return runs === 1 ? '1 run' : `${runs} runs`;
+}

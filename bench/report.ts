@@ -1,5 +1,5 @@
 import { curveMarkdown } from './curve.ts';
-import { formatDuration, measured, NO_VALUE, ratio, spreadCell, table, thousands, cell } from './markdown.ts';
+import { cell, formatDuration, measured, NO_VALUE, ratio, runsText, spreadCell, table, thousands } from './markdown.ts';
 import { MIN_CONNECTIONS_FOR_RSS, type BenchResult, type HoldMeasurement, type HoldPoint, type HoldSummary, type LatencyPercentiles, type LoadAverage, type Outcome } from './results.ts';
 
 /**
@@ -47,14 +47,17 @@ export function holdTable(point: HoldPoint): string {
   const artillery = measured(point.artillery);
   const artilleryName = artillery ? `Artillery ${artillery.version}` : 'Artillery';
   const median = (summary: HoldSummary | undefined, key: keyof typeof HOLD_ROWS): number | undefined => summary && PICK[key](summary.median);
+  // Idle CPU is a few clock ticks (10 ms each) in the window, so a ratio of two would be a ratio of noise.
+  const ratioOf = (key: keyof typeof HOLD_ROWS, a: HoldSummary | undefined, b: HoldSummary | undefined): string =>
+    key === 'idleCpu' ? NO_VALUE : ratio(median(a, key), median(b, key));
   const rows = (Object.keys(HOLD_ROWS) as (keyof typeof HOLD_ROWS)[]).map((key) => [
     HOLD_ROWS[key],
     spreadCell(fleet, PICK[key], DIGITS[key]),
     spreadCell(bare, PICK[key], DIGITS[key]),
-    ratio(median(fleet, key), median(bare, key)),
+    ratioOf(key, fleet, bare),
     artillery ? spreadCell(artillery.summary, PICK[key], DIGITS[key]) : point.artillery.status,
     // Artillery's arrivals were paced by the bench, so its rate says nothing about it.
-    key === 'rate' ? NO_VALUE : ratio(median(artillery?.summary, key), median(fleet, key)),
+    key === 'rate' ? NO_VALUE : ratioOf(key, artillery?.summary, fleet),
   ]);
   const notes = [outcomeNote('Fleet', point.fleet), outcomeNote('bare ws', point.bare), outcomeNote(artilleryName, point.artillery)].filter(Boolean);
   const body = table(['metric', 'Fleet (EdgeAgent)', 'bare ws', 'Fleet / bare', artilleryName, `${artilleryName.split(' ')[0]} / Fleet`], rows);
@@ -127,14 +130,14 @@ export function markdownReport(result: BenchResult, options: MarkdownOptions = {
     ['load average at end (1 / 5 / 15 min)', loadText(result.loadAverage.atEnd)],
     [
       'run',
-      `${settings.quick ? 'quick, ' : ''}${settings.curve ? `curve over ${sizes}` : thousands.format(settings.agents)} connections per client, ${settings.runsPerSide} run(s) per side, whole bench ${formatDuration(result.totalMs)}`,
+      `${settings.quick ? 'quick, ' : ''}${settings.curve ? `curve over ${sizes}` : thousands.format(settings.agents)} connections per client, ${runsText(settings.runsPerSide)} per side, whole bench ${formatDuration(result.totalMs)}`,
     ],
   ];
   return `${[
     '# Benchmarks',
     '',
     `Written by \`npm run bench${settings.curve ? ' -- --curve' : ''}\` (bench/main.ts); run it again to replace this file.`,
-    'Every figure comes from one run on the machine below, so the ratios compare',
+    'Every figure comes from one bench invocation on the machine below, so the ratios compare',
     'like with like. Absolute numbers move with the machine; the ratios travel better.',
     'Each client is measured several times, in turn with the others, and each cell',
     'shows the median and, in brackets, the smallest and largest run.',
