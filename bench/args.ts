@@ -8,7 +8,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--curve] [--sizes N,N,.
 
   --quick                 a small run (2000 connections, one run per side, short windows): under a minute
   --curve                 the cost curve: every client at 1000, 2000, 5000 and 10000 connections,
-                          drawn as an SVG beside the markdown (FILE-curve.svg for --out FILE.md)
+                          drawn as an SVG beside the markdown (FILE-curve.svg for --out FILE.md);
+                          about 10 minutes on a busy 2-core machine (the default run: about 2.5)
   --sizes N,N,...         the curve at these sizes instead (implies --curve)
   --agents N              connections each client holds (default 5000, quick 2000); with --curve, the
                           size the headline table shows (default 5000 if measured, else the largest)

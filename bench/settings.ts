@@ -37,6 +37,9 @@ function holdRunBudgetMs(settings: BenchSettings, agents: number): number {
   return 20_000 + agents * 2 + settings.settleMs + settings.idleWindowMs;
 }
 
+/** Even the quick bench gets this long: a loaded CI machine can take several times an idle one's half minute. */
+const MIN_RUN_LIMIT_MS = 240_000;
+
 /**
  * The whole bench's time limit, from its plan: generous (a run on an idle
  * machine takes a quarter of it or less), so it only stops a bench that
@@ -50,5 +53,5 @@ export function runLimitMs(settings: BenchSettings, artillery: { run: boolean; m
     return sum + settings.runsPerSide * perRound;
   }, 0);
   const proxyMs = 30_000 + 3 * settings.proxyRounds * settings.proxyBlockMs;
-  return installMs + holdsMs + proxyMs;
+  return Math.max(MIN_RUN_LIMIT_MS, installMs + holdsMs + proxyMs);
 }
