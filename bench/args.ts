@@ -1,33 +1,50 @@
 import { parseArgs } from 'node:util';
+import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** `npm run bench -- [options]`: flags are checked here once, and nowhere else. */
 
-export const USAGE = `usage: npm run bench -- [--quick] [--agents N] [--runs N] [--no-artillery] [--no-artillery-install] [--out FILE] [--json FILE]
+export const USAGE = `usage: npm run bench -- [--quick] [--curve] [--sizes N,N,...] [--agents N] [--runs N] [--no-artillery] [--no-artillery-install] [--out FILE] [--json FILE]
 
-  --quick                 a small run (2000 agents: fewer cannot measure memory per connection; short windows, one run per side): about a minute
-  --agents N              connections each client holds (default 5000, quick 2000; at most 19000)
-  --runs N                Fleet and bare-ws runs per side, in the order ABBA..., medians reported (default 3, quick 1)
-  --no-artillery          skip the Artillery row (marked skipped)
+  --quick                 a small run (2000 connections, one run per side, short windows): under a minute
+  --curve                 the cost curve: every client at 1000, 2000, 5000 and 10000 connections,
+                          drawn as an SVG beside the markdown (FILE-curve.svg for --out FILE.md);
+                          about 10 minutes on a busy 2-core machine (the default run: about 2.5)
+  --sizes N,N,...         the curve at these sizes instead (implies --curve)
+  --agents N              connections each client holds (default 5000, quick 2000); with --curve, the
+                          size the headline table shows (default 5000 if measured, else the largest)
+  --runs N                runs per client per size, taken in turn (Fleet, bare, Artillery, then the
+                          reverse), medians and min to max reported (default 3, quick 1; at most 5)
+  --no-artillery          skip the Artillery column (marked skipped)
   --no-artillery-install  use Artillery only if it is already installed (node_modules/.cache/edge-chaos-bench/); never install
   --out FILE              markdown report (default docs/benchmarks.md)
-  --json FILE             also write the raw results as JSON (with the pid of every process started)`;
+  --json FILE             also write the raw results as JSON (with the pid of every process started)
 
-/**
- * A process may hold at most 20,000 open files here (hard limit). The hub
- * and each client hold one descriptor per connection plus a few dozen of
- * their own, so 19,000 leaves them room.
- */
-export const MAX_AGENTS = 19_000;
+The most connections a run may hold is checked against this machine's open-file limit and port range
+before anything starts.`;
+
+/** What --curve measures: from where fixed costs still show to the scale target's 10,000. */
+export const CURVE_SIZES: readonly number[] = [1_000, 2_000, 5_000, 10_000];
+export const DEFAULT_AGENTS = 5_000;
+export const QUICK_AGENTS = 2_000;
+/** A sanity bound on the flag; what this machine can hold is fd-budget.ts's to say. */
+const MAX_AGENTS = 1_000_000;
 const MAX_RUNS = 5;
+const MAX_SIZES = 8;
 
 export interface BenchArgs {
   quick: boolean;
+  /** The size the headline table shows; one of `sizes`. */
   agents: number;
+  /** Every size to measure, ascending. */
+  sizes: number[];
+  curve: boolean;
   runsPerSide: number;
   artillery: boolean;
   artilleryInstall: boolean;
   outPath: string;
+  /** With --curve: the chart, beside the markdown (docs/benchmarks.md -> docs/benchmarks-curve.svg). */
+  curveSvgPath: string | undefined;
   jsonPath: string | undefined;
 }
 
@@ -48,6 +65,16 @@ function positiveInt(flag: string, text: string | undefined, fallback: number, m
   return value;
 }
 
+function parseSizes(text: string): number[] {
+  const parts = text.split(',').map((part) => part.trim());
+  const sizes = parts.map((part) => positiveInt('--sizes', part, DEFAULT_AGENTS, MAX_AGENTS));
+  const unique = [...new Set(sizes)].sort((a, b) => a - b);
+  if (unique.length !== sizes.length || unique.length > MAX_SIZES) {
+    throw new UsageError(`--sizes ${JSON.stringify(text)} must list 1 to ${MAX_SIZES} different sizes`, `pass e.g. --sizes ${CURVE_SIZES.join(',')}`);
+  }
+  return unique;
+}
+
 export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
   let values;
   try {
@@ -56,6 +83,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
       options: {
         quick: { type: 'boolean' },
         agents: { type: 'string' },
+        curve: { type: 'boolean' },
+        sizes: { type: 'string' },
         runs: { type: 'string' },
         'no-artillery': { type: 'boolean' },
         'no-artillery-install': { type: 'boolean' },
@@ -69,17 +98,33 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
   }
   if (values.help) return 'help';
   const quick = values.quick ?? false;
-  const agents = positiveInt('--agents', values.agents, quick ? 2_000 : 5_000, MAX_AGENTS, ' (a process may hold at most 20,000 open files)');
+  const curve = (values.curve ?? false) || values.sizes !== undefined;
+  if (quick && curve) throw new UsageError('--quick and --curve together', 'the curve is the long run; pass one of them (--sizes 1000,2000 for a small curve)');
+  let sizes: number[];
+  let agents: number;
+  if (curve) {
+    sizes = values.sizes === undefined ? [...CURVE_SIZES] : parseSizes(values.sizes);
+    const fallback = sizes.includes(DEFAULT_AGENTS) ? DEFAULT_AGENTS : sizes.at(-1)!;
+    agents = positiveInt('--agents', values.agents, fallback, MAX_AGENTS);
+    if (!sizes.includes(agents)) throw new UsageError(`--agents ${agents} is not one of the curve's sizes (${sizes.join(', ')})`, `pass one of them, or add it to --sizes`);
+  } else {
+    agents = positiveInt('--agents', values.agents, quick ? QUICK_AGENTS : DEFAULT_AGENTS, MAX_AGENTS);
+    sizes = [agents];
+  }
   for (const flag of ['out', 'json'] as const) {
     if (values[flag] === '') throw new UsageError(`--${flag} is empty`, `pass a file path, e.g. --${flag} /tmp/bench.${flag === 'out' ? 'md' : 'json'}`);
   }
+  const outPath = values.out ?? fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
   return {
     quick,
     agents,
+    sizes,
+    curve,
     runsPerSide: positiveInt('--runs', values.runs, quick ? 1 : 3, MAX_RUNS),
     artillery: !(values['no-artillery'] ?? false),
     artilleryInstall: !(values['no-artillery-install'] ?? false),
-    outPath: values.out ?? fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url)),
+    outPath,
+    curveSvgPath: curve ? join(dirname(outPath), `${basename(outPath, extname(outPath))}-curve.svg`) : undefined,
     jsonPath: values.json,
   };
 }

@@ -1,4 +1,5 @@
 import { spawn, fork, type ChildProcess, type ForkOptions, type SpawnOptions } from 'node:child_process';
+import { processStartTicks } from './proc-stats.ts';
 
 /**
  * Every process the bench starts goes through here, so one place can stop
@@ -13,14 +14,24 @@ interface Tracked {
   readonly group: boolean;
 }
 
+/**
+ * A process the bench started, told apart from a later one that reuses its
+ * pid (pid_max may be 32,768, and a busy machine wraps it) by its start time.
+ */
+export interface StartedChild {
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat: clock ticks after boot; undefined if it had exited before it was read. */
+  startTicks: number | undefined;
+}
+
 const live = new Set<Tracked>();
-const startedPids: number[] = [];
+const started: StartedChild[] = [];
 
 function track(child: ChildProcess, group: boolean, what: string): ChildProcess {
   if (child.pid === undefined) throw new Error(`could not start ${what}: no pid (is ${process.execPath} still there?)`);
   const entry = { child, group };
   live.add(entry);
-  startedPids.push(child.pid);
+  started.push({ pid: child.pid, startTicks: processStartTicks(child.pid) });
   child.once('exit', () => live.delete(entry));
   return child;
 }
@@ -37,9 +48,9 @@ export function forkTracked(modulePath: string, args: readonly string[], options
   return track(fork(modulePath, args, forkOptions), forkOptions.detached === true, what);
 }
 
-/** Pids of every process the bench started, alive or not. */
-export function startedChildPids(): readonly number[] {
-  return startedPids;
+/** Every process the bench started, alive or not. */
+export function startedChildren(): readonly StartedChild[] {
+  return started;
 }
 
 function signal(entry: Tracked, name: NodeJS.Signals): void {

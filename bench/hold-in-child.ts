@@ -6,7 +6,7 @@ import { HUB_PING_INTERVAL_MS, type HubChild } from './hub-child.ts';
 import type { FromHolder, HolderSide, ToHolder } from './holder/messages.ts';
 import { REPO_ROOT, TSX_EXEC_ARGV } from './paths.ts';
 import { readProcessTree } from './proc-stats.ts';
-import type { HoldMeasurement } from './results.ts';
+import { rssPerConnection, type HoldMeasurement } from './results.ts';
 
 const HOLDER_MAIN = fileURLToPath(new URL('./holder/main.ts', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
@@ -105,7 +105,7 @@ export async function measureHoldInChild(options: HoldOptions): Promise<HoldMeas
       connectMs,
       agentsPerSecond: agents / (connectMs / 1000),
       failedAttempts,
-      rssPerConnectionBytes: (held.rssBytes - baseline.rssBytes) / agents,
+      rssPerConnectionBytes: rssPerConnection(held.rssBytes - baseline.rssBytes, agents),
       heapPerConnectionBytes: (held.heapUsedBytes - baseline.heapUsedBytes) / agents,
       connectCpuMsPerConnection: connectCpuMs / agents,
       idleCpuPercent: (100 * idleCpuMs) / options.idleWindowMs,

@@ -1,5 +1,5 @@
 import { availableParallelism, cpus, loadavg, release, totalmem, type } from 'node:os';
-import type { MachineInfo } from './results.ts';
+import type { LoadAverage, MachineInfo } from './results.ts';
 
 /** The machine the numbers came from: ratios travel between machines, absolute numbers do not. */
 export function describeMachine(now = new Date()): MachineInfo {
@@ -11,6 +11,10 @@ export function describeMachine(now = new Date()): MachineInfo {
     node: process.version,
     os: `${type()} ${release()}`,
     date: now.toISOString(),
-    loadAverage1m: loadavg()[0] ?? Number.NaN,
   };
+}
+
+export function loadAverage(): LoadAverage {
+  const [one = Number.NaN, five = Number.NaN, fifteen = Number.NaN] = loadavg();
+  return [one, five, fifteen];
 }

@@ -1,21 +1,23 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { parseBenchArgs, USAGE, UsageError } from './args.ts';
-import { startedChildPids, stopAllChildren } from './children.ts';
+import { startedChildren, stopAllChildren } from './children.ts';
+import { curveSvg } from './curve.ts';
+import { descriptorBudgetProblem, readDescriptorLimits } from './fd-budget.ts';
+import { runsText } from './markdown.ts';
 import { REPO_ROOT } from './paths.ts';
 import { consoleReport, markdownReport } from './report.ts';
 import { runBench } from './run-bench.ts';
-import { benchSettings } from './settings.ts';
+import { benchSettings, runLimitMs } from './settings.ts';
 
 /**
- * `npm run bench`: Fleet vs bare ws vs Artillery holding N idle connections,
- * and what a Toxiproxy proxy adds to a round trip, in one run; prints the
- * tables and writes docs/benchmarks.md. Exit 0 measured (Artillery may be
- * unavailable), 1 a measurement failed, 2 a bad flag, 130 interrupted.
+ * `npm run bench`: Fleet vs bare ws vs Artillery holding N idle connections
+ * (with --curve, at several N), and what a Toxiproxy proxy adds to a round
+ * trip, in one run; prints the tables and writes docs/benchmarks.md (and,
+ * with --curve, its chart beside it). Exit 0 measured (Artillery may be
+ * unavailable), 1 a measurement failed, 2 a bad flag or a machine that
+ * cannot hold that many connections, 130 interrupted.
  */
-
-/** The whole run, Artillery's one-time install included, stays under 5 minutes. */
-const RUN_LIMIT_MS = 290_000;
 
 const log = (line: string): void => {
   process.stderr.write(`bench: ${line}\n`);
@@ -24,6 +26,11 @@ const log = (line: string): void => {
 function stopOnSignal(signal: NodeJS.Signals): void {
   log(`${signal}: stopping every process the bench started`);
   void stopAllChildren(2_000).finally(() => process.exit(130));
+}
+
+function shown(path: string): string {
+  const fromRoot = relative(REPO_ROOT, path);
+  return fromRoot.startsWith('..') ? path : fromRoot;
 }
 
 async function main(): Promise<number> {
@@ -43,26 +50,41 @@ async function main(): Promise<number> {
     process.stderr.write(`error: the bench reads CPU and memory from /proc, which ${process.platform} does not have\nfix: run it on Linux (a container will do)\n`);
     return 2;
   }
+  const largest = Math.max(...args.sizes);
+  const budget = descriptorBudgetProblem(largest, readDescriptorLimits());
+  if (budget) {
+    process.stderr.write(`error: ${budget.message}\nfix: ${budget.fix}\n`);
+    return 2;
+  }
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
+  const settings = benchSettings(args);
+  const limitMs = runLimitMs(settings, { run: args.artillery, mayInstall: args.artilleryInstall });
   const watchdog = setTimeout(() => {
-    log(`did not finish within ${RUN_LIMIT_MS / 1000} s; stopping`);
-    log('fix: the machine may be overloaded; run it again when idle, or with fewer --agents');
+    log(`did not finish within ${Math.round(limitMs / 1000)} s (its plan's generous limit); stopping`);
+    log('fix: the machine may be overloaded; run it again when idle, or with fewer connections or --runs');
     void stopAllChildren(2_000).finally(() => process.exit(1));
-  }, RUN_LIMIT_MS);
+  }, limitMs);
   watchdog.unref();
 
-  const settings = benchSettings(args);
-  log(`${settings.agents} connections per client, ${settings.runsPerSide} run(s) per side${args.artillery ? '' : ', no Artillery'}`);
+  const sizes = settings.sizes.join(', ');
+  log(`${settings.curve ? `curve over ${sizes}` : sizes} connections per client, ${runsText(settings.runsPerSide)} per side${args.artillery ? '' : ', no Artillery'}`);
   try {
     const result = await runBench({ settings, artillery: args.artillery ? 'run' : 'skip', artilleryInstall: args.artilleryInstall, log });
     process.stdout.write(`\n${consoleReport(result)}\n`);
     mkdirSync(dirname(args.outPath), { recursive: true });
-    writeFileSync(args.outPath, markdownReport(result));
-    log(`wrote ${relative(REPO_ROOT, args.outPath).startsWith('..') ? args.outPath : relative(REPO_ROOT, args.outPath)}`);
+    let curveSvgHref: string | undefined;
+    if (args.curveSvgPath) {
+      const svgPath = args.curveSvgPath;
+      writeFileSync(svgPath, curveSvg(result));
+      curveSvgHref = relative(dirname(args.outPath), svgPath);
+      log(`wrote ${shown(svgPath)}`);
+    }
+    writeFileSync(args.outPath, markdownReport(result, { curveSvgHref }));
+    log(`wrote ${shown(args.outPath)}`);
     if (args.jsonPath) {
       mkdirSync(dirname(args.jsonPath), { recursive: true });
-      writeFileSync(args.jsonPath, `${JSON.stringify({ ...result, childPids: startedChildPids() }, null, 2)}\n`);
+      writeFileSync(args.jsonPath, `${JSON.stringify({ ...result, children: startedChildren() }, null, 2)}\n`);
     }
     return 0;
   } catch (error) {

@@ -17,7 +17,7 @@ export interface ProcessTreeStats {
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux Node supports
 /** Index in the fields after the command name (field 3 of proc(5) is index 0). */
-const STAT_FIELD = { ppid: 1, utime: 11, stime: 12 } as const;
+const STAT_FIELD = { state: 0, ppid: 1, utime: 11, stime: 12, starttime: 19 } as const;
 
 /** Fields after the command name, which may itself hold spaces and parentheses. */
 function statFields(pid: number): string[] | undefined {
@@ -72,8 +72,18 @@ export function readProcessTree(rootPid: number): ProcessTreeStats {
   return { rssBytes: rss, cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SECOND, pids };
 }
 
-/** True while the pid exists and is not a zombie. */
-export function isAlive(pid: number): boolean {
+/** When the process started, in clock ticks after boot; undefined once it is gone. */
+export function processStartTicks(pid: number): number | undefined {
+  const ticks = Number(statFields(pid)?.[STAT_FIELD.starttime]);
+  return Number.isFinite(ticks) ? ticks : undefined;
+}
+
+/**
+ * True while the pid exists and is not a zombie, and, given its start time,
+ * is still that process rather than a later one that reused the pid.
+ */
+export function isAlive(pid: number, startTicks?: number): boolean {
   const fields = statFields(pid);
-  return fields !== undefined && fields[0] !== 'Z';
+  if (fields === undefined || fields[STAT_FIELD.state] === 'Z') return false;
+  return startTicks === undefined || Number(fields[STAT_FIELD.starttime]) === startTicks;
 }

@@ -1,4 +1,6 @@
-import type { BenchResult, HoldMeasurement, LatencyPercentiles, Outcome } from './results.ts';
+import { curveMarkdown } from './curve.ts';
+import { cell, formatDuration, measured, NO_VALUE, ratio, runsText, spreadCell, table, thousands } from './markdown.ts';
+import { MIN_CONNECTIONS_FOR_RSS, type BenchResult, type HoldMeasurement, type HoldPoint, type HoldSummary, type LatencyPercentiles, type LoadAverage, type Outcome } from './results.ts';
 
 /**
  * BenchResult as markdown: the tables the console prints, and the whole of
@@ -19,66 +21,45 @@ export const LATENCY_ROWS = {
   p99: 'ping round trip p99 (µs)',
 } as const;
 
-/** Shown where a figure does not exist, e.g. a ratio to zero or Artillery's heap. */
-export const NO_VALUE = '–';
-
-const thousands = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-
-function cell(value: number | undefined, digits: number): string {
-  if (value === undefined || !Number.isFinite(value)) return NO_VALUE;
-  return digits === 0 ? thousands.format(value) : value.toFixed(digits);
-}
-
-function ratio(numerator: number | undefined, denominator: number | undefined): string {
-  if (numerator === undefined || denominator === undefined || denominator === 0) return NO_VALUE;
-  return cell(numerator / denominator, 2);
-}
-
-function holdFigures(m: HoldMeasurement | undefined): Record<keyof typeof HOLD_ROWS, number | undefined> {
-  return {
-    rate: m?.agentsPerSecond,
-    rss: m === undefined ? undefined : m.rssPerConnectionBytes / 1024,
-    heap: m?.heapPerConnectionBytes === undefined ? undefined : m.heapPerConnectionBytes / 1024,
-    connectCpu: m?.connectCpuMsPerConnection,
-    idleCpu: m?.idleCpuPercent,
-  };
-}
+const PICK: Record<keyof typeof HOLD_ROWS, (m: HoldMeasurement) => number | undefined> = {
+  rate: (m) => m.agentsPerSecond,
+  rss: (m) => (m.rssPerConnectionBytes === undefined ? undefined : m.rssPerConnectionBytes / 1024),
+  heap: (m) => (m.heapPerConnectionBytes === undefined ? undefined : m.heapPerConnectionBytes / 1024),
+  connectCpu: (m) => m.connectCpuMsPerConnection,
+  idleCpu: (m) => m.idleCpuPercent,
+};
 
 const DIGITS: Record<keyof typeof HOLD_ROWS, number> = { rate: 0, rss: 1, heap: 1, connectCpu: 3, idleCpu: 1 };
-
-function measured<T>(outcome: Outcome<T>): T | undefined {
-  return outcome.status === 'measured' ? outcome.value : undefined;
-}
-
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
-}
 
 function outcomeNote(name: string, outcome: Outcome<unknown>): string | undefined {
   return outcome.status === 'measured' ? undefined : `${name}: ${outcome.status}: ${outcome.reason}`;
 }
 
-export function holdTable(result: BenchResult): string {
-  const fleet = measured(result.fleet)?.median;
-  const bare = measured(result.bare)?.median;
-  const artillery = measured(result.artillery);
+/** The point the headline table shows: settings.agents, which is always one of the sizes. */
+export function headlinePoint(result: BenchResult): HoldPoint {
+  return result.points.find((p) => p.agents === result.settings.agents) ?? result.points.at(-1)!;
+}
+
+/** One size, every client: each cell the median (min–max) over the runs, each ratio from the medians. */
+export function holdTable(point: HoldPoint): string {
+  const fleet = measured(point.fleet);
+  const bare = measured(point.bare);
+  const artillery = measured(point.artillery);
   const artilleryName = artillery ? `Artillery ${artillery.version}` : 'Artillery';
-  const f = holdFigures(fleet);
-  const b = holdFigures(bare);
-  const a = holdFigures(artillery?.measurement);
-  const artilleryCell = (key: keyof typeof HOLD_ROWS): string =>
-    result.artillery.status === 'measured' ? cell(a[key], DIGITS[key]) : result.artillery.status;
+  const median = (summary: HoldSummary | undefined, key: keyof typeof HOLD_ROWS): number | undefined => summary && PICK[key](summary.median);
+  // Idle CPU is a few clock ticks (10 ms each) in the window, so a ratio of two would be a ratio of noise.
+  const ratioOf = (key: keyof typeof HOLD_ROWS, a: HoldSummary | undefined, b: HoldSummary | undefined): string =>
+    key === 'idleCpu' ? NO_VALUE : ratio(median(a, key), median(b, key));
   const rows = (Object.keys(HOLD_ROWS) as (keyof typeof HOLD_ROWS)[]).map((key) => [
     HOLD_ROWS[key],
-    cell(f[key], DIGITS[key]),
-    cell(b[key], DIGITS[key]),
-    ratio(f[key], b[key]),
-    artilleryCell(key),
+    spreadCell(fleet, PICK[key], DIGITS[key]),
+    spreadCell(bare, PICK[key], DIGITS[key]),
+    ratioOf(key, fleet, bare),
+    artillery ? spreadCell(artillery.summary, PICK[key], DIGITS[key]) : point.artillery.status,
     // Artillery's arrivals were paced by the bench, so its rate says nothing about it.
-    key === 'rate' ? NO_VALUE : ratio(a[key], f[key]),
+    key === 'rate' ? NO_VALUE : ratioOf(key, artillery?.summary, fleet),
   ]);
-  const notes = [outcomeNote('Fleet', result.fleet), outcomeNote('bare ws', result.bare), outcomeNote(artilleryName, result.artillery)].filter(Boolean);
+  const notes = [outcomeNote('Fleet', point.fleet), outcomeNote('bare ws', point.bare), outcomeNote(artilleryName, point.artillery)].filter(Boolean);
   const body = table(['metric', 'Fleet (EdgeAgent)', 'bare ws', 'Fleet / bare', artilleryName, `${artilleryName.split(' ')[0]} / Fleet`], rows);
   return notes.length > 0 ? `${body}\n\n${notes.join('\n\n')}` : body;
 }
@@ -100,52 +81,44 @@ export function latencyTable(result: BenchResult): string {
   return table(['metric', 'direct', 'embedded proxy', 'embedded / direct', 'standalone proxy', 'standalone / direct'], rows);
 }
 
-function range(runs: HoldMeasurement[] | undefined, pick: (m: HoldMeasurement) => number, digits: number): string {
-  if (!runs || runs.length < 2) return '';
-  const values = runs.map(pick);
-  return `${cell(Math.min(...values), digits)} to ${cell(Math.max(...values), digits)}`;
+function loadText(load: LoadAverage): string {
+  return load.map((value) => value.toFixed(2)).join(' / ');
 }
 
-function spreadNote(result: BenchResult): string {
-  const fleetRuns = measured(result.fleet)?.runs;
-  const bareRuns = measured(result.bare)?.runs;
-  if (!fleetRuns || !bareRuns || fleetRuns.length < 2) return '';
-  const kib = (m: HoldMeasurement): number => m.rssPerConnectionBytes / 1024;
-  return (
-    `Spread over the ${fleetRuns.length} runs per side: connect rate Fleet ${range(fleetRuns, (m) => m.agentsPerSecond, 0)}, ` +
-    `bare ${range(bareRuns, (m) => m.agentsPerSecond, 0)} agents/s; RSS per connection Fleet ${range(fleetRuns, kib, 1)}, ` +
-    `bare ${range(bareRuns, kib, 1)} KiB.`
-  );
+function holdHeading(result: BenchResult): string {
+  const { settings } = result;
+  const runs = settings.runsPerSide === 1 ? 'one run per side' : `median (min–max) of ${settings.runsPerSide} runs per side`;
+  return `Holding ${thousands.format(headlinePoint(result).agents)} idle WebSocket connections (${runs}; ratios from this one bench run)`;
 }
 
-function formatDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
-
-/** What the console prints: both tables, headed. */
+/** What the console prints: the tables, headed. */
 export function consoleReport(result: BenchResult): string {
   const { settings } = result;
-  const spread = spreadNote(result);
+  const curve = settings.curve
+    ? result.points.map((point) => [`At ${thousands.format(point.agents)} connections`, '', holdTable(point), '']).flat()
+    : [holdHeading(result), '', holdTable(headlinePoint(result)), ''];
   return [
-    `Holding ${thousands.format(settings.agents)} idle WebSocket connections (medians of ${settings.runsPerSide} run(s) per side; ratios from this one bench run)`,
-    '',
-    holdTable(result),
-    ...(spread ? ['', spread] : []),
-    '',
+    ...curve,
     'What a Toxiproxy proxy (no toxics) adds to a WebSocket ping round trip',
     '',
     latencyTable(result),
     '',
+    `load average (1 / 5 / 15 min): ${loadText(result.loadAverage.atStart)} at start, ${loadText(result.loadAverage.atEnd)} at end`,
     `whole bench: ${formatDuration(result.totalMs)}`,
   ].join('\n');
 }
 
-export function markdownReport(result: BenchResult): string {
+export interface MarkdownOptions {
+  /** The curve chart, relative to the markdown file; with --curve. */
+  curveSvgHref?: string;
+}
+
+export function markdownReport(result: BenchResult, options: MarkdownOptions = {}): string {
   const { machine, settings } = result;
+  const headline = headlinePoint(result);
   const proxy = measured(result.proxy);
-  const artillery = measured(result.artillery);
-  const spread = spreadNote(result);
+  const artillery = measured(headline.artillery);
+  const sizes = settings.sizes.map((n) => thousands.format(n)).join(', ');
   const machineRows = [
     ['CPU', machine.cpuModel],
     ['cores', String(machine.cores)],
@@ -153,24 +126,34 @@ export function markdownReport(result: BenchResult): string {
     ['Node', machine.node],
     ['OS', machine.os],
     ['date', machine.date],
-    ['load average at start (1 min)', machine.loadAverage1m.toFixed(2)],
-    ['run', `${settings.quick ? 'quick, ' : ''}${thousands.format(settings.agents)} connections per client, ${settings.runsPerSide} run(s) per side, whole bench ${formatDuration(result.totalMs)}`],
+    ['load average at start (1 / 5 / 15 min)', loadText(result.loadAverage.atStart)],
+    ['load average at end (1 / 5 / 15 min)', loadText(result.loadAverage.atEnd)],
+    [
+      'run',
+      `${settings.quick ? 'quick, ' : ''}${settings.curve ? `curve over ${sizes}` : thousands.format(settings.agents)} connections per client, ${runsText(settings.runsPerSide)} per side, whole bench ${formatDuration(result.totalMs)}`,
+    ],
   ];
   return `${[
     '# Benchmarks',
     '',
-    'Written by `npm run bench` (bench/main.ts); run it again to replace this file.',
-    'Every figure comes from one run on the machine below, so the ratios compare',
+    `Written by \`npm run bench${settings.curve ? ' -- --curve' : ''}\` (bench/main.ts); run it again to replace this file.`,
+    'Every figure comes from one bench invocation on the machine below, so the ratios compare',
     'like with like. Absolute numbers move with the machine; the ratios travel better.',
+    'Each client is measured several times, in turn with the others, and each cell',
+    'shows the median and, in brackets, the smallest and largest run.',
     '',
     table(['machine', ''], machineRows),
     '',
-    `## Holding ${thousands.format(settings.agents)} idle WebSocket connections`,
+    `## Holding ${thousands.format(headline.agents)} idle WebSocket connections`,
     '',
-    holdTable(result),
+    holdTable(headline),
     '',
-    ...(spread ? [spread, ''] : []),
-    'How: the reference hub (`server/main.ts`, ping interval 60 s, no commands) runs',
+    ...(settings.curve
+      ? [`## The cost curve: ${sizes} connections`, '', curveMarkdown(result, options.curveSvgHref), '']
+      : []),
+    '## How',
+    '',
+    'The reference hub (`server/main.ts`, ping interval 60 s, no commands) runs',
     'in a process of its own, a fresh one for each client run. Each client runs in a',
     'process of its own too, so no two sides share a heap:',
     '',
@@ -183,22 +166,28 @@ export function markdownReport(result: BenchResult): string {
     '  its listen backlog (511), the kernel drops SYNs, and the time then measures',
     '  TCP\'s SYN retransmit timer (1 s, 3 s), not the client.',
     `- **Artillery**${artillery ? ` ${artillery.version}` : ''}: its WebSocket engine, a generated script of N arrivals`,
-    `  spread evenly${artillery ? ` at ${thousands.format(artillery.arrivalsPerSecond)}/s` : ''} (80% of the Fleet's rate: Artillery's arrivals are`,
+    `  spread evenly${artillery ? ` (at ${thousands.format(headline.agents)}: ${thousands.format(artillery.arrivalsPerSecond)}/s)` : ''}, 80% of the rate of the first Fleet run at that size: Artillery's arrivals are`,
     '  open loop, so faster would overflow the backlog; its connect rate is that pace,',
-    '  not its capacity), each `connect` then a long `think`. Each virtual user gets',
+    '  not its capacity. Each virtual user `connect`s then `think`s. Each gets',
     '  `edge_agent_id=art-{{ $uuid }}` (a per-VU variable), since the hub keeps one',
     '  connection per id; the hub\'s `/metrics` showed no replaced connection.',
     `  Installed by the bench with \`npm install --prefix node_modules/.cache/edge-chaos-bench/artillery --ignore-scripts\`, telemetry off.${artillery ? ` This run: ${artillery.install}.` : ''}`,
+    '  Where it fails at a size, the table says why and it is not run again at that size.',
     '',
     'Every run ends only when the hub\'s `edge_hub_connections_open` equals N, and',
-    'again after the idle window. Fleet and bare runs alternate (A B B A ...) and',
-    'each figure is the median over the runs.',
+    'again after the idle window. At each size the clients take turns, Fleet, bare,',
+    'Artillery, then the reverse (A B C C B A ...), so a drift in machine load falls',
+    'on every client alike; each figure is the median over the runs, taken figure by',
+    'figure, and every ratio is of two medians from this one bench run.',
     '',
     '- connect rate: N / time from the first start to all N open.',
-    '- RSS and heap per connection: (after - before) / N, both read after two',
-    `  forced GCs (\`--expose-gc\`), before after a warm-up of 5 connections, after ${settings.settleMs} ms`,
+    '- RSS and heap per connection: (after - before) / N; each reading is the median',
+    `  of three, each after two forced GCs (\`--expose-gc\`); before is after a warm-up of 5 connections, after ${settings.settleMs} ms`,
     '  past the last open. Artillery cannot be GC\'d from outside: its RSS is read',
     '  from /proc against its last sample before its first connection, and it has no heap figure.',
+    `  RSS is not reported below ${thousands.format(MIN_CONNECTIONS_FOR_RSS)} connections: there the allocator's and the GC's`,
+    '  run-to-run swing of a few MB is as large as the growth. Growth / N includes each',
+    '  client\'s fixed costs spread over N, which is why it falls as N grows.',
     '- CPU: user + system time from /proc/<pid>/stat of the client\'s process tree',
     '  (Artillery: the `artillery run` process and its worker threads), while',
     `  connecting, and over ${settings.idleWindowMs / 1000} s while the connections sit idle.`,

@@ -9,6 +9,21 @@ export type Outcome<T> =
   | { status: 'unavailable'; reason: string }
   | { status: 'skipped'; reason: string };
 
+/**
+ * Fewer connections than this, and RSS growth per connection is noise: the
+ * allocator's and the GC's run-to-run swing is a few MB, so a 200-connection
+ * run once read -0.8 KiB per connection. From 1,000 on, the growth (about
+ * 10 MB for bare ws) is several times that swing and the min-to-max spread
+ * over the runs shows what is left. V8 heap after forced GCs is steady at
+ * any size and is always reported.
+ */
+export const MIN_CONNECTIONS_FOR_RSS = 1_000;
+
+/** RSS growth per connection, or undefined where N is too small for it to mean anything. */
+export function rssPerConnection(growthBytes: number, connections: number): number | undefined {
+  return connections >= MIN_CONNECTIONS_FOR_RSS ? growthBytes / connections : undefined;
+}
+
 /** N idle connections held by one client. */
 export interface HoldMeasurement {
   agents: number;
@@ -17,8 +32,8 @@ export interface HoldMeasurement {
   agentsPerSecond: number;
   /** Handshakes that failed and were retried; undefined where the client does not say (Artillery). */
   failedAttempts?: number;
-  /** Resident set growth per held connection, bytes. */
-  rssPerConnectionBytes: number;
+  /** Resident set growth per held connection, bytes; undefined below MIN_CONNECTIONS_FOR_RSS. */
+  rssPerConnectionBytes?: number;
   /** V8 heap growth per held connection after GC, bytes; undefined where the process cannot be GC'd on demand (Artillery). */
   heapPerConnectionBytes?: number;
   /** CPU time spent opening the connections, per connection, ms. */
@@ -27,14 +42,16 @@ export interface HoldMeasurement {
   idleCpuPercent: number;
 }
 
-/** One side's runs and the median of each figure over them. */
+/** One side's runs at one size, and each figure's median and range over them (summary.ts). */
 export interface HoldSummary {
   median: HoldMeasurement;
+  min: HoldMeasurement;
+  max: HoldMeasurement;
   runs: HoldMeasurement[];
 }
 
 export interface ArtilleryHold {
-  measurement: HoldMeasurement;
+  summary: HoldSummary;
   /** The pace its arrivals were given: its connect rate is this, not its capacity. */
   arrivalsPerSecond: number;
   version: string;
@@ -64,12 +81,17 @@ export interface MachineInfo {
   node: string;
   os: string;
   date: string;
-  /** 1-minute load average when the bench started: above 0.5 or so, other work shared the cores and the figures are noisier. */
-  loadAverage1m: number;
 }
 
+/** 1-, 5- and 15-minute load averages, as os.loadavg() gives them. */
+export type LoadAverage = [number, number, number];
+
 export interface BenchSettings {
+  /** The size the headline table shows: one of `sizes`. */
   agents: number;
+  /** Every size measured, ascending: one for a plain bench, several for --curve. */
+  sizes: number[];
+  curve: boolean;
   /** Fleet and bare: handshakes under way at most (holder/bounded-start.ts). */
   maxInFlight: number;
   runsPerSide: number;
@@ -77,19 +99,30 @@ export interface BenchSettings {
   settleMs: number;
   /** Idle CPU is read over this long, ms. */
   idleWindowMs: number;
-  connectTimeoutMs: number;
   /** Ping round trips: measuring time per path per round, ms, and rounds. */
   proxyBlockMs: number;
   proxyRounds: number;
   quick: boolean;
 }
 
-export interface BenchResult {
-  machine: MachineInfo;
-  settings: BenchSettings;
+/** The three clients holding one number of connections. */
+export interface HoldPoint {
+  agents: number;
   fleet: Outcome<HoldSummary>;
   bare: Outcome<HoldSummary>;
   artillery: Outcome<ArtilleryHold>;
+}
+
+export interface BenchResult {
+  machine: MachineInfo;
+  /**
+   * Load averages when the bench started and when it ended: above 0.5 or
+   * so per core, other work shared the cores and the figures are noisier.
+   */
+  loadAverage: { atStart: LoadAverage; atEnd: LoadAverage };
+  settings: BenchSettings;
+  /** One per size in settings.sizes, in that order. */
+  points: HoldPoint[];
   proxy: Outcome<ProxyLatency>;
   /** Whole run, ms. */
   totalMs: number;

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnTracked, waitForExit } from '../children.ts';
 import type { HubChild } from '../hub-child.ts';
 import { readProcessTree, type ProcessTreeStats } from '../proc-stats.ts';
-import type { HoldMeasurement } from '../results.ts';
+import { rssPerConnection, type HoldMeasurement } from '../results.ts';
 import { artilleryScript } from './script.ts';
 
 const SAMPLE_EVERY_MS = 100;
@@ -97,7 +97,7 @@ export async function measureArtilleryHold(options: ArtilleryHoldOptions): Promi
       agents: connections,
       connectMs,
       agentsPerSecond: connections / (connectMs / 1000),
-      rssPerConnectionBytes: (held.rssBytes - beforeFirst.rssBytes) / connections,
+      rssPerConnectionBytes: rssPerConnection(held.rssBytes - beforeFirst.rssBytes, connections),
       connectCpuMsPerConnection: (connected.cpuMs - beforeFirst.cpuMs) / connections,
       idleCpuPercent: (100 * (idleEnd.cpuMs - held.cpuMs)) / options.idleWindowMs,
     };

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bareHolder } from './bare-holder.ts';
+import { median } from '../summary.ts';
 import { fleetHolder } from './fleet-holder.ts';
 import type { ConnectionHolder, FromHolder, HolderSetup, MemorySample, ToHolder } from './messages.ts';
 
@@ -22,10 +23,20 @@ async function collectGarbage(): Promise<void> {
   gc();
 }
 
+const SAMPLES = 3;
+
+/** Each figure's median over a few GC'd readings, so one collection that freed more or less than usual moves nothing. */
 async function memorySample(): Promise<MemorySample> {
-  await collectGarbage();
-  const usage = process.memoryUsage();
-  return { rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, externalBytes: usage.external };
+  const readings: NodeJS.MemoryUsage[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    await collectGarbage();
+    readings.push(process.memoryUsage());
+  }
+  return {
+    rssBytes: median(readings.map((r) => r.rss)),
+    heapUsedBytes: median(readings.map((r) => r.heapUsed)),
+    externalBytes: median(readings.map((r) => r.external)),
+  };
 }
 
 function fail(error: unknown): void {

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { CURVE_SIZES, parseBenchArgs, UsageError, type BenchArgs } from './args.ts';
+
+const parse = (...argv: string[]): BenchArgs => parseBenchArgs(argv) as BenchArgs;
+
+describe('bench flags', () => {
+  it('measures one size by default, 2,000 connections once per side with --quick', () => {
+    expect(parse()).toMatchObject({ agents: 5_000, sizes: [5_000], curve: false, runsPerSide: 3, curveSvgPath: undefined });
+    expect(parse('--quick')).toMatchObject({ agents: 2_000, sizes: [2_000], runsPerSide: 1 });
+  });
+
+  it('--curve measures 1k to 10k and puts the chart beside the markdown; the headline is 5,000', () => {
+    const args = parse('--curve', '--out', '/tmp/x/bench.md');
+    expect(args).toMatchObject({ curve: true, sizes: [...CURVE_SIZES], agents: 5_000, curveSvgPath: '/tmp/x/bench-curve.svg' });
+  });
+
+  it('--sizes implies --curve, sorts, and the headline is the largest unless 5,000 is there', () => {
+    expect(parse('--sizes', '2000,1000')).toMatchObject({ curve: true, sizes: [1_000, 2_000], agents: 2_000 });
+    expect(parse('--sizes', '1000,2000', '--agents', '1000')).toMatchObject({ agents: 1_000 });
+  });
+
+  it('refuses what it cannot do, naming the value', () => {
+    for (const argv of [['--sizes', '1000,1000'], ['--sizes', '1000,x'], ['--sizes', ''], ['--curve', '--quick'], ['--sizes', '1000,2000', '--agents', '3000'], ['--runs', '6'], ['--agents', '0']]) {
+      expect(() => parseBenchArgs(argv), argv.join(' ')).toThrow(UsageError);
+    }
+  });
+});
