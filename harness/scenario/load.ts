@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { commandLine } from '../../common/layout.ts';
 import { HarnessError } from '../errors.ts';
 import { defineScenario, type ScenarioDefinition } from './define.ts';
 
@@ -14,7 +15,7 @@ export async function loadScenario(nameOrPath: string, builtIns: ReadonlyMap<str
   if (builtIn) return builtIn;
   const looksLikePath = /[\\/]/.test(nameOrPath) || /\.[cm]?[jt]s$/.test(nameOrPath);
   if (!looksLikePath) {
-    throw new HarnessError('EC_UNKNOWN_SCENARIO', `no scenario named ${JSON.stringify(nameOrPath)}`, `run \`npm run scenario list\`; built-in: ${[...builtIns.keys()].join(', ')}; or pass a file path like ./my-scenario.ts`);
+    throw new HarnessError('EC_UNKNOWN_SCENARIO', `no scenario named ${JSON.stringify(nameOrPath)}`, `run \`${commandLine('scenario', 'list')}\`; built-in: ${[...builtIns.keys()].join(', ')}; or pass a file path like ./my-scenario.ts`);
   }
   const file = resolve(process.env.INIT_CWD ?? process.cwd(), nameOrPath);
   if (!existsSync(file)) throw new HarnessError('EC_UNKNOWN_SCENARIO', `scenario file ${file} does not exist`, 'check the path (relative paths start where you ran npm)');
