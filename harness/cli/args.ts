@@ -42,6 +42,8 @@ export const MAX_LOOP_CYCLES = 10_000;
 export const USAGE = `usage:
   ${commandLine('scenario', 'list')}
   ${commandLine('scenario', '<name|./file.ts>', '[options]')}
+  ${commandLine('hub', '', '[options]').padEnd(32)} the reference hub on its own (--help: its options)
+  ${commandLine('toxiproxy', '', '[options]').padEnd(32)} the embedded Toxiproxy on its own
 
 options:
   --agents N                 number of simulated agents (default: the scenario's)
