@@ -13,7 +13,8 @@ export default defineConfig({
   },
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'dist/**', 'reports/**'],
+    // scripts/package-consumer/ is the consumer project npm run test:package installs the tarball into.
+    exclude: ['node_modules/**', 'dist/**', 'reports/**', 'scripts/package-consumer/**'],
     // Scenario tests run real hubs, proxies and fleets over loopback; a loaded
     // 2-core CI machine needs room, and no test relies on tight timing.
     testTimeout: 60_000,

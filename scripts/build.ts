@@ -65,5 +65,9 @@ for (const file of files.filter((f) => f.endsWith('.js'))) {
   }
   if (/from '\.{1,2}\/[^']+\.ts'/.test(text)) missing.push(`${relative(ROOT, file)} still imports a .ts path`);
 }
+// TypeScript itself accepts a .ts path in a .d.ts, so a consumer's tsc would not catch one: this does.
+for (const file of files.filter((f) => f.endsWith('.d.ts'))) {
+  if (/(?:from|import)\s*\(?\s*'\.{1,2}\/[^']+\.ts'/.test(readFileSync(file, 'utf8'))) missing.push(`${relative(ROOT, file)} still imports a .ts path`);
+}
 if (missing.length > 0) fail(`dist/ is incomplete: ${missing.join('; ')}`, 'add the file to ASSETS in scripts/build.ts, or take it out of tsconfig.build.json\'s exclude');
 process.stdout.write(`built dist/: ${files.length} files\n`);
