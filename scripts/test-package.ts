@@ -16,7 +16,7 @@
  * The temporary folder is removed whatever happens.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,6 +152,11 @@ function main(): number {
       return exitIs(0)(out) ?? (runs.length === 1 ? (out.stdout.includes('replay: npx edge-chaos loop --agents 3') ? undefined : 'the replay command is not an npx edge-chaos one') : `expected one report with summary.json under ${reports}, found ${runs.length}`);
     });
     check('npx edge-chaos loop -- --agents 3 --duration 3s --defect duplicate-ws-handler: exit 1, the loop named', 'npx', ['edge-chaos', 'loop', '--', '--agents', '3', '--duration', '3s', '--defect', 'duplicate-ws-handler'], consumer, (out) => exitIs(1)(out) ?? (/FAIL\s+connection-loop/.test(out.stdout) ? undefined : 'no failed connection-loop check in the output'));
+    check('npx edge-chaos ./my-scenario.mjs --help: a scenario file that imports edge-chaos', 'npx', ['edge-chaos', './my-scenario.mjs', '--help'], consumer, (out) => exitIs(0)(out) ?? (out.stdout.startsWith('consumer-steady: ') ? undefined : 'did not describe the scenario'));
+    // Outside tsconfig's include: it is here to be refused, not type-checked.
+    mkdirSync(join(consumer, 'chaos'));
+    writeFileSync(join(consumer, 'chaos/no-tsx.ts'), readFileSync(join(consumer, 'my-scenario.mjs'), 'utf8'));
+    check('npx edge-chaos ./chaos/no-tsx.ts without tsx installed: exit 2, says to install tsx', 'npx', ['edge-chaos', './chaos/no-tsx.ts'], consumer, (out) => exitIs(2)(out) ?? (/^error: .*is TypeScript.*\nfix: install tsx/.test(out.stderr) ? undefined : 'no error/fix naming tsx'));
     check('npx edge-chaos hub --help', 'npx', ['edge-chaos', 'hub', '--help'], consumer, (out) => exitIs(0)(out) ?? (out.stdout.includes('npx edge-chaos hub') ? undefined : 'the usage does not name npx edge-chaos hub'));
     check('vitest: runScenario and the edge-chaos/vitest matchers', 'npx', ['vitest', 'run'], consumer, (out) => exitIs(0)(out) ?? (/Tests\s+2 passed/.test(out.stdout.replace(/\x1b\[[0-9;]*m/g, '')) ? undefined : 'expected 2 passed tests'));
     check('tsc --noEmit: strict NodeNext, no skipLibCheck, against the shipped .d.ts', 'npx', ['tsc', '-p', '.'], consumer, exitIs(0));
