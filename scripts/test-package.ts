@@ -7,6 +7,7 @@
  * - the tarball holds dist/ and no tests, fixtures or TypeScript sources;
  * - `npx edge-chaos` runs scenarios (exit 0 clean, 1 on the incident's defect),
  *   writes reports/ under the caller's folder, and serves hub and list;
+ * - examples/ci/edge-chaos.sh runs scenarios against a --hub-cmd hub and carries the exit code;
  * - a vitest file using runScenario and 'edge-chaos/vitest' passes;
  * - a strict NodeNext `tsc` accepts that file against the shipped .d.ts;
  * - `import('edge-chaos')` works under plain node.
@@ -33,8 +34,8 @@ function userEnv(): NodeJS.ProcessEnv {
   return { ...env, CI: 'true' };
 }
 
-function run(command: string, args: string[], cwd: string, timeoutMs: number): SpawnSyncReturns<string> {
-  return spawnSync(command, args, { cwd, env: userEnv(), encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+function run(command: string, args: string[], cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  return spawnSync(command, args, { cwd, env: { ...userEnv(), ...env }, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
 }
 
 const seconds = (since: number): string => `${((Date.now() - since) / 1000).toFixed(1)} s`;
@@ -60,9 +61,9 @@ function setup(name: string, command: string, args: string[], cwd: string, timeo
 class SetupFailed extends Error {}
 
 /** One check: `verify` returns what is wrong, or undefined. */
-function check(name: string, command: string, args: string[], cwd: string, verify: (out: SpawnSyncReturns<string>) => string | undefined, timeoutMs = 90_000): void {
+function check(name: string, command: string, args: string[], cwd: string, verify: (out: SpawnSyncReturns<string>) => string | undefined, timeoutMs = 90_000, env: NodeJS.ProcessEnv = {}): void {
   const since = Date.now();
-  const out = run(command, args, cwd, timeoutMs);
+  const out = run(command, args, cwd, timeoutMs, env);
   const wrong = out.error ? out.error.message : verify(out);
   results.push({ name, ok: wrong === undefined });
   if (wrong === undefined) process.stdout.write(`  PASS  ${name} (${seconds(since)})\n`);
@@ -158,6 +159,19 @@ function main(): number {
     writeFileSync(join(consumer, 'chaos/no-tsx.ts'), readFileSync(join(consumer, 'my-scenario.mjs'), 'utf8'));
     check('npx edge-chaos ./chaos/no-tsx.ts without tsx installed: exit 2, says to install tsx', 'npx', ['edge-chaos', './chaos/no-tsx.ts'], consumer, (out) => exitIs(2)(out) ?? (/^error: .*is TypeScript.*\nfix: install tsx/.test(out.stderr) ? undefined : 'no error/fix naming tsx'));
     check('npx edge-chaos hub --help', 'npx', ['edge-chaos', 'hub', '--help'], consumer, (out) => exitIs(0)(out) ?? (out.stdout.includes('npx edge-chaos hub') ? undefined : 'the usage does not name npx edge-chaos hub'));
+    const foreignHub = join(ROOT, 'harness/runtime/hubs/fixtures/foreign-hub.mjs');
+    check(
+      'examples/ci/edge-chaos.sh loop nosuch (a hub written apart from ours as --hub-cmd): exit 2 carried, loop reported',
+      'bash',
+      [join(ROOT, 'examples/ci/edge-chaos.sh'), 'loop', 'nosuch'],
+      consumer,
+      (out) => {
+        const files = ['junit.xml', 'summary.md', 'summary.json', 'report.html'].filter((f) => !existsSync(join(consumer, 'ci-reports/loop', f)));
+        return exitIs(2)(out) ?? (files.length > 0 ? `ci-reports/loop lacks ${files.join(', ')}` : out.stdout.includes('edge-chaos loop: exit 0') ? undefined : 'loop did not pass');
+      },
+      90_000,
+      { HUB_CMD: `node '${foreignHub}'`, REPORT_ROOT: 'ci-reports', EDGE_CHAOS_ARGS: '--agents 3 --duration 3s --seed 1' },
+    );
     check('vitest: runScenario and the edge-chaos/vitest matchers', 'npx', ['vitest', 'run'], consumer, (out) => exitIs(0)(out) ?? (/Tests\s+2 passed/.test(out.stdout.replace(/\x1b\[[0-9;]*m/g, '')) ? undefined : 'expected 2 passed tests'));
     check('tsc --noEmit: strict NodeNext, no skipLibCheck, against the shipped .d.ts', 'npx', ['tsc', '-p', '.'], consumer, exitIs(0));
     const probe = "import('edge-chaos').then((m) => { if (typeof m.runScenario !== 'function' || !m.SCENARIOS.has('loop')) { console.error('exports', Object.keys(m)); process.exit(1); } })";
