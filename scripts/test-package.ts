@@ -30,8 +30,9 @@ const results: { name: string; ok: boolean }[] = [];
 
 /** The environment of a user's shell: none of the npm run variables this script was started with (INIT_CWD would move where relative paths start). */
 function userEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|INIT_CWD$|GITHUB_STEP_SUMMARY$|TOXIPROXY_URL$)/i.test(key)));
-  return { ...env, CI: 'true' };
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|INIT_CWD$|GITHUB_STEP_SUMMARY$|TOXIPROXY_URL$|FORCE_COLOR$)/i.test(key)));
+  // CI: the progress line prints plain lines; NO_COLOR: a failure's output tail stays readable.
+  return { ...env, CI: 'true', NO_COLOR: '1' };
 }
 
 function run(command: string, args: string[], cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
