@@ -1,8 +1,10 @@
 /**
- * What a test in your own repository looks like, imports included: the
- * package's export map (package.json "exports") resolves 'edge-chaos' and
- * 'edge-chaos/vitest' to harness/index.ts and harness/vitest/setup.ts, here
- * by self-reference and in your project from node_modules. See docs/library.md.
+ * What a test in your own repository looks like, imports included. In your
+ * project 'edge-chaos' and 'edge-chaos/vitest' resolve through the package's
+ * "exports" to its compiled dist/; here vitest.config.ts (and tsconfig.json's
+ * "paths") alias them to harness/index.ts and harness/vitest/setup.ts.
+ * npm run test:package runs a test like this against the packed tarball.
+ * See docs/library.md.
  */
 import { describe, expect, test } from 'vitest';
 import { defineScenario, runScenario } from 'edge-chaos';

@@ -5,11 +5,12 @@ import { LIMIT_FLAGS, MAX_HUB_DURATION_MS, MIN_PING_INTERVAL_MS, type HubLimitOp
 import { validateTokens } from './auth.ts';
 import { HUB_DEFECTS } from './defects/index.ts';
 import { EdgeChaosError } from '../common/errors.ts';
+import { commandLine } from '../common/layout.ts';
 import { SqliteCommandStore } from './sqlite-store.ts';
 import { startHub } from './start.ts';
 
-/** `npm run hub -- --port P`: the reference hub as its own process. */
-const USAGE = 'usage: npm run hub -- [--host 127.0.0.1] [--port 8080] [--db edge-hub.sqlite] [--ping-interval 10s] [--defect NAME]... [--token T]... [--admin-token T]... [--metrics-open] [--allow-non-loopback] [limits]';
+/** `npm run hub -- --port P` (`npx edge-chaos hub --port P` installed): the reference hub as its own process. */
+const USAGE = `usage: ${commandLine('hub', '', '[--host 127.0.0.1] [--port 8080] [--db edge-hub.sqlite] [--ping-interval 10s] [--defect NAME]... [--token T]... [--admin-token T]... [--metrics-open] [--allow-non-loopback] [limits]')}`;
 /** Like a production hub, a restarted one must still deliver what was queued before, so the default is a file. */
 const DEFAULT_DB = 'edge-hub.sqlite';
 const HELP = `${USAGE}

@@ -1,4 +1,5 @@
 import { EdgeChaosError, formatError } from '../common/errors.ts';
+import { commandLine } from '../common/layout.ts';
 import { ToxiproxyServerError } from './errors.ts';
 import { DEFAULT_TOXIPROXY_HOST, DEFAULT_TOXIPROXY_PORT, startToxiproxyServer } from './server.ts';
 import type { StartToxiproxyServerOptions } from './server.ts';
@@ -11,7 +12,7 @@ import type { StartToxiproxyServerOptions } from './server.ts';
  * of cause and one of fix, and exits 2.
  */
 
-const USAGE = `npm run toxiproxy -- [--host ${DEFAULT_TOXIPROXY_HOST}] [--port ${DEFAULT_TOXIPROXY_PORT}] [--seed N] [--allow-non-loopback]`;
+const USAGE = commandLine('toxiproxy', '', `[--host ${DEFAULT_TOXIPROXY_HOST}] [--port ${DEFAULT_TOXIPROXY_PORT}] [--seed N] [--allow-non-loopback]`);
 
 function usageError(cause: string): ToxiproxyServerError {
   return new ToxiproxyServerError('EC_TOXIPROXY_BAD_OPTION', cause, `usage: ${USAGE}`);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { MAX_TIMER_MS, parseDuration as parseCommonDuration } from '../../common/duration.ts';
 import { EdgeChaosError } from '../../common/errors.ts';
+import { commandLine } from '../../common/layout.ts';
 import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
@@ -42,8 +43,10 @@ export const MAX_FLEET_SHARDS = 64;
 export const MAX_LOOP_CYCLES = 10_000;
 
 export const USAGE = `usage:
-  npm run scenario list
-  npm run scenario <name|./file.ts> -- [options]
+  ${commandLine('scenario', 'list')}
+  ${commandLine('scenario', '<name|./file.ts>', '[options]')}
+  ${commandLine('hub', '', '[options]').padEnd(32)} the reference hub on its own (--help: its options)
+  ${commandLine('toxiproxy', '', '[options]').padEnd(32)} the embedded Toxiproxy on its own
 
 options:
   --agents N                 number of simulated agents (default: the scenario's)
@@ -166,7 +169,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       },
     });
   } catch (error) {
-    throw usageError((error as Error).message.split('\n')[0]!, 'run `npm run scenario -- --help` for the options');
+    throw usageError((error as Error).message.split('\n')[0]!, `run \`${commandLine('scenario', '', '--help')}\` for the options`);
   }
   const { values, positionals } = parsed;
   // Checked once for every value: nothing a user typed may carry control characters into a log, a report or a header.
@@ -174,10 +177,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     for (const v of typeof value === 'string' ? [value] : Array.isArray(value) ? value : []) {
       if (/[\x00-\x1f\x7f]/.test(v)) throw usageError(`--${name} ${JSON.stringify(v)} contains control characters`, `pass --${name} without newlines, tabs or escape sequences`);
       // An empty prefix is allowed: ids are then just the numbers.
-      if (v.trim() === '' && name !== 'agent-id-prefix') throw usageError(`--${name} is empty`, name === 'token' ? 'pass the token the hub expects; a replay command reads it from $EDGE_CHAOS_TOKEN, so set that first' : `pass a value for --${name}, or leave it out (npm run scenario -- --help)`);
+      if (v.trim() === '' && name !== 'agent-id-prefix') throw usageError(`--${name} is empty`, name === 'token' ? 'pass the token the hub expects; a replay command reads it from $EDGE_CHAOS_TOKEN, so set that first' : `pass a value for --${name}, or leave it out (${commandLine('scenario', '', '--help')})`);
     }
   }
-  if (positionals.length > 1) throw usageError(`expected one scenario, got ${positionals.map((p) => JSON.stringify(p)).join(' ')}`, 'pass one scenario name; put options after `--`, e.g. npm run scenario loop -- --agents 5');
+  if (positionals.length > 1) throw usageError(`expected one scenario, got ${positionals.map((p) => JSON.stringify(p)).join(' ')}`, `pass one scenario name, then its options, e.g. ${commandLine('scenario', 'loop', '--agents 5')}`);
   const first = positionals[0];
   const help = values.help ?? false;
   const command = first === undefined ? 'help' : first === 'list' ? 'list' : 'run';

@@ -7,6 +7,7 @@ import { AGENT_DEFECTS } from '../../agent/defects.ts';
 import { HUB_DEFECTS } from '../../server/defects/index.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { EdgeChaosError, EXIT } from '../../common/errors.ts';
+import { commandLine } from '../../common/layout.ts';
 import { checkReportDir, defaultReportDir, renderConsoleSummary, writeReports } from '../reporters/index.ts';
 import { runScenario } from '../runner/run.ts';
 import { USAGE, parseCliArgs } from './args.ts';
@@ -63,7 +64,7 @@ async function main(argv: string[], io: CliIo): Promise<number> {
   }
   if (args.command === 'list') {
     for (const s of SCENARIOS.values()) io.stdout.write(`${summarizeScenario(s)}\n`);
-    io.stdout.write('\nnpm run scenario <name> -- --help describes one: its timeline, groups and checks with their options\n');
+    io.stdout.write(`\n${commandLine('scenario', '<name>', '--help')} describes one: its timeline, groups and checks with their options\n`);
     io.stdout.write(`\nhub defects (--defect): ${[...HUB_DEFECTS.values()].map((d) => `\n  ${d.name.padEnd(22)} ${d.description}`).join('')}\n`);
     io.stdout.write(`\nagent defects (--agent-defect): ${[...AGENT_DEFECTS.values()].map((d) => `\n  ${d.name.padEnd(22)} ${d.description}`).join('')}\n`);
     return EXIT.passed;

@@ -4,6 +4,7 @@ import { HUB_DEFECTS } from '../../server/defects/index.ts';
 import type { BackoffOptions } from '../../agent/backoff.ts';
 import { AGENT_ID_MAX_LENGTH, DEFAULT_PING_INTERVAL_MS, isValidAgentId } from '../../protocol/v1.ts';
 import { MAX_TIMER_MS, formatDuration } from '../../common/duration.ts';
+import { commandLine } from '../../common/layout.ts';
 import { resolveFaults, resolveRedeploys, type ScenarioDefinition } from '../scenario/define.ts';
 import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
@@ -29,7 +30,7 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
   // Names are checked here, before any hub, image build or process starts.
   const unknownHubDefect = hubDefects.find((d) => !HUB_DEFECTS.has(d));
   if (unknownHubDefect !== undefined) {
-    throw new HarnessError('EC_BAD_OPTION', `unknown hub defect ${JSON.stringify(unknownHubDefect)} (--defect)`, `use one of: ${[...HUB_DEFECTS.keys()].join(', ')} (npm run scenario list describes them)`);
+    throw new HarnessError('EC_BAD_OPTION', `unknown hub defect ${JSON.stringify(unknownHubDefect)} (--defect)`, `use one of: ${[...HUB_DEFECTS.keys()].join(', ')} (${commandLine('scenario', 'list')} describes them)`);
   }
   const reference = hub.kind === 'in-process' || hub.kind === 'child-process' || (hub.kind === 'container' && hub.image === undefined);
   if (!reference && hubDefects.length > 0) {
@@ -38,7 +39,7 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
   const agentDefects = options.agentDefects ?? [];
   const unknownAgentDefect = agentDefects.find((d) => !AGENT_DEFECTS.has(d));
   if (unknownAgentDefect !== undefined) {
-    throw new HarnessError('EC_BAD_OPTION', `unknown agent defect ${JSON.stringify(unknownAgentDefect)} (--agent-defect)`, `use one of: ${[...AGENT_DEFECTS.keys()].join(', ')} (npm run scenario list describes them)`);
+    throw new HarnessError('EC_BAD_OPTION', `unknown agent defect ${JSON.stringify(unknownAgentDefect)} (--agent-defect)`, `use one of: ${[...AGENT_DEFECTS.keys()].join(', ')} (${commandLine('scenario', 'list')} describes them)`);
   }
   const backoff: BackoffOptions = applyAgentDefects(agentDefects, scenario.agent?.backoff);
   const base = { agents, durationMs, pingIntervalMs };

@@ -1,8 +1,9 @@
 import type { ToxiproxyChoice } from '../runtime/proxy.ts';
 import { formatDuration } from '../../common/duration.ts';
+import { commandLine } from '../../common/layout.ts';
 import type { ResolvedParams } from './params.ts';
 
-/** The command line that replays a run: same scenario, size, duration, seed, hub and switches. */
+/** The command line that replays a run: same scenario, size, duration, seed, hub and switches, typed the way this copy of edge-chaos is run. */
 export function replayCommand(scenario: string, params: ResolvedParams): string {
   const args = [`--agents ${params.agents}`, `--duration ${formatDuration(params.durationMs)}`, `--seed ${params.seed}`];
   for (const d of params.hubDefects) args.push(`--defect ${d}`);
@@ -23,7 +24,7 @@ export function replayCommand(scenario: string, params: ResolvedParams): string 
   if (params.loop.minCycles !== undefined) args.push(`--loop-cycles ${params.loop.minCycles}`);
   if (params.loop.maxConnectionMs !== undefined) args.push(`--loop-max-connection ${formatDuration(params.loop.maxConnectionMs)}`);
   const name = /^[a-z0-9-]+$/.test(scenario) ? scenario : shellQuote(scenario);
-  return `npm run scenario ${name} -- ${args.join(' ')}`;
+  return commandLine('scenario', name, args.join(' '));
 }
 
 /** The environment variable a replay command reads the agents' token from. */

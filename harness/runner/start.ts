@@ -1,4 +1,5 @@
 import { EdgeChaosError } from '../../common/errors.ts';
+import { commandLine } from '../../common/layout.ts';
 import type { ChecksConfig } from '../checks/index.ts';
 import { HarnessError, type HarnessErrorCode } from '../errors.ts';
 import type { History } from '../history/history.ts';
@@ -179,6 +180,6 @@ async function startPart<T>(part: string, code: HarnessErrorCode, start: () => P
       error.message = `${part}: ${error.message}`;
       throw error;
     }
-    throw new HarnessError(code, `${part} could not start: ${(error as Error)?.message ?? String(error)}`, 'run it alone to see why (npm run hub / npm run toxiproxy), or pick another with --hub-runtime / --toxiproxy', { cause: error });
+    throw new HarnessError(code, `${part} could not start: ${(error as Error)?.message ?? String(error)}`, `run it alone to see why (${commandLine('hub')} / ${commandLine('toxiproxy')}), or pick another with --hub-runtime / --toxiproxy`, { cause: error });
   }
 }

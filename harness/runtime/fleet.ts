@@ -1,9 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { AgentEvent } from '../../agent/events.ts';
 import type { FleetCounts } from '../../agent/fleet.ts';
 import { buildFleet, shardSlice, type ShardConfig } from '../../agent/shard/config.ts';
 import type { ParentMessage, ShardMessage } from '../../agent/shard/messages.ts';
+import { nodeEntry } from '../../common/layout.ts';
 import { HarnessError } from '../errors.ts';
 import { NetworkFleet, type NetworkFleetOptions } from './shards/network-fleet.ts';
 
@@ -72,7 +72,8 @@ function sliceConfig(spec: FleetSpec, firstIndex: number, count: number): ShardC
   };
 }
 
-const SHARD_MAIN = fileURLToPath(new URL('../../agent/shard/main.ts', import.meta.url));
+/** agent/shard/main as this process runs: its .ts through tsx from sources, its .js from dist. */
+const SHARD_MAIN = nodeEntry('../../agent/shard/main.ts', import.meta.url);
 
 /** The fleet spread over child processes; their events flow back into the run's one history. */
 class ShardedFleet implements FleetHandle {
@@ -101,7 +102,7 @@ class ShardedFleet implements FleetHandle {
 
   #startShard(shard: number, firstIndex: number, count: number): Promise<void> {
     const spec = this.#spec;
-    const proc = fork(SHARD_MAIN, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    const proc = fork(SHARD_MAIN.file, [], { execArgv: SHARD_MAIN.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
     const entry = { proc, counts: { connected: 0, polling: 0, down: count }, lost: {} as Record<string, number>, exited };
     this.#children.push(entry);

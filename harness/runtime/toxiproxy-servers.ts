@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { commandLine, nodeEntry } from '../../common/layout.ts';
 import { createRng } from '../../common/rng.ts';
 import { HarnessError } from '../errors.ts';
 import { spawnManaged, waitForLine } from './managed-process.ts';
@@ -24,7 +24,7 @@ function serverRecord(apiUrl: string, stop: () => Promise<void>): ToxiproxyServe
   return { apiUrl, stop, [Symbol.asyncDispose]: stop };
 }
 
-const TOXIPROXY_MAIN = fileURLToPath(new URL('../../toxiproxy/main.ts', import.meta.url));
+const TOXIPROXY_MAIN = nodeEntry('../../toxiproxy/main.ts', import.meta.url);
 
 /**
  * Starts (or names) the Toxiproxy servers for a choice; the caller stops them.
@@ -61,13 +61,13 @@ export async function startToxiproxyServers(choice: ToxiproxyChoice, options: { 
 }
 
 async function startToxiproxyProcess(seed: string | undefined): Promise<ToxiproxyServer> {
-  const args = ['--import', 'tsx', TOXIPROXY_MAIN, '--host', '127.0.0.1', '--port', '0', ...(seed === undefined ? [] : ['--seed', seed])];
+  const args = [...TOXIPROXY_MAIN.execArgv, TOXIPROXY_MAIN.file, '--host', '127.0.0.1', '--port', '0', ...(seed === undefined ? [] : ['--seed', seed])];
   const managed = spawnManaged(process.execPath, args, {});
   try {
     const match = await waitForLine(managed, /listening on (http:\/\/\S+)/, 30_000);
     return serverRecord(match[1]!, () => managed.stop('graceful', 5_000));
   } catch (error) {
     await managed.stop('crash');
-    throw new HarnessError('EC_PROXY_SETUP', `the Toxiproxy process ${(error as Error).message}: ${managed.logs.lines().slice(-5).join(' | ')}`, 'run `npm run toxiproxy -- --port 0` by hand to see why');
+    throw new HarnessError('EC_PROXY_SETUP', `the Toxiproxy process ${(error as Error).message}: ${managed.logs.lines().slice(-5).join(' | ')}`, `run \`${commandLine('toxiproxy', '', '--port 0')}\` by hand to see why`);
   }
 }

@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { commandLine } from '../../common/layout.ts';
 import { HarnessError } from '../errors.ts';
 import { defineScenario, type ScenarioDefinition } from './define.ts';
 
@@ -14,19 +16,57 @@ export async function loadScenario(nameOrPath: string, builtIns: ReadonlyMap<str
   if (builtIn) return builtIn;
   const looksLikePath = /[\\/]/.test(nameOrPath) || /\.[cm]?[jt]s$/.test(nameOrPath);
   if (!looksLikePath) {
-    throw new HarnessError('EC_UNKNOWN_SCENARIO', `no scenario named ${JSON.stringify(nameOrPath)}`, `run \`npm run scenario list\`; built-in: ${[...builtIns.keys()].join(', ')}; or pass a file path like ./my-scenario.ts`);
+    throw new HarnessError('EC_UNKNOWN_SCENARIO', `no scenario named ${JSON.stringify(nameOrPath)}`, `run \`${commandLine('scenario', 'list')}\`; built-in: ${[...builtIns.keys()].join(', ')}; or pass a file path like ./my-scenario.ts`);
   }
   const file = resolve(process.env.INIT_CWD ?? process.cwd(), nameOrPath);
   if (!existsSync(file)) throw new HarnessError('EC_UNKNOWN_SCENARIO', `scenario file ${file} does not exist`, 'check the path (relative paths start where you ran npm)');
   let module: { default?: unknown };
   try {
-    module = await import(pathToFileURL(file).href);
+    module = await importScenarioFile(file);
   } catch (error) {
+    if (error instanceof HarnessError) throw error;
     const { where, what } = loadFailure(error, file);
     throw new HarnessError('EC_BAD_SCENARIO', `cannot load scenario file ${where}: ${what}`, `fix the error at ${where}, then run again (--debug prints the whole error)`, { cause: error });
   }
   if (module.default === undefined) throw new HarnessError('EC_BAD_SCENARIO', `scenario file ${file} has no default export`, 'end the file with `export default defineScenario({...})`');
   return defineScenario(module.default as ScenarioDefinition);
+}
+
+/**
+ * The file's module. A .ts file needs a TypeScript loader: in the repository
+ * everything runs through tsx already; the installed package runs under plain
+ * node, which (before Node 22.6) cannot load .ts, so it borrows tsx from the
+ * user's project when it has it.
+ */
+async function importScenarioFile(file: string): Promise<{ default?: unknown }> {
+  try {
+    return await import(pathToFileURL(file).href);
+  } catch (error) {
+    if ((error as { code?: string })?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?ts$/.test(file)) throw error;
+    const tsImport = await findTsImport(file);
+    if (!tsImport) {
+      throw new HarnessError('EC_BAD_SCENARIO', `scenario file ${file} is TypeScript, which this Node (${process.version}) cannot load by itself`, 'install tsx in your project (npm install -D tsx), which edge-chaos then loads .ts scenario files with, or write the scenario as a .js/.mjs file', { cause: error });
+    }
+    return (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
+  }
+}
+
+type TsImport = (specifier: string, parentUrl: string) => Promise<unknown>;
+
+/** tsx's ESM API (`tsx/esm/api`) as the scenario file's own project resolves it; undefined without tsx. */
+async function findTsImport(file: string): Promise<TsImport | undefined> {
+  let manifest: string;
+  try {
+    manifest = createRequire(file).resolve('tsx/package.json');
+  } catch {
+    return undefined;
+  }
+  // require.resolve would pick the CommonJS build, whose tsImport cannot be called from an ES module: read the import condition instead.
+  const exported = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: Record<string, { import?: string | { default?: string } }> }).exports?.['./esm/api']?.import;
+  const entry = typeof exported === 'string' ? exported : exported?.default;
+  if (entry === undefined) return undefined;
+  const api = (await import(pathToFileURL(join(dirname(manifest), entry)).href)) as { tsImport?: TsImport };
+  return api.tsImport;
 }
 
 /**

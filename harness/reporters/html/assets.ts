@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { COMPILED } from '../../../common/layout.ts';
 import { HarnessError } from '../../errors.ts';
 
 /**
@@ -29,7 +30,7 @@ export function htmlAssets(): HtmlAssets {
     uplotCss = readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8');
     uplotVersion = (JSON.parse(readFileSync(require.resolve('uplot/package.json'), 'utf8')) as { version: string }).version;
   } catch (error) {
-    throw new HarnessError('EC_REPORT_WRITE', `cannot read the uPlot charting library that report.html inlines: ${(error as Error).message}`, 'run `npm ci` (uplot is a dependency of edge-chaos)', { cause: error });
+    throw new HarnessError('EC_REPORT_WRITE', `cannot read the uPlot charting library that report.html inlines: ${(error as Error).message}`, COMPILED ? 'reinstall edge-chaos (uplot is its dependency): npm install' : 'run `npm ci` (uplot is a dependency of edge-chaos)', { cause: error });
   }
   cached = {
     uplotJs,

@@ -1,10 +1,11 @@
-import { fileURLToPath } from 'node:url';
+import { nodeEntry } from '../../../common/layout.ts';
 import { freePort } from '../free-port.ts';
 import { startProcessHub } from './process.ts';
 import { referenceHubArgs } from './reference-args.ts';
 import type { HubRuntime, HubSettings } from './types.ts';
 
-const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** server/main as this process runs: its .ts through tsx from sources, its .js from dist. */
+const HUB_MAIN = nodeEntry('../../../server/main.ts', import.meta.url);
 
 /** The reference hub's main.ts as its own Node process, as it would run in production. */
 export async function startChildProcessHub(settings: HubSettings): Promise<HubRuntime> {
@@ -14,7 +15,7 @@ export async function startChildProcessHub(settings: HubSettings): Promise<HubRu
       describe: 'node server/main.ts',
       launch: (port) => ({
         command: process.execPath,
-        args: referenceHubArgs({ ...settings, main: `${PROJECT_ROOT}server/main.ts`, port }),
+        args: referenceHubArgs({ ...settings, main: HUB_MAIN, port }),
         // The hub exits when its stdin closes, so it cannot outlive a harness that was killed.
         env: { EDGE_CHAOS_EXIT_WITH_PARENT: '1' },
       }),
