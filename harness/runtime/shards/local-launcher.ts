@@ -1,9 +1,10 @@
-import { fileURLToPath } from 'node:url';
+import { nodeEntry } from '../../../common/layout.ts';
 import { SHARD_ENV } from '../../../agent/shard/wire.ts';
 import { spawnManaged, type ManagedProcess } from '../managed-process.ts';
 import type { LaunchedShards, ShardLauncher } from './launcher.ts';
 
-const SHARD_MAIN = fileURLToPath(new URL('../../../agent/shard/main.ts', import.meta.url));
+// The shard entry in this module's layout: the source through tsx here, the compiled .js in an installed package.
+const SHARD_MAIN = nodeEntry('../../../agent/shard/main.ts', import.meta.url);
 
 /** How long a shard gets from SIGTERM to exit (stop its agents, deliver its last batch) before SIGKILL, ms. */
 const STOP_GRACE_MS = 15_000;
@@ -21,7 +22,7 @@ export function localProcessLauncher(): ShardLauncher {
     async start(shards, hooks): Promise<LaunchedShards> {
       let stopping = false;
       const procs: ManagedProcess[] = shards.map(({ index, env }) => {
-        const managed = spawnManaged(process.execPath, ['--import', 'tsx', SHARD_MAIN], { ...env, [SHARD_ENV.lifeline]: 'stdin' });
+        const managed = spawnManaged(process.execPath, [...SHARD_MAIN.execArgv, SHARD_MAIN.file], { ...env, [SHARD_ENV.lifeline]: 'stdin' });
         managed.proc.once('exit', (code, signal) => {
           if (!stopping) hooks.onExit(index, signal ?? `code ${code}`);
         });
