@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   EC_PROXY_SETUP: 'the fault proxies could not be set up',
   EC_FLEET_SHARD: 'a fleet shard process failed',
   EC_REPORT_WRITE: 'the report could not be written',
+  EC_PEER_MISSING: 'an optional package the chosen feature needs is not installed, or does not load',
   // The reference hub.
   EC_HUB_DUPLICATE_WS_ROUTE: 'a WebSocket path has more than one handler',
   EC_HUB_BAD_OPTION: 'a hub option is invalid',
