@@ -6,7 +6,8 @@
 import { SCENARIOS } from '../scenarios/index.ts';
 import { defineScenario, loadScenario, type ScenarioDefinition } from './scenario/index.ts';
 import { HarnessError } from './errors.ts';
-import { writeReports } from './reporters/index.ts';
+import { checkReportDir, writeReports } from './reporters/index.ts';
+import { checkRunOptions } from './runner/check-options.ts';
 import type { RunResult } from './runner/result.ts';
 import { runScenario as runDefinition, type RunOptions } from './runner/run.ts';
 
@@ -37,6 +38,8 @@ export interface LibraryRunOptions extends RunOptions {
  *   definition object (checked with defineScenario first).
  */
 export async function runScenario(scenario: string | ScenarioDefinition, options: LibraryRunOptions = {}): Promise<RunResult> {
+  // Before the scenario loads and anything starts; the report folder too, so a bad one does not cost the run's result.
+  checkRunOptions(options, { reportDir: checkReportDirOption });
   let definition: ScenarioDefinition;
   if (typeof scenario === 'string') definition = await loadScenario(scenario, SCENARIOS);
   else if (typeof scenario === 'object' && scenario !== null) definition = defineScenario(scenario);
@@ -45,4 +48,9 @@ export async function runScenario(scenario: string | ScenarioDefinition, options
   const result = await runDefinition(definition, { scenarioSource: typeof scenario === 'string' ? scenario : undefined, ...runOptions });
   if (reportDir !== undefined) await writeReports(result, reportDir);
   return result;
+}
+
+function checkReportDirOption(dir: unknown, at: string): void {
+  if (typeof dir !== 'string') throw new HarnessError('EC_BAD_OPTION', `option ${at} = ${JSON.stringify(dir)}: must be a string`, "pass a folder, e.g. reportDir: 'reports/my-run'");
+  checkReportDir(dir, at);
 }
