@@ -32,6 +32,8 @@ export interface LibraryRunOptions extends RunOptions {
  * Runs a scenario and resolves with its result; never throws for a failed
  * check (assert on `result.verdict` or with the matchers), only for a
  * harness error (bad option, hub that does not answer), as a HarnessError.
+ * Options are checked first, as the CLI's flags are: an unknown name or a
+ * bad value is EC_BAD_OPTION naming it, before anything starts.
  *
  * @param scenario a built-in scenario's name ("loop"), a path to a scenario
  *   file ("./chaos/my-scenario.ts", relative to the working directory), or a
