@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   // A fleet shard that runs from its environment (a pod, a container, a local process over HTTP).
   EC_SHARD_CONFIG: "a network shard's environment or shard config is not valid",
   EC_SHARD_COLLECTOR: "a network shard lost, or was refused by, the coordinator's collector",
+  EC_PEER_MISSING: 'an optional package the chosen feature needs is not installed, or does not load',
   // The reference hub.
   EC_HUB_DUPLICATE_WS_ROUTE: 'a WebSocket path has more than one handler',
   EC_HUB_BAD_OPTION: 'a hub option is invalid',

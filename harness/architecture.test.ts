@@ -63,3 +63,25 @@ describe('the folders import downward only', () => {
     expect(violations((f) => f === 'harness/index.ts', under('harness/cli'))).toEqual([]);
   });
 });
+
+/**
+ * Optional peer dependencies (harness/runtime/optional-peer.ts) load on first
+ * use: a value import anywhere would load them with the library, and fail it
+ * where they are not installed. Only type imports (erased) are allowed.
+ */
+const OPTIONAL_PEERS = ['testcontainers', '@kubernetes/client-node'];
+
+describe('optional peer packages are imported for their types only', () => {
+  test('no source file has a value import of testcontainers or @kubernetes/client-node', () => {
+    const isPeer = (specifier: string) => OPTIONAL_PEERS.some((peer) => specifier === peer || specifier.startsWith(`${peer}/`));
+    const valueImports = SOURCE_DIRS.flatMap(sourceFiles).flatMap((file) => {
+      // Comments may show the pattern; only code counts.
+      const code = readFileSync(join(root, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+      const statements = [...code.matchAll(/(?:^|\n)\s*(?:import|export)(\s+type\b)?(?:\s+[^'";]*?\s+from)?\s*'([^']+)'/g)].filter((m) => m[1] === undefined && isPeer(m[2]!));
+      // `typeof import('x')` is a type; `import('x')` loads it.
+      const dynamic = [...code.matchAll(/(?<!typeof\s+)\bimport\(\s*'([^']+)'\s*\)/g)].filter((m) => isPeer(m[1]!));
+      return [...statements, ...dynamic].map((m) => `${file}: ${m[0].trim()}`);
+    });
+    expect(valueImports).toEqual([]);
+  });
+});

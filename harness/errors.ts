@@ -13,7 +13,8 @@ export type HarnessErrorCode =
   | 'EC_PROXY_UNREACHABLE'
   | 'EC_PROXY_SETUP'
   | 'EC_FLEET_SHARD'
-  | 'EC_REPORT_WRITE';
+  | 'EC_REPORT_WRITE'
+  | 'EC_PEER_MISSING';
 
 /** An error of the harness: the CLI prints its message and fix and exits 2. */
 export class HarnessError extends EdgeChaosError<HarnessErrorCode> {

@@ -6,7 +6,8 @@
 import { SCENARIOS } from '../scenarios/index.ts';
 import { defineScenario, loadScenario, type ScenarioDefinition } from './scenario/index.ts';
 import { HarnessError } from './errors.ts';
-import { writeReports } from './reporters/index.ts';
+import { checkReportDir, writeReports } from './reporters/index.ts';
+import { checkRunOptions } from './runner/check-options.ts';
 import type { RunResult } from './runner/result.ts';
 import { runScenario as runDefinition, type RunOptions } from './runner/run.ts';
 
@@ -33,12 +34,16 @@ export interface LibraryRunOptions extends RunOptions {
  * Runs a scenario and resolves with its result; never throws for a failed
  * check (assert on `result.verdict` or with the matchers), only for a
  * harness error (bad option, hub that does not answer), as a HarnessError.
+ * Options are checked first, as the CLI's flags are: an unknown name or a
+ * bad value is EC_BAD_OPTION naming it, before anything starts.
  *
  * @param scenario a built-in scenario's name ("loop"), a path to a scenario
  *   file ("./chaos/my-scenario.ts", relative to the working directory), or a
  *   definition object (checked with defineScenario first).
  */
 export async function runScenario(scenario: string | ScenarioDefinition, options: LibraryRunOptions = {}): Promise<RunResult> {
+  // Before the scenario loads and anything starts; the report folder too, so a bad one does not cost the run's result.
+  checkRunOptions(options, { reportDir: checkReportDirOption });
   let definition: ScenarioDefinition;
   if (typeof scenario === 'string') definition = await loadScenario(scenario, SCENARIOS);
   else if (typeof scenario === 'object' && scenario !== null) definition = defineScenario(scenario);
@@ -47,4 +52,9 @@ export async function runScenario(scenario: string | ScenarioDefinition, options
   const result = await runDefinition(definition, { scenarioSource: typeof scenario === 'string' ? scenario : undefined, ...runOptions });
   if (reportDir !== undefined) await writeReports(result, reportDir);
   return result;
+}
+
+function checkReportDirOption(dir: unknown, at: string): void {
+  if (typeof dir !== 'string') throw new HarnessError('EC_BAD_OPTION', `option ${at} = ${JSON.stringify(dir)}: must be a string`, "pass a folder, e.g. reportDir: 'reports/my-run'");
+  checkReportDir(dir, at);
 }

@@ -32,27 +32,36 @@ export type { CheckInput, CheckResult, Checker } from './types.ts';
  */
 export const CHECKERS = {
   /** Also makes the settle phase wait for the whole fleet. */
-  hubHealth: hub(checkHubHealth),
-  connectionLoop: hub(checkConnectionLoop),
-  reconnects: hub(checkReconnects),
-  connectionDurations: hub(checkConnectionDurations),
-  connectTime: hub(checkConnectTime),
-  commandDelivery: hub(checkCommandDelivery),
-  recovery: hub(checkRecovery),
-  deadDetection: hub(checkDeadDetection),
-  liveness: hub(checkLiveness),
-  reconnectStorm: hub(checkReconnectStorm, { reads: ['ws.connecting'] }),
-  reconnectSpread: hub(checkReconnectSpread, { reads: ['ws.connecting'] }),
-  pollingFallback: hub(checkPollingFallback, { reads: ['poll'] }),
-  hubReplaced: hub(checkHubReplaced),
-  hubHandlersPerConnection: hub(checkHubHandlersPerConnection),
+  hubHealth: hub(checkHubHealth, { minFailedProbes: true, graceMs: true }),
+  connectionLoop: hub(checkConnectionLoop, { minCycles: true, maxConnectionMs: true, faultGraceMs: true, regularShare: true, regularSlackMs: true }),
+  reconnects: hub(checkReconnects, { maxPerAgent: true }),
+  connectionDurations: hub(checkConnectionDurations, { minP50Ms: true }),
+  connectTime: hub(checkConnectTime, { percent: true, withinMs: true }),
+  commandDelivery: hub(checkCommandDelivery, { maxP50LatencyMs: true, minP50LatencyDuringFaultsMs: true, ackReceivedAfterMs: true }),
+  recovery: hub(checkRecovery, { percent: true, withinMs: true, earlier: true }),
+  deadDetection: hub(checkDeadDetection, { withinMs: true }),
+  liveness: hub(checkLiveness, { pingIntervalMs: true, maxGapIntervals: true }),
+  reconnectStorm: hub(checkReconnectStorm, { minBackoffMs: true, windowMs: true }, { reads: ['ws.connecting'] }),
+  reconnectSpread: hub(checkReconnectSpread, { windowMs: true, sliceMs: true, horizonMs: true }, { reads: ['ws.connecting'] }),
+  pollingFallback: hub(checkPollingFallback, {}, { reads: ['poll'] }),
+  hubReplaced: hub(checkHubReplaced, { maxReplaced: true }),
+  hubHandlersPerConnection: hub(checkHubHandlersPerConnection, {}),
   /** Also switches on resource sampling in the runner. */
-  resourceGrowth: hub(checkResourceGrowth),
-  faultEffect: validity(checkFaultEffect, { reads: ['poll', 'ws.failed'] }),
+  resourceGrowth: hub(checkResourceGrowth, {
+    sampleIntervalMs: true,
+    warmupFraction: true,
+    maxRssGrowthBytesPerMin: true,
+    maxHeapGrowthBytesPerMin: true,
+    maxExternalGrowthBytesPerMin: true,
+    maxHandleGrowthPerMin: true,
+    minR2: true,
+    minSamples: true,
+  }),
+  faultEffect: validity(checkFaultEffect, { graceMs: true }, { reads: ['poll', 'ws.failed'] }),
   /** On in every run (the runner always samples its own event loop); scenarios that drive big fleets set a tighter bound. */
-  eventLoopLag: validity(checkEventLoopLag, { always: true }),
-  faultsApplied: validity(checkFaultsApplied, { always: true }),
-  shardsAlive: validity(checkShardsAlive, { always: true }),
+  eventLoopLag: validity(checkEventLoopLag, { maxMs: true, component: true, afterMs: true, toleratedShare: true }, { always: true }),
+  faultsApplied: validity(checkFaultsApplied, {}, { always: true }),
+  shardsAlive: validity(checkShardsAlive, {}, { always: true }),
 } as const;
 
 export type CheckKind = 'hub' | 'validity';
@@ -67,14 +76,19 @@ interface Traits {
 interface Entry<Options, Evidence> extends Traits {
   readonly kind: CheckKind;
   readonly check: Checker<Options, Evidence>;
+  /** The names its options may have, so a scenario's misspelt one is refused rather than ignored. */
+  readonly optionNames: readonly string[];
 }
 
-function hub<Options, Evidence>(check: Checker<Options, Evidence>, traits: Traits = {}): Entry<Options, Evidence> {
-  return { kind: 'hub', check, ...traits };
+/** Every option name of a check, each `true`: the type refuses a name the options lack and misses none they have. */
+type OptionNames<Options> = { readonly [Name in keyof Required<Options>]: true };
+
+function hub<Options, Evidence>(check: Checker<Options, Evidence>, options: OptionNames<NoInfer<Options>>, traits: Traits = {}): Entry<Options, Evidence> {
+  return { kind: 'hub', check, optionNames: Object.keys(options), ...traits };
 }
 
-function validity<Options, Evidence>(check: Checker<Options, Evidence>, traits: Traits = {}): Entry<Options, Evidence> {
-  return { kind: 'validity', check, ...traits };
+function validity<Options, Evidence>(check: Checker<Options, Evidence>, options: OptionNames<NoInfer<Options>>, traits: Traits = {}): Entry<Options, Evidence> {
+  return { kind: 'validity', check, optionNames: Object.keys(options), ...traits };
 }
 
 export type CheckName = keyof typeof CHECKERS;
@@ -87,6 +101,11 @@ export type ChecksConfig = { [Name in CheckName]?: OptionsOf<(typeof CHECKERS)[N
 
 /** Every check's config name, in report order. */
 export const CHECK_NAMES = Object.keys(CHECKERS) as CheckName[];
+
+/** The option names a check takes (`maxPerAgent` for reconnects). */
+export function checkOptionNames(name: CheckName): readonly string[] {
+  return CHECKERS[name].optionNames;
+}
 
 /**
  * Runs the configured checks (and the always-on ones) in the registry's

@@ -6,6 +6,7 @@ import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
 import { FLEET_RUNNERS, isFleetRunnerName, type FleetRunnerName } from '../runtime/shards/runners.ts';
+import { MAX_AGENTS, MAX_FLEET_SHARDS, MAX_LOOP_CYCLES, MAX_TOXIPROXY_PROCESSES, MIN_PING_INTERVAL_MS, SEED_PATTERN, SEED_RULE, isHttpUrl, tokenProblem } from '../runner/check-options.ts';
 
 export interface CliArgs {
   command: 'list' | 'run' | 'help';
@@ -32,15 +33,6 @@ export interface CliArgs {
   /** Print stack traces with errors. */
   debug: boolean;
 }
-
-/** Each Toxiproxy server is a Node process carrying AGENTS_PER_PROXY agents. */
-export const MAX_TOXIPROXY_PROCESSES = 16;
-/** As many agents as the most proxy processes carry (64,000); 10,000 is the scale target on 2 cores. */
-export const MAX_AGENTS = MAX_TOXIPROXY_PROCESSES * AGENTS_PER_PROXY;
-/** Each shard is a Node process: past this, start-up alone swamps a machine. */
-export const MAX_FLEET_SHARDS = 64;
-/** A loop longer than this is never seen in a run. */
-export const MAX_LOOP_CYCLES = 10_000;
 
 export const USAGE = `usage:
   ${commandLine('scenario', 'list')}
@@ -134,7 +126,11 @@ function joinNegativeValues(argv: readonly string[]): string[] {
   return out;
 }
 
-/** Validates the whole command line once, where it enters. */
+/**
+ * Turns the command line into run options, in the flags' words. The limits
+ * and rules are runner/check-options.ts's, which the runner applies again to
+ * whatever reaches it (library calls too).
+ */
 export function parseCliArgs(argv: readonly string[]): CliArgs {
   let parsed;
   try {
@@ -186,24 +182,15 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const command = first === undefined ? 'help' : first === 'list' ? 'list' : 'run';
   const hubUrl = values['hub-url'];
   if (hubUrl !== undefined) {
-    let url: URL | undefined;
-    try {
-      url = new URL(hubUrl);
-    } catch {}
-    if (!url || !['http:', 'https:'].includes(url.protocol)) throw usageError(`--hub-url ${JSON.stringify(hubUrl)} is not an http(s) URL`, 'pass the hub base URL, e.g. --hub-url http://127.0.0.1:8080');
+    if (!isHttpUrl(hubUrl)) throw usageError(`--hub-url ${JSON.stringify(hubUrl)} is not an http(s) URL`, 'pass the hub base URL, e.g. --hub-url http://127.0.0.1:8080');
   }
-  const token = values.token;
-  if (token !== undefined && (token === '' || /[\x00-\x20\x7f]/.test(token))) {
-    throw usageError(
-      token === '' ? '--token is empty' : '--token contains whitespace or control characters, which no Authorization header can carry',
-      'pass the token the hub expects; a replay command reads it from $EDGE_CHAOS_TOKEN, so set that first',
-    );
-  }
-  const adminToken = values['admin-token'];
-  if (adminToken !== undefined && /\s/.test(adminToken)) throw usageError('--admin-token contains whitespace, which no Authorization header can carry', 'pass the admin token the hub expects');
+  const tokenIssue = values.token === undefined ? undefined : tokenProblem(values.token);
+  if (tokenIssue !== undefined) throw usageError(`--token ${tokenIssue}`, 'pass the token the hub expects; a replay command reads it from $EDGE_CHAOS_TOKEN, so set that first');
+  const adminTokenIssue = values['admin-token'] === undefined ? undefined : tokenProblem(values['admin-token']);
+  if (adminTokenIssue !== undefined) throw usageError(`--admin-token ${adminTokenIssue}`, 'pass the admin token the hub expects');
   const seed = values.seed;
   // Not starting with "-": a replay command must read it back as a value, not an option.
-  if (seed !== undefined && !/^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/.test(seed)) throw usageError(`--seed ${JSON.stringify(seed)} is not a valid seed`, 'use a number or a short word (up to 64 of A-Z a-z 0-9 . _ -), e.g. --seed 42');
+  if (seed !== undefined && !SEED_PATTERN.test(seed)) throw usageError(`--seed ${JSON.stringify(seed)} is not a valid seed`, `use ${SEED_RULE}, e.g. --seed 42`);
   return {
     hub: parseHub(values),
     fleetShards: values['fleet-shards'] === undefined ? undefined : parseWhole('--fleet-shards', values['fleet-shards'], 0, MAX_FLEET_SHARDS),
@@ -237,7 +224,7 @@ function parseFleetRunner(text: string): FleetRunnerName {
 
 function parsePingInterval(text: string): number {
   const ms = parseDuration('--hub-ping-interval', text);
-  if (ms < 10) throw usageError(`--hub-ping-interval ${JSON.stringify(text)} is under 10 ms`, 'pass the interval your hub pings at, e.g. --hub-ping-interval 10s');
+  if (ms < MIN_PING_INTERVAL_MS) throw usageError(`--hub-ping-interval ${JSON.stringify(text)} is under ${MIN_PING_INTERVAL_MS} ms`, 'pass the interval your hub pings at, e.g. --hub-ping-interval 10s');
   return ms;
 }
 
@@ -252,10 +239,7 @@ function parseToxiproxy(text: string): ToxiproxyChoice {
     }
     return { kind: 'process', servers: n };
   }
-  try {
-    const url = new URL(text);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return { kind: 'url', url: text };
-  } catch {}
+  if (isHttpUrl(text)) return { kind: 'url', url: text };
   throw usageError(`--toxiproxy ${JSON.stringify(text)} is not embedded, process[:N], container or an http URL`, 'pass --toxiproxy embedded, --toxiproxy process:2, --toxiproxy container, or --toxiproxy http://127.0.0.1:8474');
 }
 

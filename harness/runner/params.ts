@@ -1,25 +1,20 @@
 import { randomInt } from 'node:crypto';
-import { AGENT_DEFECTS, applyAgentDefects } from '../../agent/defects.ts';
-import { HUB_DEFECTS } from '../../server/defects/index.ts';
+import { applyAgentDefects } from '../../agent/defects.ts';
 import type { BackoffOptions } from '../../agent/backoff.ts';
 import { AGENT_ID_MAX_LENGTH, DEFAULT_PING_INTERVAL_MS, isValidAgentId } from '../../protocol/v1.ts';
-import { MAX_TIMER_MS, formatDuration } from '../../common/duration.ts';
-import { commandLine } from '../../common/layout.ts';
 import { resolveFaults, resolveRedeploys, type ScenarioDefinition } from '../scenario/define.ts';
 import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
-import { FLEET_RUNNERS, isFleetRunnerName } from '../runtime/shards/runners.ts';
+import { checkRunOptions } from './check-options.ts';
 import type { RunOptions } from './options.ts';
 
 /** Everything a run needs decided before anything starts, checked once. */
 export function resolveParams(scenario: ScenarioDefinition, options: RunOptions) {
+  // Every option's name, type and range, once (the scenario's defaults were checked by defineScenario).
+  checkRunOptions(options);
   const agents = options.agents ?? scenario.defaults.agents;
-  if (!Number.isInteger(agents) || agents < 1) {
-    throw new HarnessError('EC_BAD_OPTION', `agents must be a whole number >= 1, got ${agents}`, 'pass --agents with a positive whole number, e.g. --agents 10');
-  }
   const durationMs = options.durationMs ?? scenario.defaults.durationMs;
-  if (!(durationMs > 0)) throw new HarnessError('EC_BAD_OPTION', `duration must be > 0, got ${durationMs} ms`, 'pass --duration like 20s or 2m');
   const agentIdPrefix = options.agentIdPrefix ?? 'agent-';
   if (!isValidAgentId(`${agentIdPrefix}${agents}`)) {
     throw new HarnessError('EC_BAD_OPTION', `agent id prefix ${JSON.stringify(agentIdPrefix)} makes invalid edge_agent_ids`, `use only A-Z a-z 0-9 . _ : - in --agent-id-prefix, at most ${AGENT_ID_MAX_LENGTH - String(agents).length} characters (ids are the prefix and a number up to ${agents}, ${AGENT_ID_MAX_LENGTH} characters in all)`);
@@ -27,45 +22,24 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
   const hub: HubChoice = options.hub ?? (options.hubUrl ? { kind: 'external', url: options.hubUrl } : { kind: scenario.hub?.runtime ?? 'in-process' });
   const pingIntervalMs = resolvePingInterval(scenario, hub, options.hubPingIntervalMs);
   const hubDefects = options.hubDefects ?? [];
-  // Names are checked here, before any hub, image build or process starts.
-  const unknownHubDefect = hubDefects.find((d) => !HUB_DEFECTS.has(d));
-  if (unknownHubDefect !== undefined) {
-    throw new HarnessError('EC_BAD_OPTION', `unknown hub defect ${JSON.stringify(unknownHubDefect)} (--defect)`, `use one of: ${[...HUB_DEFECTS.keys()].join(', ')} (${commandLine('scenario', 'list')} describes them)`);
-  }
   const reference = hub.kind === 'in-process' || hub.kind === 'child-process' || (hub.kind === 'container' && hub.image === undefined);
   if (!reference && hubDefects.length > 0) {
     throw new HarnessError('EC_BAD_OPTION', `--defect ${hubDefects.join(',')} needs the reference hub, but this run targets ${describeHub(hub)}`, 'drop --defect, or run the reference hub (drop --hub-url / --hub-cmd / --hub-image)');
   }
   const agentDefects = options.agentDefects ?? [];
-  const unknownAgentDefect = agentDefects.find((d) => !AGENT_DEFECTS.has(d));
-  if (unknownAgentDefect !== undefined) {
-    throw new HarnessError('EC_BAD_OPTION', `unknown agent defect ${JSON.stringify(unknownAgentDefect)} (--agent-defect)`, `use one of: ${[...AGENT_DEFECTS.keys()].join(', ')} (${commandLine('scenario', 'list')} describes them)`);
-  }
   const backoff: BackoffOptions = applyAgentDefects(agentDefects, scenario.agent?.backoff);
   const base = { agents, durationMs, pingIntervalMs };
   const redeploys = resolveRedeploys(scenario, base);
   if (redeploys.length > 0 && hub.kind === 'external') {
     throw new HarnessError('EC_BAD_OPTION', `scenario ${scenario.name} redeploys the hub, but the hub at --hub-url ${hub.url} is not the harness's to restart`, 'give the harness a hub it can restart: drop --hub-url, or use --hub-cmd "CMD" / --hub-image IMAGE');
   }
-  if (options.loopMinCycles !== undefined && !(Number.isInteger(options.loopMinCycles) && options.loopMinCycles >= 2)) {
-    throw new HarnessError('EC_BAD_OPTION', `loopMinCycles must be a whole number >= 2, got ${options.loopMinCycles}`, 'pass --loop-cycles 2 or more; below that the loop detector could never or would always fire');
-  }
-  if (options.loopMaxConnectionMs !== undefined && !(options.loopMaxConnectionMs > 0)) {
-    throw new HarnessError('EC_BAD_OPTION', `loopMaxConnectionMs must be > 0, got ${options.loopMaxConnectionMs}`, 'pass --loop-max-connection like 5s');
-  }
   const loop: { minCycles?: number; maxConnectionMs?: number } = {};
   if (options.loopMinCycles !== undefined) loop.minCycles = options.loopMinCycles;
   if (options.loopMaxConnectionMs !== undefined) loop.maxConnectionMs = options.loopMaxConnectionMs;
   const fleetRunner = options.fleetRunner ?? 'local';
-  if (typeof fleetRunner === 'string' && !isFleetRunnerName(fleetRunner)) {
-    throw new HarnessError('EC_BAD_OPTION', `unknown fleet runner ${JSON.stringify(fleetRunner)} (--fleet-runner)`, `use one of: ${Object.keys(FLEET_RUNNERS).join(', ')}`);
-  }
   const network = fleetRunner !== 'local';
   if (network && options.fleetShards === 0) {
     throw new HarnessError('EC_BAD_OPTION', `--fleet-shards 0 runs every agent in this process, but --fleet-runner ${typeof fleetRunner === 'string' ? fleetRunner : fleetRunner.name} runs them in shards`, 'pass --fleet-shards 1 or more, or leave it out');
-  }
-  if (options.metricsPort !== undefined && !(Number.isInteger(options.metricsPort) && options.metricsPort >= 0 && options.metricsPort <= 65_535)) {
-    throw new HarnessError('EC_BAD_OPTION', `metricsPort must be a TCP port from 0 to 65535, got ${options.metricsPort}`, 'pass --metrics-port 9464, or 0 for any free port');
   }
   const faults = resolveFaults(scenario, base);
   const needsProxy = faults.length > 0 || scenario.proxy === true || redeploys.some((r) => r.kind === 'rolling');
@@ -109,9 +83,6 @@ export type ResolvedParams = ReturnType<typeof resolveParams>;
  * default holds unless the user says what that hub does.
  */
 function resolvePingInterval(scenario: ScenarioDefinition, hub: HubChoice, chosen: number | undefined): number {
-  if (chosen !== undefined && !(Number.isFinite(chosen) && chosen >= 10 && chosen <= MAX_TIMER_MS)) {
-    throw new HarnessError('EC_BAD_OPTION', `hubPingIntervalMs must be from 10 ms to ${formatDuration(MAX_TIMER_MS)}, got ${chosen}`, 'pass --hub-ping-interval like 10s: the interval your hub sends WebSocket pings at');
-  }
   if (chosen !== undefined) return chosen;
   return hub.kind === 'external' ? DEFAULT_PING_INTERVAL_MS : (scenario.hub?.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
 }

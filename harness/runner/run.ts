@@ -3,7 +3,7 @@ import { evaluateChecks, type ChecksConfig } from '../checks/index.ts';
 import type { HistoryEvent } from '../history/events.ts';
 import { History } from '../history/history.ts';
 import type { MetricSamples } from '../../common/prom-text.ts';
-import type { ScenarioDefinition } from '../scenario/define.ts';
+import { checkChecksConfig, type ScenarioDefinition } from '../scenario/define.ts';
 import { FaultInjector } from './drivers/faults.ts';
 import { CommandTraffic } from './drivers/traffic.ts';
 import type { RunOptions } from './options.ts';
@@ -176,7 +176,12 @@ function assembleResult(ctx: RunContext, run: StartedRun | undefined, observed: 
 
 /** The scenario's checks for this run, with the command line's loop-detector settings applied. */
 function checksFor(scenario: ScenarioDefinition, params: ResolvedParams): ChecksConfig {
-  const config: ChecksConfig = typeof scenario.checks === 'function' ? scenario.checks(params) : { ...scenario.checks };
+  let config: ChecksConfig;
+  if (typeof scenario.checks === 'function') {
+    config = scenario.checks(params);
+    // defineScenario could only see the function; its result is checked here, before anything starts.
+    checkChecksConfig(scenario, config);
+  } else config = { ...scenario.checks };
   if (config.connectionLoop) config.connectionLoop = { ...config.connectionLoop, ...params.loop };
   return config;
 }

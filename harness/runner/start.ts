@@ -5,6 +5,7 @@ import { HarnessError, type HarnessErrorCode } from '../errors.ts';
 import type { History } from '../history/history.ts';
 import type { ScenarioDefinition } from '../scenario/define.ts';
 import { createFleet, defaultShards, type FleetHandle } from '../runtime/fleet.ts';
+import { loadTestcontainers } from '../runtime/docker/testcontainers.ts';
 import { startHubWatcher, type HubWatcher } from '../runtime/hubs/health.ts';
 import { startHubRuntime, type HubRuntime } from '../runtime/hubs/index.ts';
 import { HubMetricsTracker } from '../runtime/hubs/metrics-tracker.ts';
@@ -68,6 +69,8 @@ export interface StartedRun extends AsyncDisposable {
 
 export async function startRun(ctx: RunContext): Promise<StartedRun> {
   const { scenario, params, options, history, clock } = ctx;
+  // An optional peer a chosen part needs is checked before anything starts (a hub would otherwise start only to be stopped).
+  if (params.hub.kind === 'container' || params.toxiproxy?.kind === 'container') await loadTestcontainers();
   const stack = new Cleanup();
   try {
     const hub = stack.use(

@@ -45,6 +45,42 @@ describe('defineScenario', () => {
   });
 });
 
+describe('unknown field names: EC_BAD_SCENARIO naming the field, with the closest valid one', () => {
+  test.each([
+    ['a top-level field', { check: { connectionLoop: {} } }, /"check".*did you mean checks\?/],
+    ['a field of defaults', { defaults: { agents: 1, durationMs: 1_000, ramp: 500 } }, /"defaults\.ramp".*did you mean rampMs\?/],
+    ['a field of hub', { hub: { pingInterval: 2_000 } }, /"hub\.pingInterval".*did you mean pingIntervalMs\?/],
+    ['a field of agent', { agent: { pollInterval: 2_000 } }, /"agent\.pollInterval".*did you mean pollIntervalMs\?/],
+    ['a field of agent.backoff', { agent: { backoff: { maxDelayMs: 1_000 } } }, /"agent\.backoff\.maxDelayMs"/],
+    ['a field of traffic', { traffic: { commandIntervalMs: 500, commandsPerSecond: 2 } }, /"traffic\.commandsPerSecond"/],
+    ['a field of a group', { groups: [{ name: 'a', share: 0.5, size: 3 }] }, /"groups\[0\]\.size"/],
+    ['an option of a check', { checks: { reconnects: { maxPerAgnet: 2 } } }, /"checks\.reconnects\.maxPerAgnet".*did you mean maxPerAgent\?/],
+    ['an option of a check with none of that name', { checks: { connectionLoop: { zzzz: 1 } } }, /"checks\.connectionLoop\.zzzz"/],
+  ])('refuses %s', (_what, patch, named) => {
+    const error = (() => {
+      try {
+        define(patch)();
+      } catch (e) {
+        return e as { code: string; message: string; fix: string };
+      }
+      throw new Error('accepted');
+    })();
+    expect(error.code).toBe('EC_BAD_SCENARIO');
+    expect(error.message).toMatch(named);
+    expect(error.fix).toMatch(/\S/);
+  });
+
+  test('an unknown check names the closest check', () => {
+    expect(define({ checks: { connectionLoops: {} } })).toThrow(/did you mean connectionLoop\?/);
+  });
+
+  test('checks given as a function are checked when the run resolves them', async () => {
+    const { runScenario } = await import('../runner/run.ts');
+    const scenario = defineScenario({ ...base, checks: () => ({ reconnects: { maxPerAgnet: 2 } }) as never });
+    await expect(runScenario(scenario, { agents: 1, durationMs: 200 })).rejects.toMatchObject({ code: 'EC_BAD_SCENARIO', message: expect.stringMatching(/checks\.reconnects\.maxPerAgnet/) });
+  });
+});
+
 describe('built-in scenarios', () => {
   test('every built-in passes its own validation and is registered under its name', () => {
     for (const [name, scenario] of SCENARIOS) {

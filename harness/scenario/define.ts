@@ -1,5 +1,6 @@
 import type { BackoffOptions } from '../../agent/backoff.ts';
-import { CHECK_NAMES, type ChecksConfig } from '../checks/index.ts';
+import { closestName } from '../../common/closest-name.ts';
+import { CHECK_NAMES, checkOptionNames, type CheckName, type ChecksConfig } from '../checks/index.ts';
 import { HarnessError } from '../errors.ts';
 import { faultStepProblem, redeployStepProblem, type FaultStep, type GroupSpec, type RedeployStep } from './steps.ts';
 
@@ -72,18 +73,60 @@ export interface ScenarioDefinition {
 }
 
 const NAME_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const CHECK_KEYS = new Set<string>(CHECK_NAMES);
+
+/** Every field name of an object type, each `true`: the type refuses a name it lacks and misses none it has. */
+type FieldNames<T> = { readonly [Name in keyof Required<T>]: true };
+const fieldNames = <T>(fields: FieldNames<T>): readonly string[] => Object.keys(fields);
+
+/** The field names of each part of a definition, so a misspelt one is refused, not ignored. */
+const FIELDS = {
+  '': fieldNames<ScenarioDefinition>({ name: true, description: true, defaults: true, hub: true, agent: true, traffic: true, groups: true, faults: true, redeploys: true, proxy: true, settleMs: true, checks: true }),
+  defaults: fieldNames<ScenarioDefinition['defaults']>({ agents: true, durationMs: true, rampMs: true }),
+  hub: fieldNames<NonNullable<ScenarioDefinition['hub']>>({ pingIntervalMs: true, runtime: true }),
+  agent: fieldNames<NonNullable<ScenarioDefinition['agent']>>({ backoff: true, pollIntervalMs: true }),
+  'agent.backoff': fieldNames<BackoffOptions>({ minMs: true, maxMs: true, factor: true, resetAfterMs: true, jitter: true }),
+  traffic: fieldNames<NonNullable<ScenarioDefinition['traffic']>>({ commandIntervalMs: true }),
+  group: fieldNames<GroupSpec>({ name: true, share: true }),
+};
+
+type Fail = (field: string, expected: string, value: unknown) => never;
+
+function failerFor(definition: { name?: unknown } | null | undefined): { fail: Fail; unknownFields: (path: string, value: unknown, valid: readonly string[]) => void } {
+  const where = typeof definition?.name === 'string' ? `scenario ${JSON.stringify(definition.name)}` : 'scenario';
+  const fail: Fail = (field, expected, value) => {
+    throw new HarnessError('EC_BAD_SCENARIO', `${where}: ${field} must be ${expected}, got ${JSON.stringify(value)}`, `fix ${field} in the scenario definition`);
+  };
+  /** Refuses a field name `valid` lacks in the object at `path` (nothing to do for a non-object: the type checks say so). */
+  const unknownFields = (path: string, value: unknown, valid: readonly string[]) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+    for (const name of Object.keys(value)) {
+      if (valid.includes(name)) continue;
+      const field = path === '' ? name : `${path}.${name}`;
+      const guess = closestName(name, valid);
+      throw new HarnessError(
+        'EC_BAD_SCENARIO',
+        `${where}: ${JSON.stringify(field)} is not a field of ${path === '' ? 'a scenario' : path}${guess ? `; did you mean ${guess}?` : ''}`,
+        `${guess ? `use ${guess}` : 'remove it'} in the scenario definition; ${valid.length === 0 ? 'it takes no fields' : `valid: ${valid.join(', ')}`}`,
+      );
+    }
+  };
+  return { fail, unknownFields };
+}
 
 /**
  * Checks a scenario once, where it is loaded, and returns it unchanged. An
  * error names the scenario, the field and the bad value.
  */
 export function defineScenario(definition: ScenarioDefinition): ScenarioDefinition {
-  const where = typeof definition?.name === 'string' ? `scenario ${JSON.stringify(definition.name)}` : 'scenario';
-  const fail = (field: string, expected: string, value: unknown): never => {
-    throw new HarnessError('EC_BAD_SCENARIO', `${where}: ${field} must be ${expected}, got ${JSON.stringify(value)}`, `fix ${field} in the scenario definition`);
-  };
+  const { fail, unknownFields } = failerFor(definition);
   if (typeof definition !== 'object' || definition === null) fail('the definition', 'an object', definition);
+  unknownFields('', definition, FIELDS['']);
+  unknownFields('defaults', definition.defaults, FIELDS.defaults);
+  unknownFields('hub', definition.hub, FIELDS.hub);
+  unknownFields('agent', definition.agent, FIELDS.agent);
+  unknownFields('agent.backoff', definition.agent?.backoff, FIELDS['agent.backoff']);
+  unknownFields('traffic', definition.traffic, FIELDS.traffic);
+  if (Array.isArray(definition.groups)) definition.groups.forEach((g, i) => unknownFields(`groups[${i}]`, g, FIELDS.group));
   if (typeof definition.name !== 'string' || !NAME_RE.test(definition.name)) fail('name', 'lower-case words joined by "-"', definition.name);
   if (typeof definition.description !== 'string' || definition.description.trim() === '') fail('description', 'a non-empty string', definition.description);
   const d = definition.defaults;
@@ -106,8 +149,6 @@ export function defineScenario(definition: ScenarioDefinition): ScenarioDefiniti
   if (backoff?.minMs !== undefined && backoff.maxMs !== undefined && backoff.minMs > backoff.maxMs) fail('agent.backoff.minMs', `at most agent.backoff.maxMs (${backoff.maxMs})`, backoff.minMs);
   const poll = definition.agent?.pollIntervalMs;
   if (poll !== undefined && !(typeof poll === 'number' && poll >= 10)) fail('agent.pollIntervalMs', 'a number of ms >= 10 (lower polls the hub in a tight loop)', poll);
-  const loopCycles = typeof definition.checks === 'object' ? definition.checks?.connectionLoop?.minCycles : undefined;
-  if (loopCycles !== undefined && !(Number.isInteger(loopCycles) && loopCycles >= 2)) fail('checks.connectionLoop.minCycles', 'a whole number >= 2', loopCycles);
   const groupNames: string[] = [];
   if (definition.groups !== undefined) {
     if (!Array.isArray(definition.groups)) fail('groups', 'an array of { name, share }', definition.groups);
@@ -125,7 +166,7 @@ export function defineScenario(definition: ScenarioDefinition): ScenarioDefiniti
   if (Array.isArray(definition.redeploys)) checkRedeploys(definition.redeploys);
   else if (definition.redeploys !== undefined && typeof definition.redeploys !== 'function') fail('redeploys', 'an array of redeploy steps or a function of the run parameters', definition.redeploys);
   if (typeof definition.checks === 'object' && definition.checks !== null) {
-    for (const key of Object.keys(definition.checks)) if (!CHECK_KEYS.has(key)) fail(`checks.${key}`, `one of ${[...CHECK_KEYS].join(', ')}`, key);
+    checkChecksConfig(definition, definition.checks);
   } else if (typeof definition.checks !== 'function') {
     fail('checks', 'an object or a function of the run parameters', definition.checks);
   }
@@ -144,6 +185,23 @@ export function defineScenario(definition: ScenarioDefinition): ScenarioDefiniti
       if (problem) fail(`${field}[${i}]${problem[0] ? `.${problem[0]}` : ''}`, problem[1], problem[2]);
     });
   }
+}
+
+/**
+ * A scenario's checks config: known checks, each with an object of known
+ * options. Also applied to what a `checks` function returns, when a run
+ * resolves it.
+ */
+export function checkChecksConfig(definition: ScenarioDefinition, config: unknown): void {
+  const { fail, unknownFields } = failerFor(definition);
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) fail('checks', 'an object of checks and their options', config);
+  unknownFields('checks', config, CHECK_NAMES);
+  for (const [name, options] of Object.entries(config as object)) {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) fail(`checks.${name}`, 'an object of its options ({} for the defaults)', options);
+    unknownFields(`checks.${name}`, options, checkOptionNames(name as CheckName));
+  }
+  const loopCycles = (config as ChecksConfig).connectionLoop?.minCycles;
+  if (loopCycles !== undefined && !(Number.isInteger(loopCycles) && loopCycles >= 2)) fail('checks.connectionLoop.minCycles', 'a whole number >= 2', loopCycles);
 }
 
 /** The redeploy timeline for a run, checked again when it came from a function. */

@@ -6,8 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { hostname } from 'node:os';
-import { getContainerRuntimeClient } from 'testcontainers';
 import './engine.ts';
+import { loadTestcontainers } from './testcontainers.ts';
 
 export const LABEL_OWNED = 'edge-chaos';
 export const LABEL_OWNER_PID = 'edge-chaos.owner-pid';
@@ -83,7 +83,7 @@ export function sweepOrphansOnce(): Promise<number> {
 
 /** Removes containers of ours whose owner process on this host is gone; returns how many. */
 export async function sweepOrphans(): Promise<number> {
-  const client = await getContainerRuntimeClient();
+  const client = await (await loadTestcontainers()).getContainerRuntimeClient();
   const containers = await client.container.dockerode.listContainers({
     all: true,
     filters: { label: [`${LABEL_OWNED}=1`] },

@@ -7,14 +7,14 @@
  * in-process hub. The container shares the host's ports, so we pick a free
  * one and hand it over as env PORT (and HOST=127.0.0.1).
  */
-import { GenericContainer, getContainerRuntimeClient, ImageName, Wait } from 'testcontainers';
-import type { StartedTestContainer, WaitStrategy } from 'testcontainers';
+import type { GenericContainer, StartedTestContainer, WaitStrategy } from 'testcontainers';
 import './engine.ts';
 import { ownerLabels, sweepOrphansOnce, trackContainer, untrackContainer } from './cleanup.ts';
 import { DockerError, DockerErrorCode } from './errors.ts';
 import { freePort } from '../free-port.ts';
 import { HostHttpWaitStrategy } from './host-http-wait.ts';
 import { LogCollector } from './log-collector.ts';
+import { loadTestcontainers, type Testcontainers } from './testcontainers.ts';
 
 const LOOPBACK = '127.0.0.1';
 /** Log lines quoted in a startup error. */
@@ -105,9 +105,10 @@ export class HostContainer {
   }
 
   async start(): Promise<StartedHostContainer> {
+    const testcontainers = await loadTestcontainers();
     await sweepOrphansOnce();
-    const client = await getContainerRuntimeClient();
-    if (!(await client.image.exists(ImageName.fromString(this.#image)))) {
+    const client = await testcontainers.getContainerRuntimeClient();
+    if (!(await client.image.exists(testcontainers.ImageName.fromString(this.#image)))) {
       throw new DockerError(
         DockerErrorCode.startup,
         `image ${this.#image} does not exist on this engine (and no registry can be reached to pull it)`,
@@ -117,11 +118,11 @@ export class HostContainer {
     const port = this.#port ?? (await freePort(LOOPBACK));
     const url = `http://${LOOPBACK}:${port}`;
     const logs = new LogCollector();
-    const container = new TrackedContainer(this.#image)
+    const container = new (trackedContainerClass(testcontainers))(this.#image)
       .withNetworkMode('host')
       .withEnvironment({ HOST: LOOPBACK, PORT: String(port), ...this.#env })
       .withLabels(ownerLabels())
-      .withWaitStrategy(waitStrategyFor(this.#readiness, url))
+      .withWaitStrategy(waitStrategyFor(testcontainers, this.#readiness, url))
       .withStartupTimeout(this.#startupTimeoutMs)
       .withLogConsumer((stream) => logs.attach(stream));
     if (this.#command !== undefined) container.withCommand(this.#command);
@@ -148,21 +149,31 @@ export class HostContainer {
   }
 }
 
-/** GenericContainer that reports its id as soon as it exists, so a kill mid-start cleans it up. */
-class TrackedContainer extends GenericContainer {
-  createdId: string | undefined;
+type TrackedContainer = GenericContainer & { readonly createdId: string | undefined };
+let trackedContainer: (new (image: string) => TrackedContainer) | undefined;
 
-  constructor(image: string) {
-    super(image);
-    // docker-init (tini) as pid 1: node as pid 1 ignores SIGTERM unless it
-    // installs a handler, so every graceful stop would wait out the timeout.
-    this.hostConfig.Init = true;
-  }
+/**
+ * GenericContainer that reports its id as soon as it exists, so a kill
+ * mid-start cleans it up. Defined on first use: its base class is a value of
+ * testcontainers, which is loaded only then.
+ */
+function trackedContainerClass({ GenericContainer }: Testcontainers): new (image: string) => TrackedContainer {
+  trackedContainer ??= class extends GenericContainer {
+    createdId: string | undefined;
 
-  protected override async containerCreated(containerId: string): Promise<void> {
-    this.createdId = containerId;
-    trackContainer(containerId);
-  }
+    constructor(image: string) {
+      super(image);
+      // docker-init (tini) as pid 1: node as pid 1 ignores SIGTERM unless it
+      // installs a handler, so every graceful stop would wait out the timeout.
+      this.hostConfig.Init = true;
+    }
+
+    protected override async containerCreated(containerId: string): Promise<void> {
+      this.createdId = containerId;
+      trackContainer(containerId);
+    }
+  };
+  return trackedContainer;
 }
 
 class StartedHost implements StartedHostContainer {
@@ -194,7 +205,7 @@ class StartedHost implements StartedHostContainer {
   }
 
   async #stop(signal: 'SIGTERM' | 'SIGKILL', timeoutMs: number): Promise<{ exitCode: number }> {
-    const client = await getContainerRuntimeClient();
+    const client = await (await loadTestcontainers()).getContainerRuntimeClient();
     const container = client.container.getById(this.id);
     try {
       if (signal === 'SIGKILL') {
@@ -217,7 +228,7 @@ class StartedHost implements StartedHostContainer {
       throw new DockerError(DockerErrorCode.option, `container ${this.id.slice(0, 12)} was stopped`, 'start a new container instead of restarting a stopped one');
     }
     await this.#started.restart({ timeout: opts.timeoutMs ?? 10_000 });
-    const client = await getContainerRuntimeClient();
+    const client = await (await loadTestcontainers()).getContainerRuntimeClient();
     const container = client.container.getById(this.id);
     const startedAtS = Date.parse((await container.inspect()).State.StartedAt) / 1000;
     // The old follow stream ended with the old process; only lines from the
@@ -230,7 +241,7 @@ class StartedHost implements StartedHostContainer {
   }
 }
 
-function waitStrategyFor(readiness: Readiness | undefined, url: string): WaitStrategy {
+function waitStrategyFor({ Wait }: Testcontainers, readiness: Readiness | undefined, url: string): WaitStrategy {
   if (readiness === undefined) {
     // No ports are bound under host networking, so this passes once the
     // container runs.
@@ -243,7 +254,7 @@ function waitStrategyFor(readiness: Readiness | undefined, url: string): WaitStr
 async function removeQuietly(id: string | undefined): Promise<void> {
   if (id === undefined) return;
   try {
-    const client = await getContainerRuntimeClient();
+    const client = await (await loadTestcontainers()).getContainerRuntimeClient();
     await client.container.getById(id).remove({ force: true, v: true });
   } catch (err) {
     // 404: already removed (testcontainers does so after a failed wait).

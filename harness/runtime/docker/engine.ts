@@ -1,31 +1,20 @@
 /**
- * Is there a Docker engine we can use? Also the one place that sets the
- * testcontainers environment this machine needs; every module here that
- * touches testcontainers imports this file first.
+ * Is there a Docker engine we can use? Also sets the testcontainers
+ * environment this machine needs when it loads (testcontainers.ts sets it
+ * again before the package's first import); every module here that touches
+ * testcontainers imports this file first.
  */
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { request } from 'node:http';
-import { getContainerRuntimeClient } from 'testcontainers';
+import { EdgeChaosError } from '../../../common/errors.ts';
 import { DockerError, DockerErrorCode, START_ENGINE_FIX } from './errors.ts';
+import { configureTestcontainersEnv, loadTestcontainers } from './testcontainers.ts';
+
+export { configureTestcontainersEnv } from './testcontainers.ts';
+configureTestcontainersEnv();
 
 export type DockerAvailability = { available: true } | { available: false; reason: string };
-
-/**
- * Sets what testcontainers must know before its first use, unless the user
- * already chose otherwise. Idempotent; runs when this module loads.
- */
-export function configureTestcontainersEnv(): void {
-  // Ryuk's image cannot be pulled here (no registry); we remove our own
-  // containers instead (see cleanup.ts).
-  process.env['TESTCONTAINERS_RYUK_DISABLED'] ??= 'true';
-  // Our containers use host networking, so they answer on loopback. Without
-  // this, testcontainers running inside a container (a /.dockerenv exists)
-  // looks for the "bridge" network's gateway, which dockerd --bridge=none does
-  // not have, and then tries to pull alpine: both fail and it finds no engine.
-  process.env['TESTCONTAINERS_HOST_OVERRIDE'] ??= '127.0.0.1';
-}
-configureTestcontainersEnv();
 
 export type Endpoint =
   | { kind: 'unix'; socketPath: string; label: string }
@@ -51,15 +40,22 @@ export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): Endpoint {
 
 /**
  * Answers whether we can use an engine, and if not, why in words a user can
- * act on. "Use" means all three things this folder relies on: the endpoint
- * the docker CLI talks to answers /_ping, testcontainers finds an engine, and
- * the docker CLI is installed. Never throws.
+ * act on. "Use" means all four things this folder relies on: testcontainers
+ * is installed (an optional peer), the endpoint the docker CLI talks to
+ * answers /_ping, testcontainers finds an engine, and the docker CLI is
+ * installed. Never throws.
  */
 export async function dockerAvailability(opts: {
   /** How long to wait for the engine to answer, in ms. Default 5_000. */
   timeoutMs?: number;
 } = {}): Promise<DockerAvailability> {
   const timeoutMs = opts.timeoutMs ?? 5_000;
+  let testcontainers;
+  try {
+    testcontainers = await loadTestcontainers();
+  } catch (err) {
+    return { available: false, reason: err instanceof EdgeChaosError ? `${err.message}; ${err.fix}` : errorText(err) };
+  }
   const endpoint = dockerEndpoint();
   // Our own ping first: testcontainers' error only says "no working strategy",
   // and it falls back to /var/run/docker.sock where the CLI would not.
@@ -68,7 +64,7 @@ export async function dockerAvailability(opts: {
     return { available: false, reason: `${pingProblem}; ${START_ENGINE_FIX}` };
   }
   try {
-    await withTimeout(getContainerRuntimeClient(), timeoutMs, 'testcontainers found no engine in time');
+    await withTimeout(testcontainers.getContainerRuntimeClient(), timeoutMs, 'testcontainers found no engine in time');
   } catch (err) {
     return {
       available: false,
@@ -88,6 +84,8 @@ export async function dockerAvailability(opts: {
 
 /** Throws a coded error unless an engine answers; for callers that need one. */
 export async function requireDocker(): Promise<void> {
+  // Not installed is its own error, with the install command, not "no engine".
+  await loadTestcontainers();
   const availability = await dockerAvailability();
   if (!availability.available) {
     throw new DockerError(DockerErrorCode.unavailable, 'no usable Docker engine', availability.reason);

@@ -10,6 +10,7 @@
 import { HostContainer } from './container.ts';
 import { freePort } from '../free-port.ts';
 import { buildHubImage } from './node-image.ts';
+import { loadTestcontainers } from './testcontainers.ts';
 
 export type StartToxiproxyContainerOptions = {
   /** An image whose entrypoint is toxiproxy-server. Default: the hub image running toxiproxy/main.ts. */
@@ -29,6 +30,8 @@ export interface StartedToxiproxyContainer extends AsyncDisposable {
 
 /** Starts it on a free 127.0.0.1 port. */
 export async function startToxiproxyContainer(opts: StartToxiproxyContainerOptions = {}): Promise<StartedToxiproxyContainer> {
+  // Before the image build: without the package nothing here can run.
+  await loadTestcontainers();
   const port = await freePort();
   const image = opts.image ?? (await buildHubImage()).image;
   const command =

@@ -1,6 +1,7 @@
 import { chmod } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { DockerError } from '../docker/errors.ts';
+import { loadTestcontainers } from '../docker/testcontainers.ts';
 import { HarnessError } from '../../errors.ts';
 import { freePort } from '../free-port.ts';
 import { referenceHubArgs } from './reference-args.ts';
@@ -22,6 +23,8 @@ const DATA_DIR = '/data';
  * in a host folder mounted into every incarnation, so nothing is lost.
  */
 export async function startContainerHub(settings: HubSettings, options: ContainerHubOptions = {}): Promise<HubRuntime> {
+  // First: without the package, "start a Docker engine" would be the wrong fix.
+  await loadTestcontainers();
   const [{ HostContainer }, { buildHubImage }, { dockerAvailability }] = await Promise.all([
     import('../docker/container.ts'),
     import('../docker/node-image.ts'),
