@@ -87,7 +87,10 @@ export function outcomeOf(run: PlannedRun, result: RunResult, elapsedMs: number)
   };
   // Only these two verdicts judge the hub; anything else ('interrupted', or a verdict added later) cannot.
   if (result.verdict === 'passed' || result.verdict === 'failed') return { ...base, status: result.verdict };
-  return { ...base, status: 'could-not-judge', error: `verdict ${JSON.stringify(result.verdict)}` };
+  // Say what made the run unable to judge (an overloaded harness, a fault that did not apply), so a
+  // reader of the matrix can tell a busy machine from a harness bug without replaying the run.
+  const why = base.summaries.length > 0 ? `: ${base.summaries.join('; ')}` : '';
+  return { ...base, status: 'could-not-judge', error: `verdict ${JSON.stringify(result.verdict)}${why}` };
 }
 
 function oneLine(error: unknown): string {

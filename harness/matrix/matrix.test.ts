@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { CATALOG } from './catalog.ts';
-import { executeOne, type RunOutcome } from './execute.ts';
+import { executeOne, outcomeOf, type RunOutcome } from './execute.ts';
+import type { RunResult } from '../runner/result.ts';
 import { planMatrix } from './plan.ts';
 import { defectResult, renderMatrixMarkdown } from './render.ts';
 import { runMatrix } from './run-matrix.ts';
@@ -36,6 +37,21 @@ describe('the detection matrix', () => {
     expect(zoo.options.hub?.kind === 'command' && zoo.options.hub.command).toMatch(/foreign-hub\.mjs' --state '.*' --misbehave replace-loop:7000$/);
     expect(runs.find((r) => r.label === 'defect volatile-queue on redeploy')!.options.hubDefects).toEqual(['volatile-queue']);
     expect(planMatrix({ stateDir: tmp, only: 'defect (misroute|no-ping) ' }).map((r) => r.label)).toEqual(['defect no-ping on half-open', 'defect misroute on loop']);
+  });
+
+  test('an invalid run is "could not judge" and names the validity check that made it so', () => {
+    const run = planMatrix({ stateDir: tmp, only: 'clean storm reference seed 1' })[0]!;
+    const result = {
+      verdict: 'invalid',
+      replay: 'npm run scenario storm',
+      checks: [
+        { id: 'reconnect-spread', status: 'passed', summary: 'spread' },
+        { id: 'event-loop-lag', status: 'failed', kind: 'validity', summary: 'worst p99 1.4 s over 10 intervals' },
+      ],
+    } as unknown as RunResult;
+    const outcome = outcomeOf(run, result, 1_000);
+    expect(outcome.status).toBe('could-not-judge');
+    expect(outcome.error).toBe('verdict "invalid": event-loop-lag: worst p99 1.4 s over 10 intervals');
   });
 
   test('a harness error is "could not judge", not caught or clean', async () => {
