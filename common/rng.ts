@@ -26,23 +26,64 @@ function hash53(text: string, salt = 0): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
-/** sfc32: small, fast, and good enough for jitter and schedules. */
-function sfc32(a: number, b: number, c: number, d: number): () => number {
-  return () => {
-    a |= 0; b |= 0; c |= 0; d |= 0;
+/**
+ * sfc32 (small, fast, and good enough for jitter and schedules) as a class
+ * rather than closures: a fleet holds one stream per agent, and under tsx
+ * every named closure carries a property dictionary of its own (esbuild's
+ * keepNames). A child is seeded on its first draw, so an agent that never
+ * reconnects never pays for hashing its label.
+ */
+class Sfc32 implements Rng {
+  readonly #parentSeed: string | undefined;
+  readonly #label: string;
+  #a = 0;
+  #b = 0;
+  #c = 0;
+  #d = 0;
+  #seeded = false;
+
+  constructor(parentSeed: string | undefined, label: string) {
+    this.#parentSeed = parentSeed;
+    this.#label = label;
+  }
+
+  get seed(): string {
+    return this.#parentSeed === undefined ? this.#label : `${this.#parentSeed}/${this.#label}`;
+  }
+
+  next(): number {
+    if (!this.#seeded) this.#seed();
+    return this.#step();
+  }
+
+  child(label: string): Rng {
+    return new Sfc32(this.seed, label);
+  }
+
+  #seed(): void {
+    const key = this.seed;
+    this.#a = hash53(key, 1) | 0;
+    this.#b = hash53(key, 2) | 0;
+    this.#c = hash53(key, 3) | 0;
+    this.#d = hash53(key, 4) | 0;
+    this.#seeded = true;
+    for (let i = 0; i < 12; i++) this.#step(); // let the state mix before first use
+  }
+
+  #step(): number {
+    const a = this.#a;
+    const b = this.#b;
+    const c = this.#c;
+    const d = this.#d;
     const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
+    this.#d = (d + 1) | 0;
+    this.#a = b ^ (b >>> 9);
+    this.#b = (c + (c << 3)) | 0;
+    this.#c = (((c << 21) | (c >>> 11)) + t) | 0;
     return (t >>> 0) / 4294967296;
-  };
+  }
 }
 
 export function createRng(seed: string | number): Rng {
-  const key = String(seed);
-  const next = sfc32(hash53(key, 1), hash53(key, 2), hash53(key, 3), hash53(key, 4));
-  for (let i = 0; i < 12; i++) next(); // let the state mix before first use
-  return { seed: key, next, child: (label) => createRng(`${key}/${label}`) };
+  return new Sfc32(undefined, String(seed));
 }
