@@ -24,6 +24,14 @@ export interface AgentOptions extends AgentIdentity, AgentSettings {}
 
 type State = 'idle' | 'connecting' | 'open' | 'waiting' | 'stopped';
 
+/** What an agent holds only while it polls. */
+interface Polling {
+  /** The next poll, between polls. */
+  timer: NodeJS.Timeout | undefined;
+  /** Aborts the poll in flight. */
+  abort: AbortController | undefined;
+}
+
 /** Key of the agent's handler for its socket's events; not exported, so only AgentSocket calls it. */
 const ON_SOCKET_EVENT = Symbol('onSocketEvent');
 
@@ -37,8 +45,8 @@ const ON_SOCKET_EVENT = Symbol('onSocketEvent');
  * own: settings live in a shared AgentProfile, its liveness deadline and
  * reconnect delay are a slot in the process's one wake queue (wakeups.ts),
  * its socket reports to it without listener closures (AgentSocket), and
- * what it needs only sometimes (the applied-ids set, the stop promise) is
- * made when first needed.
+ * what it needs only sometimes (the applied-ids set, the polling state,
+ * the stop promise) is made when first needed.
  */
 export class EdgeAgent implements Sleeper {
   readonly id: string;
@@ -53,16 +61,15 @@ export class EdgeAgent implements Sleeper {
   #conn = 0;
   /** Reconnect attempts since the backoff last reset; 0 for the first connection. */
   #attempt = 0;
-  #lastHeardAt = 0;
+  /** performance.now() of the last frame or ping. A double from the start: a 0 later turned double makes V8 migrate every agent's shape. */
+  #lastHeardAt = Number.NaN;
   /** The open connection's pings; set from its open to its close, so it also says the socket opened. */
   #pingGaps: PingGaps | undefined;
   #closingBy: 'dead' | 'stop' | undefined;
   /** Why the connection being attempted failed, when it did before opening. */
   #failure: { error: string; status?: number } | undefined;
   #resetTimer: NodeJS.Timeout | undefined;
-  #pollTimer: NodeJS.Timeout | undefined;
-  #polling = false;
-  #pollAbort: AbortController | undefined;
+  #polling: Polling | undefined;
   /** WebSocket acks sent this turn of the event loop, recorded as one observation (a fleet can be 10,000 agents). */
   #wsAcks: { conn: number; ids: string[] } | undefined;
   /** Set by stop() while it waits for the socket to close. */
@@ -87,7 +94,7 @@ export class EdgeAgent implements Sleeper {
   }
 
   get polling(): boolean {
-    return this.#polling;
+    return this.#polling !== undefined;
   }
 
   start(): void {
@@ -256,21 +263,23 @@ export class EdgeAgent implements Sleeper {
 
   #startPolling(): void {
     if (this.#polling) return;
-    this.#polling = true;
+    this.#polling = { timer: undefined, abort: undefined };
     this.#observe({ type: 'poll.started' });
     void this.#pollOnce();
   }
 
   #stopPolling(observe: boolean): void {
-    if (!this.#polling) return;
-    this.#polling = false;
-    clearTimeout(this.#pollTimer);
-    this.#pollAbort?.abort();
+    const polling = this.#polling;
+    if (!polling) return;
+    this.#polling = undefined;
+    clearTimeout(polling.timer);
+    polling.abort?.abort();
     if (observe) this.#observe({ type: 'poll.paused' });
   }
 
   async #pollOnce(): Promise<void> {
-    const abort = (this.#pollAbort = new AbortController());
+    const abort = new AbortController();
+    if (this.#polling) this.#polling.abort = abort;
     const signal = abort.signal;
     // Our own timer, not AbortSignal.any([..., AbortSignal.timeout()]): on Node 20 the combined signal
     // holds its sources weakly, a collected timeout signal never fires, and a poll to a hub that died
@@ -305,7 +314,7 @@ export class EdgeAgent implements Sleeper {
     } finally {
       clearTimeout(timer);
     }
-    if (this.#polling) this.#pollTimer = setTimeout(() => void this.#pollOnce(), nextPageNow ? 0 : this.#profile.pollIntervalMs);
+    if (this.#polling) this.#polling.timer = setTimeout(() => void this.#pollOnce(), nextPageNow ? 0 : this.#profile.pollIntervalMs);
   }
 
   /** True when the hub took the acks. */
@@ -331,7 +340,6 @@ export class EdgeAgent implements Sleeper {
   #clearTimers(): void {
     wakeups.cancel(this);
     clearTimeout(this.#resetTimer);
-    clearTimeout(this.#pollTimer);
   }
 }
 

@@ -26,21 +26,42 @@ function hash53(text: string, salt = 0): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
+/** sfc32's four words; plain int32 fields. */
+interface Sfc32State {
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+}
+
+/** One step of sfc32 (small, fast, and good enough for jitter and schedules). */
+function sfc32Step(s: Sfc32State): number {
+  const { a, b, c, d } = s;
+  const t = (((a + b) | 0) + d) | 0;
+  s.d = (d + 1) | 0;
+  s.a = b ^ (b >>> 9);
+  s.b = (c + (c << 3)) | 0;
+  s.c = (((c << 21) | (c >>> 11)) + t) | 0;
+  return (t >>> 0) / 4294967296;
+}
+
+function sfc32State(key: string): Sfc32State {
+  const state = { a: hash53(key, 1) | 0, b: hash53(key, 2) | 0, c: hash53(key, 3) | 0, d: hash53(key, 4) | 0 };
+  for (let i = 0; i < 12; i++) sfc32Step(state); // let the state mix before first use
+  return state;
+}
+
 /**
- * sfc32 (small, fast, and good enough for jitter and schedules) as a class
- * rather than closures: a fleet holds one stream per agent, and under tsx
- * every named closure carries a property dictionary of its own (esbuild's
- * keepNames). A child is seeded on its first draw, so an agent that never
- * reconnects never pays for hashing its label.
+ * A seeded stream as a small object rather than closures: a fleet holds one
+ * per agent, and under tsx every named closure carries a property
+ * dictionary of its own (esbuild's keepNames). A stream is seeded on its
+ * first draw, so an agent that never reconnects never hashes its label and
+ * holds three fields.
  */
 class Sfc32 implements Rng {
   readonly #parentSeed: string | undefined;
   readonly #label: string;
-  #a = 0;
-  #b = 0;
-  #c = 0;
-  #d = 0;
-  #seeded = false;
+  #state: Sfc32State | undefined;
 
   constructor(parentSeed: string | undefined, label: string) {
     this.#parentSeed = parentSeed;
@@ -52,35 +73,11 @@ class Sfc32 implements Rng {
   }
 
   next(): number {
-    if (!this.#seeded) this.#seed();
-    return this.#step();
+    return sfc32Step((this.#state ??= sfc32State(this.seed)));
   }
 
   child(label: string): Rng {
     return new Sfc32(this.seed, label);
-  }
-
-  #seed(): void {
-    const key = this.seed;
-    this.#a = hash53(key, 1) | 0;
-    this.#b = hash53(key, 2) | 0;
-    this.#c = hash53(key, 3) | 0;
-    this.#d = hash53(key, 4) | 0;
-    this.#seeded = true;
-    for (let i = 0; i < 12; i++) this.#step(); // let the state mix before first use
-  }
-
-  #step(): number {
-    const a = this.#a;
-    const b = this.#b;
-    const c = this.#c;
-    const d = this.#d;
-    const t = (((a + b) | 0) + d) | 0;
-    this.#d = (d + 1) | 0;
-    this.#a = b ^ (b >>> 9);
-    this.#b = (c + (c << 3)) | 0;
-    this.#c = (((c << 21) | (c >>> 11)) + t) | 0;
-    return (t >>> 0) / 4294967296;
   }
 }
 
