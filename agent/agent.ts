@@ -14,13 +14,15 @@ export interface AgentIdentity {
   id: string;
   /** Hub base URL, http(s)://host:port. */
   hubUrl: string;
-  /** The agent's own random stream (backoff jitter). */
-  rng: Rng;
+  /** The agent's own random stream (backoff jitter). Default: the profile's fleet stream's child named by the id, made at the first backoff. */
+  rng?: Rng;
   /** Source address for outgoing connections. Default: the profile's, else the OS's choice. */
   localAddress?: string;
 }
 
-export interface AgentOptions extends AgentIdentity, AgentSettings {}
+export interface AgentOptions extends AgentIdentity, AgentSettings {
+  rng: Rng;
+}
 
 type State = 'idle' | 'connecting' | 'open' | 'waiting' | 'stopped';
 
@@ -52,7 +54,8 @@ export class EdgeAgent implements Sleeper {
   readonly id: string;
   readonly #profile: AgentProfile;
   readonly #hubUrl: string;
-  readonly #rng: Rng;
+  /** Made at the first backoff when the fleet's profile supplies it: most agents of a steady fleet never draw. */
+  #rng: Rng | undefined;
   readonly #wsOptions: WebSocket.ClientOptions;
   /** Command ids applied; made at the first command. */
   #applied: Set<string> | undefined;
@@ -221,7 +224,7 @@ export class EdgeAgent implements Sleeper {
   #scheduleReconnect(): void {
     this.#state = 'waiting';
     this.#attempt++;
-    const delayMs = backoffDelayMs(this.#profile.backoff, this.#attempt, this.#rng);
+    const delayMs = backoffDelayMs(this.#profile.backoff, this.#attempt, (this.#rng ??= this.#profile.agentRng(this.id)));
     this.#observe({ type: 'reconnect.scheduled', attempt: this.#attempt, delayMs });
     wakeups.at(this, performance.now() + delayMs);
   }

@@ -45,7 +45,8 @@ export class Fleet {
     this.#rampMs = rampMs;
     // One observer for the whole fleet, told which agent spoke, rather than a closure per agent.
     const observe = (observation: AgentObservation, agent: string): void => sink({ ...observation, t: clock(), agent } as AgentEvent);
-    const profile = new AgentProfile({ ...agentOptions, observe });
+    // Each agent's stream is rng.child(id), made at its first backoff rather than here for all of them.
+    const profile = new AgentProfile({ ...agentOptions, observe }, rng);
     this.agents = Array.from({ length: count }, (_, offset) => {
       const index = firstIndex + offset;
       const id = `${idPrefix}${index + 1}`;
@@ -54,7 +55,6 @@ export class Fleet {
           id,
           localAddress: sourceAddresses > 1 ? loopbackAddress(index % sourceAddresses) : undefined,
           hubUrl: typeof hubUrl === 'function' ? hubUrl(id, index) : hubUrl,
-          rng: rng.child(id),
         },
         profile,
       );

@@ -2,6 +2,7 @@ import type WebSocket from 'ws';
 import { DEAD_AFTER_PING_INTERVALS, DEFAULT_PING_INTERVAL_MS, wsUrl } from '../protocol/v1.ts';
 import { DEFAULT_BACKOFF, type BackoffOptions, type ResolvedBackoff } from './backoff.ts';
 import type { AgentObservation } from './events.ts';
+import type { Rng } from '../common/rng.ts';
 
 /** The options every agent of a fleet has in common. */
 export interface AgentSettings {
@@ -44,10 +45,12 @@ export class AgentProfile {
   /** Source address of agents that bring none of their own. */
   readonly localAddress: string | undefined;
   readonly #handshakeTimeoutMs: number;
+  readonly #fleetRng: Rng | undefined;
   readonly #wsOptions = new Map<string | undefined, WebSocket.ClientOptions>();
   readonly #wsUrlPrefixes = new Map<string, string>();
 
-  constructor(settings: AgentSettings) {
+  /** `fleetRng`: the stream whose child, named by the agent id, is the stream of an agent that brings none of its own. */
+  constructor(settings: AgentSettings, fleetRng?: Rng) {
     this.backoff = { ...DEFAULT_BACKOFF, ...settings.backoff };
     this.deadAfterMs = (settings.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS) * DEAD_AFTER_PING_INTERVALS;
     this.pollIntervalMs = settings.pollIntervalMs ?? 2_000;
@@ -57,6 +60,13 @@ export class AgentProfile {
     this.observe = settings.observe;
     this.localAddress = settings.localAddress;
     this.#handshakeTimeoutMs = settings.handshakeTimeoutMs ?? 10_000;
+    this.#fleetRng = fleetRng;
+  }
+
+  /** The random stream of the agent `agentId`, when it brings none of its own. */
+  agentRng(agentId: string): Rng {
+    if (!this.#fleetRng) throw new Error(`agent ${agentId} has no random stream: give it one, or give its AgentProfile a fleet stream`);
+    return this.#fleetRng.child(agentId);
   }
 
   /** The `ws` client options for a source address; one shared object per address (ws copies what it uses). */
