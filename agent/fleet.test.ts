@@ -2,11 +2,17 @@ import { describe, expect, test } from 'vitest';
 import { startHub } from '../server/start.ts';
 import type { AgentEvent } from './events.ts';
 import { Fleet } from './fleet.ts';
+import { DEFAULT_BACKOFF, backoffDelayMs } from './backoff.ts';
 import { createRng } from '../common/rng.ts';
 
-/** Runs a fleet against a looping hub until every agent scheduled `n` reconnects; returns each agent's delays. */
-async function reconnectDelays(hubUrl: string, seed: string, agents: number, n: number): Promise<Map<string, number[]>> {
-  const delays = new Map<string, number[]>();
+interface Scheduled {
+  attempt: number;
+  delayMs: number;
+}
+
+/** Runs a fleet against a looping hub until every agent scheduled `n` reconnects; returns each agent's attempts and delays. */
+async function reconnectDelays(hubUrl: string, seed: string, agents: number, n: number): Promise<Map<string, Scheduled[]>> {
+  const delays = new Map<string, Scheduled[]>();
   let done: () => void;
   const allScheduled = new Promise<void>((resolve) => (done = resolve));
   const fleet = new Fleet({
@@ -19,7 +25,7 @@ async function reconnectDelays(hubUrl: string, seed: string, agents: number, n: 
       if (e.type !== 'reconnect.scheduled') return;
       const list = delays.get(e.agent) ?? [];
       delays.set(e.agent, list);
-      if (list.length < n) list.push(e.delayMs);
+      if (list.length < n) list.push({ attempt: e.attempt, delayMs: e.delayMs });
       if (delays.size === agents && [...delays.values()].every((l) => l.length === n)) done();
     },
   });
@@ -72,7 +78,13 @@ describe('Fleet', () => {
     expect(again).toEqual(first);
     expect(other).not.toEqual(first);
     // No two agents share a schedule (the reconnecting-websocket pitfall: one delay for everyone).
-    const schedules = [...first.values()].map((d) => d.join(','));
+    const schedules = [...first.values()].map((d) => d.map((s) => s.delayMs).join(','));
     expect(new Set(schedules).size).toBe(3);
+    // Each agent draws from the run's stream's child named by its id, whenever that child is made.
+    const backoff = { ...DEFAULT_BACKOFF, minMs: 10, maxMs: 60 };
+    for (const [id, scheduled] of first) {
+      const own = createRng('seed-1').child(id);
+      expect(scheduled.map((s) => s.delayMs)).toEqual(scheduled.map((s) => backoffDelayMs(backoff, s.attempt, own)));
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { EdgeAgent, type AgentOptions } from './agent.ts';
-import type { AgentEvent, AgentEventSink } from './events.ts';
+import type { AgentEvent, AgentEventSink, AgentObservation } from './events.ts';
+import { AgentProfile } from './profile.ts';
 import type { Rng } from '../common/rng.ts';
 
 export interface FleetOptions extends Omit<AgentOptions, 'id' | 'hubUrl' | 'rng' | 'observe'> {
@@ -32,7 +33,7 @@ export interface FleetCounts {
   down: number;
 }
 
-/** Many agents in one process, each small: a socket, a few timers, a set of applied ids. */
+/** Many agents in one process, each small: a socket and its own state; settings, timer and event stamping are shared. */
 export class Fleet {
   readonly agents: EdgeAgent[];
   readonly #rampMs: number;
@@ -42,17 +43,21 @@ export class Fleet {
   constructor(options: FleetOptions) {
     const { agents: count, firstIndex = 0, sourceAddresses = 1, idPrefix = 'agent-', hubUrl, rampMs = 0, rng, clock, sink, ...agentOptions } = options;
     this.#rampMs = rampMs;
+    // One observer for the whole fleet, told which agent spoke, rather than a closure per agent.
+    const observe = (observation: AgentObservation, agent: string): void => sink({ ...observation, t: clock(), agent } as AgentEvent);
+    // Each agent's stream is rng.child(id), made at its first backoff rather than here for all of them.
+    const profile = new AgentProfile({ ...agentOptions, observe }, rng);
     this.agents = Array.from({ length: count }, (_, offset) => {
       const index = firstIndex + offset;
       const id = `${idPrefix}${index + 1}`;
-      return new EdgeAgent({
-        ...agentOptions,
-        id,
-        localAddress: sourceAddresses > 1 ? loopbackAddress(index % sourceAddresses) : agentOptions.localAddress,
-        hubUrl: typeof hubUrl === 'function' ? hubUrl(id, index) : hubUrl,
-        rng: rng.child(id),
-        observe: (observation) => sink({ ...observation, t: clock(), agent: id } as AgentEvent),
-      });
+      return new EdgeAgent(
+        {
+          id,
+          localAddress: sourceAddresses > 1 ? loopbackAddress(index % sourceAddresses) : undefined,
+          hubUrl: typeof hubUrl === 'function' ? hubUrl(id, index) : hubUrl,
+        },
+        profile,
+      );
     });
   }
 

@@ -25,6 +25,11 @@ export class PingGaps {
     this.#openedAt = this.#lastAt = openedAt;
   }
 
+  /** When the connection opened. */
+  get openedAt(): number {
+    return this.#openedAt;
+  }
+
   ping(now: number): void {
     this.#gapUntil(now);
     this.#pings++;

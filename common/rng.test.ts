@@ -10,6 +10,13 @@ describe('createRng', () => {
     expect(createRng(42).seed).toBe('42');
   });
 
+  test('a seed replays the same numbers across versions (recorded values), children included', () => {
+    const root = createRng('run-42');
+    expect([root.next(), root.next()]).toEqual([0.6778909431304783, 0.046559557784348726]);
+    expect(root.child('agent-1').next()).toBe(0.33016795641742647);
+    expect(root.child('agent-1').child('x').next()).toBe(0.12069890089333057);
+  });
+
   test('different seeds give different sequences', () => {
     expect(take(createRng('1'), 10)).not.toEqual(take(createRng('2'), 10));
   });

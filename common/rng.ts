@@ -26,23 +26,61 @@ function hash53(text: string, salt = 0): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
-/** sfc32: small, fast, and good enough for jitter and schedules. */
-function sfc32(a: number, b: number, c: number, d: number): () => number {
-  return () => {
-    a |= 0; b |= 0; c |= 0; d |= 0;
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
+/** sfc32's four words; plain int32 fields. */
+interface Sfc32State {
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+}
+
+/** One step of sfc32 (small, fast, and good enough for jitter and schedules). */
+function sfc32Step(s: Sfc32State): number {
+  const { a, b, c, d } = s;
+  const t = (((a + b) | 0) + d) | 0;
+  s.d = (d + 1) | 0;
+  s.a = b ^ (b >>> 9);
+  s.b = (c + (c << 3)) | 0;
+  s.c = (((c << 21) | (c >>> 11)) + t) | 0;
+  return (t >>> 0) / 4294967296;
+}
+
+function sfc32State(key: string): Sfc32State {
+  const state = { a: hash53(key, 1) | 0, b: hash53(key, 2) | 0, c: hash53(key, 3) | 0, d: hash53(key, 4) | 0 };
+  for (let i = 0; i < 12; i++) sfc32Step(state); // let the state mix before first use
+  return state;
+}
+
+/**
+ * A seeded stream as a small object rather than closures: a fleet holds one
+ * per agent, and under tsx every named closure carries a property
+ * dictionary of its own (esbuild's keepNames). A stream is seeded on its
+ * first draw, so an agent that never reconnects never hashes its label and
+ * holds three fields.
+ */
+class Sfc32 implements Rng {
+  readonly #parentSeed: string | undefined;
+  readonly #label: string;
+  #state: Sfc32State | undefined;
+
+  constructor(parentSeed: string | undefined, label: string) {
+    this.#parentSeed = parentSeed;
+    this.#label = label;
+  }
+
+  get seed(): string {
+    return this.#parentSeed === undefined ? this.#label : `${this.#parentSeed}/${this.#label}`;
+  }
+
+  next(): number {
+    return sfc32Step((this.#state ??= sfc32State(this.seed)));
+  }
+
+  child(label: string): Rng {
+    return new Sfc32(this.seed, label);
+  }
 }
 
 export function createRng(seed: string | number): Rng {
-  const key = String(seed);
-  const next = sfc32(hash53(key, 1), hash53(key, 2), hash53(key, 3), hash53(key, 4));
-  for (let i = 0; i < 12; i++) next(); // let the state mix before first use
-  return { seed: key, next, child: (label) => createRng(`${key}/${label}`) };
+  return new Sfc32(undefined, String(seed));
 }
