@@ -1,0 +1,262 @@
+/**
+ * The kubernetes fleet runner's launcher: applies the run's Secret, ConfigMap
+ * and Indexed Job (kubernetes-manifests.ts) through the API from the default
+ * kubeconfig (KUBECONFIG, ~/.kube/config, or the pod's service account), waits
+ * until every shard pod runs, watches them (a pod that ends mid-run is a lost
+ * shard, named), and deletes the Job on stop: every pod gets SIGTERM, flushes
+ * its last batch and exits, then the ConfigMap and Secret go.
+ *
+ * NOT RUN AGAINST A REAL CLUSTER: no cluster was reachable where this was
+ * written. The manifests are checked against the client's serializer and the
+ * pod-status reading against hand-written pods; the API calls follow
+ * @kubernetes/client-node 1.4's typed signatures. docs/distributed.md says so.
+ */
+import { readFile } from 'node:fs/promises';
+import { HarnessError } from '../../errors.ts';
+import { kubeErrorText, loadKubernetesClient, type KubernetesClient } from './kubernetes-client.ts';
+import { fleetManifests, fleetObjectName, ownedByJob, runSelector, SHARD_TERMINATION_GRACE_SECONDS, type FleetManifestSpec } from './kubernetes-manifests.ts';
+import { shardPod, type ShardPod } from './kubernetes-pods.ts';
+import { ENV_SHARD_CONFIG, ENV_SHARD_CONFIG_FILE, type LaunchedShards, type LaunchOptions, type ShardEnv, type ShardExit, type ShardLauncher } from './launcher.ts';
+
+/** How often the pods are listed, ms. A list per interval is cheaper for the API server than a watch per run, and a lost shard is reported within it. */
+const POLL_INTERVAL_MS = 2_000;
+/** Image pulls on a cold node take minutes. Default for startTimeoutMs. */
+const DEFAULT_START_TIMEOUT_MS = 300_000;
+
+export interface KubernetesLauncherOptions extends Omit<FleetManifestSpec, 'shards'> {
+  /** How long start() waits for every shard pod to run, ms. Default 300_000. */
+  startTimeoutMs?: number;
+  /** Progress lines (created, waiting for pods, deleting). Default: silent. */
+  log?: (line: string) => void;
+  /** For tests of the missing-client error. Default '@kubernetes/client-node'. */
+  clientSpecifier?: string;
+}
+
+export function kubernetesLauncher(opts: KubernetesLauncherOptions): ShardLauncher {
+  return {
+    kind: 'kubernetes',
+    async start(shards: readonly ShardEnv[], launch: LaunchOptions = {}): Promise<LaunchedShards> {
+      // Built (and so checked) before the client loads or anything is created.
+      const manifests = fleetManifests({ ...opts, shards: await inlineConfigs(shards) });
+      const k8s = await loadKubernetesClient(opts.clientSpecifier);
+      const api = connect(k8s, opts.namespace);
+      const run = new KubernetesShards(api, opts, shards.length, launch, opts.log ?? (() => {}));
+      try {
+        await run.create(manifests);
+        await run.waitRunning(opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, launch.signal);
+      } catch (error) {
+        await run.stop().catch(() => undefined);
+        throw error;
+      }
+      return run;
+    },
+  };
+}
+
+/** A shard env may name its config by file (EDGE_CHAOS_SHARD_CONFIG_FILE): a pod gets the text, mounted. */
+async function inlineConfigs(shards: readonly ShardEnv[]): Promise<ShardEnv[]> {
+  return Promise.all(
+    shards.map(async (env) => {
+      const file = env[ENV_SHARD_CONFIG_FILE];
+      if (env[ENV_SHARD_CONFIG] !== undefined || file === undefined) return env;
+      const { [ENV_SHARD_CONFIG_FILE]: _path, ...rest } = env;
+      return { ...rest, [ENV_SHARD_CONFIG]: await readFile(file, 'utf8') };
+    }),
+  );
+}
+
+type Api = ReturnType<typeof connect>;
+
+function connect(k8s: KubernetesClient, namespace: string) {
+  const kc = new k8s.KubeConfig();
+  try {
+    kc.loadFromDefault();
+  } catch (error) {
+    throw new HarnessError('EC_KUBE_API', `cannot read the kubeconfig: ${(error as Error).message}`, 'point KUBECONFIG at a valid kubeconfig (kubectl config view should work), or run inside the cluster with a service account');
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new HarnessError('EC_KUBE_API', 'no Kubernetes cluster is configured (no current context in KUBECONFIG or ~/.kube/config, and not in a pod)', 'set KUBECONFIG or run kubectl config use-context CONTEXT; --dry-run prints the manifests without a cluster');
+  return { batch: kc.makeApiClient(k8s.BatchV1Api), core: kc.makeApiClient(k8s.CoreV1Api), server: cluster.server, namespace };
+}
+
+/** A failed API call as a coded error naming what was being done. */
+async function call<T>(what: string, namespace: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new HarnessError('EC_KUBE_API', `${what} in namespace ${namespace} failed: ${kubeErrorText(error)}`, `check access with kubectl auth can-i create jobs,configmaps,secrets,pods -n ${namespace}, and that the namespace exists`, { cause: error });
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { code?: number })?.code === 404;
+}
+
+class KubernetesShards implements LaunchedShards {
+  readonly names: string[];
+  readonly exited: Promise<ShardExit[]>;
+  readonly #api: Api;
+  readonly #name: string;
+  readonly #selector: string;
+  readonly #launch: LaunchOptions;
+  readonly #log: (line: string) => void;
+  readonly #exits = new Map<number, ShardExit>();
+  readonly #seen = new Set<number>();
+  #created: { configMap: boolean; secret: boolean; job: boolean } = { configMap: false, secret: false, job: false };
+  #pollTimer: NodeJS.Timeout | undefined;
+  #polling: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
+  #resolveExited!: (exits: ShardExit[]) => void;
+
+  constructor(api: Api, opts: KubernetesLauncherOptions, shards: number, launch: LaunchOptions, log: (line: string) => void) {
+    this.#api = api;
+    this.#name = fleetObjectName(opts.runId);
+    this.#selector = runSelector(opts.runId);
+    this.#launch = launch;
+    this.#log = log;
+    // Pod names get a random suffix; until a pod exists, its shard is known by the Job's name and index.
+    this.names = Array.from({ length: shards }, (_, i) => `${this.#name}-${i}`);
+    this.exited = new Promise((resolve) => (this.#resolveExited = resolve));
+  }
+
+  async create(manifests: ReturnType<typeof fleetManifests>): Promise<void> {
+    const { batch, core, namespace } = this.#api;
+    // Secret and ConfigMap first, so no pod ever waits on a missing one.
+    const secret = await call(`creating Secret ${this.#name}`, namespace, () => core.createNamespacedSecret({ namespace, body: manifests.secret }));
+    this.#created.secret = true;
+    const configMap = manifests.configMap ? await call(`creating ConfigMap ${this.#name}`, namespace, () => core.createNamespacedConfigMap({ namespace, body: manifests.configMap! })) : undefined;
+    this.#created.configMap = configMap !== undefined;
+    const job = await call(`creating Job ${this.#name}`, namespace, () => batch.createNamespacedJob({ namespace, body: manifests.job }));
+    this.#created.job = true;
+    this.#log(`created Job ${namespace}/${this.#name} (${this.names.length} shard pods) on ${this.#api.server}`);
+    // Owned by the Job, so Kubernetes removes them with it (its TTL too) if this process dies before its cleanup.
+    const owner = { name: this.#name, uid: job.metadata?.uid ?? '' };
+    if (owner.uid !== '') {
+      await call(`setting the owner of Secret ${this.#name}`, namespace, () => core.replaceNamespacedSecret({ name: this.#name, namespace, body: ownedByJob(secret, owner) }));
+      if (configMap) await call(`setting the owner of ConfigMap ${this.#name}`, namespace, () => core.replaceNamespacedConfigMap({ name: this.#name, namespace, body: ownedByJob(configMap, owner) }));
+    }
+  }
+
+  async #pods(): Promise<ShardPod[]> {
+    const { core, namespace } = this.#api;
+    const list = await call(`listing the pods of Job ${this.#name}`, namespace, () => core.listNamespacedPod({ namespace, labelSelector: this.#selector }));
+    return list.items.map(shardPod).filter((p): p is ShardPod & { index: number } => p.index !== undefined);
+  }
+
+  /** Resolves when every index has a running pod; rejects naming the pods that cannot start. */
+  async waitRunning(timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (signal?.aborted) throw new HarnessError('EC_FLEET_SHARD', 'the run was stopped while the shard pods were starting', 'nothing to do: the Job was deleted');
+      const pods = await this.#pods();
+      const stuck = pods.filter((p) => p.state.kind === 'stuck');
+      if (stuck.length > 0) {
+        throw new HarnessError('EC_FLEET_SHARD', `shard pod ${stuck.map((p) => `${p.name}: ${(p.state as { why: string }).why}`).join('; ')}`, 'check the --image reference and that the cluster can pull it (kubectl describe pod NAME)');
+      }
+      const running = new Set(pods.filter((p) => p.state.kind === 'running').map((p) => p.index));
+      for (const pod of pods) this.#observe(pod);
+      if (running.size + this.#exits.size >= this.names.length) break;
+      if (Date.now() >= deadline) {
+        const waiting = this.names.map((_, i) => i).filter((i) => !running.has(i) && !this.#exits.has(i));
+        const why = waiting.map((i) => {
+          const pod = pods.find((p) => p.index === i);
+          return pod ? `${pod.name}${pod.state.kind === 'pending' && pod.state.why ? ` (${pod.state.why})` : ''}` : `${this.names[i]} (no pod yet)`;
+        });
+        throw new HarnessError('EC_FLEET_SHARD', `${waiting.length} of ${this.names.length} shard pods did not start within ${Math.round(timeoutMs / 1000)} s: ${why.slice(0, 5).join(', ')}${why.length > 5 ? ', ...' : ''}`, 'kubectl describe pod NAME says why (resources, image pull); lower --shard-cpu / --shard-memory or add nodes');
+      }
+      await sleep(POLL_INTERVAL_MS, signal);
+    }
+    this.#schedulePoll();
+  }
+
+  /** Records a pod's end once per index; a pod seen before and now ended or gone mid-run is a lost shard. */
+  #observe(pod: ShardPod & { index?: number }): void {
+    const index = pod.index!;
+    if (index >= this.names.length || this.#exits.has(index)) return;
+    this.#seen.add(index);
+    this.names[index] = pod.name;
+    if (pod.state.kind === 'ended') this.#ended({ index, name: pod.name, how: pod.state.how, early: this.#stopping === undefined });
+  }
+
+  #ended(exit: ShardExit): void {
+    this.#exits.set(exit.index, exit);
+    if (exit.early) this.#launch.onShardExit?.(exit);
+    if (this.#exits.size === this.names.length) this.#resolveExited(this.names.map((_, i) => this.#exits.get(i)!));
+  }
+
+  #schedulePoll(): void {
+    if (this.#stopping) return;
+    this.#pollTimer = setTimeout(() => {
+      this.#polling = this.#poll().finally(() => this.#schedulePoll());
+    }, POLL_INTERVAL_MS);
+    this.#pollTimer.unref();
+  }
+
+  async #poll(): Promise<void> {
+    let pods: ShardPod[];
+    try {
+      pods = await this.#pods();
+    } catch (error) {
+      // The API server being briefly unreachable loses no shard; the next poll tells.
+      this.#log(`listing shard pods failed (retrying): ${(error as Error).message}`);
+      return;
+    }
+    if (this.#stopping) return;
+    const present = new Set<number>();
+    for (const pod of pods) {
+      present.add(pod.index!);
+      this.#observe(pod);
+    }
+    for (const index of this.#seen) {
+      if (!present.has(index) && !this.#exits.has(index)) this.#ended({ index, name: this.names[index]!, how: 'pod deleted (evicted, preempted or removed by someone else)', early: true });
+    }
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    clearTimeout(this.#pollTimer);
+    await this.#polling;
+    const { batch, core, namespace } = this.#api;
+    const quiet = async (what: string, work: () => Promise<unknown>) => {
+      try {
+        await work();
+      } catch (error) {
+        if (!isNotFound(error)) this.#log(`${what} failed: ${kubeErrorText(error)} (ttlSecondsAfterFinished or kubectl delete job ${this.#name} -n ${namespace} removes it)`);
+      }
+    };
+    if (this.#created.job) {
+      this.#log(`deleting Job ${namespace}/${this.#name}: its pods get SIGTERM and ${SHARD_TERMINATION_GRACE_SECONDS} s to send their last events`);
+      // Background: the call returns at once and the pods terminate gracefully; we wait for them below.
+      await quiet('deleting the Job', () => batch.deleteNamespacedJob({ name: this.#name, namespace, propagationPolicy: 'Background' }));
+      const deadline = Date.now() + (SHARD_TERMINATION_GRACE_SECONDS + 30) * 1000;
+      for (;;) {
+        const left = await core.listNamespacedPod({ namespace, labelSelector: this.#selector }).then((l) => l.items.length, () => 0);
+        if (left === 0 || Date.now() >= deadline) break;
+        await sleep(POLL_INTERVAL_MS);
+      }
+    }
+    if (this.#created.configMap) await quiet('deleting the ConfigMap', () => core.deleteNamespacedConfigMap({ name: this.#name, namespace }));
+    if (this.#created.secret) await quiet('deleting the Secret', () => core.deleteNamespacedSecret({ name: this.#name, namespace }));
+    for (let i = 0; i < this.names.length; i++) if (!this.#exits.has(i)) this.#ended({ index: i, name: this.names[i]!, how: 'stopped by the run', early: false });
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
