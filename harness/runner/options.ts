@@ -1,4 +1,5 @@
 import type { FleetCounts } from '../../agent/fleet.ts';
+import type { FleetRunnerChoice } from '../runtime/fleet-runners/choice.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import type { ToxiproxyChoice } from '../runtime/proxy.ts';
 
@@ -29,6 +30,12 @@ export interface RunOptions {
   maxEvents?: number;
   /** Fleet shard processes: 0 runs every agent in this process. Default: 0 up to 2,000 agents, then 2 or more. */
   fleetShards?: number;
+  /**
+   * Where the fleet's shards run: local processes (the default), containers
+   * from the project image on the local engine, or pods of an Indexed Job
+   * (docs/distributed.md). Its own shard count replaces fleetShards.
+   */
+  fleetRunner?: FleetRunnerChoice;
   /** Agent ids are `${agentIdPrefix}1..N`. Default 'agent-'. */
   agentIdPrefix?: string;
   /** Bearer token agents send (and the in-process hub requires). */

@@ -6,6 +6,7 @@ import { AGENT_ID_MAX_LENGTH, DEFAULT_PING_INTERVAL_MS, isValidAgentId } from '.
 import { MAX_TIMER_MS, formatDuration } from '../../common/duration.ts';
 import { resolveFaults, resolveRedeploys, type ScenarioDefinition } from '../scenario/define.ts';
 import { HarnessError } from '../errors.ts';
+import { validateFleetRunner, type FleetRunnerChoice } from '../runtime/fleet-runners/choice.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
 import type { RunOptions } from './options.ts';
@@ -56,6 +57,12 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
   if (options.loopMaxConnectionMs !== undefined) loop.maxConnectionMs = options.loopMaxConnectionMs;
   const faults = resolveFaults(scenario, base);
   const needsProxy = faults.length > 0 || scenario.proxy === true || redeploys.some((r) => r.kind === 'rolling');
+  const fleetRunner: FleetRunnerChoice = options.fleetRunner ?? { kind: 'local' };
+  const toxiproxy = options.toxiproxy ?? (needsProxy ? defaultToxiproxy(agents) : undefined);
+  if (fleetRunner.kind === 'kubernetes' && needsProxy && toxiproxy?.kind !== 'url') {
+    throw new HarnessError('EC_BAD_OPTION', `scenario ${scenario.name} sends the agents through Toxiproxy, and pods cannot reach one on this machine`, 'run Toxiproxy in the cluster (docs/distributed.md) and pass --toxiproxy http://TOXIPROXY.NAMESPACE.svc:8474');
+  }
+  validateFleetRunner(fleetRunner, { hub, toxiproxy, fleetShards: options.fleetShards });
   return {
     agents,
     durationMs,
@@ -71,10 +78,11 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
     faults,
     redeploys,
     /** The Toxiproxy the agents go through, or undefined when they dial the hub directly. */
-    toxiproxy: options.toxiproxy ?? (needsProxy ? defaultToxiproxy(agents) : undefined),
+    toxiproxy,
     /** Whether --toxiproxy (or TOXIPROXY_URL) chose it, so the replay command passes it back. */
     toxiproxyChosen: options.toxiproxy !== undefined || (needsProxy && process.env.TOXIPROXY_URL !== undefined && process.env.TOXIPROXY_URL !== ''),
     fleetShards: options.fleetShards,
+    fleetRunner,
     /** Whether agents send a bearer token: the replay command names it without printing it. */
     tokenGiven: options.token !== undefined,
     adminTokenGiven: options.adminToken !== undefined,

@@ -4,6 +4,7 @@ import { HarnessError, type HarnessErrorCode } from '../errors.ts';
 import type { History } from '../history/history.ts';
 import type { ScenarioDefinition } from '../scenario/define.ts';
 import { createFleet, defaultShards, type FleetHandle } from '../runtime/fleet.ts';
+import { exposedProxies, refuseUnwiredFleetRunner } from '../runtime/fleet-runners/index.ts';
 import { startHubWatcher, type HubWatcher } from '../runtime/hubs/health.ts';
 import { startHubRuntime, type HubRuntime } from '../runtime/hubs/index.ts';
 import { HubMetricsTracker } from '../runtime/hubs/metrics-tracker.ts';
@@ -11,6 +12,7 @@ import { startFaultProxy, type FaultProxy } from '../runtime/proxy.ts';
 import { defaultSampleIntervalMs, startResourceSampler } from '../runtime/resources.ts';
 import { Cleanup } from './cleanup.ts';
 import { RedeployDriver } from './drivers/redeploys.ts';
+import { fleetSettings } from './fleet-config.ts';
 import { assignGroups, type AssignedGroup } from './groups.ts';
 import type { RunOptions } from './options.ts';
 import type { ResolvedParams } from './params.ts';
@@ -60,6 +62,7 @@ export interface StartedRun extends AsyncDisposable {
 
 export async function startRun(ctx: RunContext): Promise<StartedRun> {
   const { scenario, params, options, history, clock } = ctx;
+  refuseUnwiredFleetRunner(params.fleetRunner);
   const stack = new Cleanup();
   try {
     const hub = stack.use(
@@ -72,7 +75,7 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
     const proxy = toxiproxy
       ? stack.use(
           await startPart(`Toxiproxy (${toxiproxy.kind})`, 'EC_PROXY_SETUP', () =>
-            startFaultProxy({ choice: toxiproxy, hubUrl: hub.url, groups: groups.map((g) => ({ name: g.name, agents: g.endIndex - g.startIndex })), seed: params.seed }),
+            startFaultProxy({ choice: toxiproxy, hubUrl: hub.url, groups: groups.map((g) => ({ name: g.name, agents: g.endIndex - g.startIndex })), seed: params.seed, exposed: exposedProxies(params.fleetRunner, toxiproxy) }),
           ),
         )
       : undefined;
@@ -111,22 +114,14 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
     const health = stack.use(startHubWatcher({ current: () => redeploys.current, clock, sink: (e) => history.append(e) }));
     const fleet = stack.use(
       createFleet({
+        ...fleetSettings(scenario, params, options),
         agents: params.agents,
-        idPrefix: params.agentIdPrefix,
         hubUrlFor: agentHubUrl,
-        token: options.token,
-        rampMs: scenario.defaults.rampMs ?? Math.min(5_000, params.agents * 2),
-        seed: params.seed,
         clock,
         runStartEpochMs: performance.timeOrigin + ctx.t0,
         sink: (event) => history.append(event),
         onShardExit: (exit) => history.append({ t: clock(), type: 'fleet.shard.exit', ...exit }),
-        pingIntervalMs: params.pingIntervalMs,
-        pollIntervalMs: scenario.agent?.pollIntervalMs,
-        backoff: params.backoff,
         shards: params.fleetShards ?? defaultShards(params.agents),
-        // Past a few thousand connections from one address, ephemeral ports to one proxy or hub port run short.
-        sourceAddresses: params.agents > 5_000 ? Math.ceil(params.agents / 5_000) + 1 : 1,
       }),
     );
     // Always sampled: the harness's own event loop decides whether the run can judge (event-loop-lag).
