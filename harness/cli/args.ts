@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { MAX_TIMER_MS, parseDuration as parseCommonDuration } from '../../common/duration.ts';
 import { EdgeChaosError } from '../../common/errors.ts';
 import { HarnessError } from '../errors.ts';
+import { FLEET_RUNNER_KINDS, validateFleetRunner, type FleetRunnerChoice } from '../runtime/fleet-runners/choice.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
 
@@ -25,6 +26,10 @@ export interface CliArgs {
   hub?: HubChoice;
   agentDefects: string[];
   fleetShards?: number;
+  /** Where the shards run; undefined is local. */
+  fleetRunner?: FleetRunnerChoice;
+  /** Print what a kubernetes run would apply, then exit 0 without running. */
+  dryRun: boolean;
   /** Print stack traces with errors. */
   debug: boolean;
 }
@@ -57,6 +62,15 @@ options:
   --hub-port PORT            ... which listens on PORT
   --agent-defect NAME        switch on an agent defect (repeatable): no-jitter, no-backoff
   --fleet-shards N           run the agents in N child processes (default: 0 up to 2,000 agents, then 2+)
+  --fleet-runner R           where the shards run: local (default: processes, --fleet-shards),
+                             containers (project image, local engine) or kubernetes (an Indexed Job)
+  --shards N                 shard containers or pods (default: one per 5,000 agents)
+  --image IMAGE              the project image (containers: default built here; kubernetes: required)
+  --namespace NS             kubernetes: namespace of the Job (default: default)
+  --shard-cpu Q              kubernetes: CPU request per shard pod (default 500m)
+  --shard-memory Q           kubernetes: memory request per shard pod (default 512Mi)
+  --collector-url URL        kubernetes: the coordinator as the pods reach it (a Service)
+  --dry-run                  kubernetes: print the manifests and shard config, run nothing
   --agent-id-prefix P        agent ids are P1..PN (default agent-)
   --token T                  bearer token agents send (the reference hub then requires it);
                              also the admin token unless --admin-token is given
@@ -104,6 +118,7 @@ function parseWhole(flag: string, text: string, min: number, max = Number.MAX_SA
 const VALUE_OPTIONS = new Set([
   'agents', 'duration', 'seed', 'defect', 'hub-url', 'hub-runtime', 'hub-cmd', 'hub-image', 'hub-port', 'agent-defect', 'fleet-shards',
   'agent-id-prefix', 'token', 'admin-token', 'report-dir', 'loop-cycles', 'loop-max-connection', 'toxiproxy', 'hub-ping-interval',
+  'fleet-runner', 'shards', 'image', 'namespace', 'shard-cpu', 'shard-memory', 'collector-url',
 ]);
 
 /**
@@ -152,6 +167,14 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         'loop-cycles': { type: 'string' },
         'loop-max-connection': { type: 'string' },
         toxiproxy: { type: 'string' },
+        'fleet-runner': { type: 'string' },
+        shards: { type: 'string' },
+        image: { type: 'string' },
+        namespace: { type: 'string' },
+        'shard-cpu': { type: 'string' },
+        'shard-memory': { type: 'string' },
+        'collector-url': { type: 'string' },
+        'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         debug: { type: 'boolean' },
       },
@@ -192,11 +215,19 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const seed = values.seed;
   // Not starting with "-": a replay command must read it back as a value, not an option.
   if (seed !== undefined && !/^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/.test(seed)) throw usageError(`--seed ${JSON.stringify(seed)} is not a valid seed`, 'use a number or a short word (up to 64 of A-Z a-z 0-9 . _ -), e.g. --seed 42');
+  const hub = parseHub(values);
+  const fleetShards = values['fleet-shards'] === undefined ? undefined : parseWhole('--fleet-shards', values['fleet-shards'], 0, MAX_FLEET_SHARDS);
+  const toxiproxy = values.toxiproxy === undefined ? undefined : parseToxiproxy(values.toxiproxy);
+  const fleetRunner = parseFleetRunner(values);
+  // Checked now, against the hub and Toxiproxy chosen, before a scenario loads; the runner checks again with the scenario's.
+  if (fleetRunner) validateFleetRunner(fleetRunner, { hub, toxiproxy, fleetShards });
   return {
-    hub: parseHub(values),
-    fleetShards: values['fleet-shards'] === undefined ? undefined : parseWhole('--fleet-shards', values['fleet-shards'], 0, MAX_FLEET_SHARDS),
+    hub,
+    fleetShards,
+    fleetRunner,
+    dryRun: values['dry-run'] ?? false,
     agentDefects: (values['agent-defect'] ?? []).flatMap((d) => d.split(',')).filter((d) => d !== ''),
-    toxiproxy: values.toxiproxy === undefined ? undefined : parseToxiproxy(values.toxiproxy),
+    toxiproxy,
     command,
     scenario: command === 'run' ? first : undefined,
     help,
@@ -213,6 +244,37 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     loopMinCycles: values['loop-cycles'] === undefined ? undefined : parseWhole('--loop-cycles', values['loop-cycles'], 2, MAX_LOOP_CYCLES),
     loopMaxConnectionMs: values['loop-max-connection'] === undefined ? undefined : parseDuration('--loop-max-connection', values['loop-max-connection']),
     debug: values.debug ?? false,
+  };
+}
+
+type FleetRunnerFlags = { 'fleet-runner'?: string; shards?: string; image?: string; namespace?: string; 'shard-cpu'?: string; 'shard-memory'?: string; 'collector-url'?: string; 'dry-run'?: boolean };
+
+/** Which runner, and only the flags that runner reads: a flag another runner would read is refused, not ignored. */
+function parseFleetRunner(values: FleetRunnerFlags): FleetRunnerChoice | undefined {
+  const kind = values['fleet-runner'];
+  if (kind !== undefined && !(FLEET_RUNNER_KINDS as readonly string[]).includes(kind)) {
+    throw usageError(`--fleet-runner ${JSON.stringify(kind)} is not a fleet runner`, `use one of: ${FLEET_RUNNER_KINDS.join(', ')}`);
+  }
+  const kubernetesOnly = (['namespace', 'shard-cpu', 'shard-memory', 'collector-url', 'dry-run'] as const).filter((k) => values[k] !== undefined);
+  if (kind !== 'kubernetes' && kubernetesOnly.length > 0) {
+    throw usageError(`--${kubernetesOnly[0]} goes with --fleet-runner kubernetes${kind === undefined ? '' : `, not ${kind}`}`, `add --fleet-runner kubernetes, or drop --${kubernetesOnly.join(' --')}`);
+  }
+  const remoteOnly = (['shards', 'image'] as const).filter((k) => values[k] !== undefined);
+  if ((kind === undefined || kind === 'local') && remoteOnly.length > 0) {
+    throw usageError(`--${remoteOnly[0]} goes with --fleet-runner containers or kubernetes`, remoteOnly[0] === 'shards' ? 'for local shard processes pass --fleet-shards N; else add --fleet-runner containers or kubernetes' : 'add --fleet-runner containers or kubernetes, or drop --image (for the hub\'s image use --hub-image)');
+  }
+  if (kind === undefined) return undefined;
+  if (kind === 'local') return { kind: 'local' };
+  const shards = values.shards === undefined ? undefined : parseWhole('--shards', values.shards, 1);
+  if (kind === 'containers') return { kind: 'containers', image: values.image, shards };
+  return {
+    kind: 'kubernetes',
+    image: values.image ?? '',
+    shards,
+    namespace: values.namespace,
+    shardCpu: values['shard-cpu'],
+    shardMemory: values['shard-memory'],
+    collectorUrl: values['collector-url'] ?? '',
   };
 }
 
