@@ -66,6 +66,7 @@ async function inlineConfigs(shards: readonly ShardEnv[]): Promise<ShardEnv[]> {
 }
 
 type Api = ReturnType<typeof connect>;
+type IndexedPod = ShardPod & { index: number };
 
 function connect(k8s: KubernetesClient, namespace: string) {
   const kc = new k8s.KubeConfig();
@@ -137,10 +138,11 @@ class KubernetesShards implements LaunchedShards {
     }
   }
 
-  async #pods(): Promise<ShardPod[]> {
+  /** The run's pods that belong to its Job (those with a completion index). */
+  async #pods(): Promise<IndexedPod[]> {
     const { core, namespace } = this.#api;
     const list = await call(`listing the pods of Job ${this.#name}`, namespace, () => core.listNamespacedPod({ namespace, labelSelector: this.#selector }));
-    return list.items.map(shardPod).filter((p): p is ShardPod & { index: number } => p.index !== undefined);
+    return list.items.map(shardPod).filter((p): p is IndexedPod => p.index !== undefined);
   }
 
   /** Resolves when every index has a running pod; rejects naming the pods that cannot start. */
@@ -170,8 +172,8 @@ class KubernetesShards implements LaunchedShards {
   }
 
   /** Records a pod's end once per index; a pod seen before and now ended or gone mid-run is a lost shard. */
-  #observe(pod: ShardPod & { index?: number }): void {
-    const index = pod.index!;
+  #observe(pod: IndexedPod): void {
+    const { index } = pod;
     if (index >= this.names.length || this.#exits.has(index)) return;
     this.#seen.add(index);
     this.names[index] = pod.name;
@@ -193,7 +195,7 @@ class KubernetesShards implements LaunchedShards {
   }
 
   async #poll(): Promise<void> {
-    let pods: ShardPod[];
+    let pods: IndexedPod[];
     try {
       pods = await this.#pods();
     } catch (error) {
@@ -204,7 +206,7 @@ class KubernetesShards implements LaunchedShards {
     if (this.#stopping) return;
     const present = new Set<number>();
     for (const pod of pods) {
-      present.add(pod.index!);
+      present.add(pod.index);
       this.#observe(pod);
     }
     for (const index of this.#seen) {
