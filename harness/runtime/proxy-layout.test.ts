@@ -1,7 +1,6 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { describe, expect, test } from 'vitest';
-import { freePort } from './free-port.ts';
 import { startFaultProxy } from './proxy.ts';
 import { AGENTS_PER_PROXY, proxyIndexFor, proxyLayout } from './proxy-layout.ts';
 
@@ -28,11 +27,31 @@ describe('proxy layout', () => {
   });
 });
 
+/**
+ * `count` consecutive ports free now, below Linux's ephemeral range (32768+),
+ * so no listener on port 0 (the Toxiproxy API, the hub) can take one between
+ * this check and the proxies binding them.
+ */
+async function freeRun(count: number): Promise<number> {
+  const bindable = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createTcpServer();
+      server.once('error', () => resolve(false));
+      server.listen({ host: '127.0.0.1', port }, () => server.close(() => resolve(true)));
+    });
+  for (;;) {
+    const first = 20_000 + Math.floor(Math.random() * 12_000);
+    let ok = true;
+    for (let k = 0; k < count && ok; k++) ok = await bindable(first + k);
+    if (ok) return first;
+  }
+}
+
 describe('exposed proxies (the kubernetes fleet runner\'s)', () => {
   test('listen on firstPort + seq, are dialled at agentHost with those ports, and carry traffic to the hub', async () => {
     const hub = createServer((_, res) => res.end('hub'));
     await new Promise<void>((resolve) => hub.listen(0, '127.0.0.1', resolve));
-    const firstPort = await freePort();
+    const firstPort = await freeRun(3);
     const groups = [
       { name: 'cut', agents: AGENTS_PER_PROXY + 1 },
       { name: 'rest', agents: 3 },
