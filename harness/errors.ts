@@ -13,6 +13,8 @@ export type HarnessErrorCode =
   | 'EC_PROXY_UNREACHABLE'
   | 'EC_PROXY_SETUP'
   | 'EC_FLEET_SHARD'
+  | 'EC_KUBE_CLIENT_MISSING'
+  | 'EC_KUBE_API'
   | 'EC_REPORT_WRITE';
 
 /** An error of the harness: the CLI prints its message and fix and exits 2. */

@@ -8,7 +8,7 @@ import { resolveFaults, resolveRedeploys, type ScenarioDefinition } from '../sce
 import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
-import { FLEET_RUNNERS, isFleetRunnerName } from '../runtime/shards/runners.ts';
+import { validateFleetRunner } from '../runtime/shards/runners.ts';
 import type { RunOptions } from './options.ts';
 
 /** Everything a run needs decided before anything starts, checked once. */
@@ -55,19 +55,18 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
   const loop: { minCycles?: number; maxConnectionMs?: number } = {};
   if (options.loopMinCycles !== undefined) loop.minCycles = options.loopMinCycles;
   if (options.loopMaxConnectionMs !== undefined) loop.maxConnectionMs = options.loopMaxConnectionMs;
-  const fleetRunner = options.fleetRunner ?? 'local';
-  if (typeof fleetRunner === 'string' && !isFleetRunnerName(fleetRunner)) {
-    throw new HarnessError('EC_BAD_OPTION', `unknown fleet runner ${JSON.stringify(fleetRunner)} (--fleet-runner)`, `use one of: ${Object.keys(FLEET_RUNNERS).join(', ')}`);
-  }
-  const network = fleetRunner !== 'local';
-  if (network && options.fleetShards === 0) {
-    throw new HarnessError('EC_BAD_OPTION', `--fleet-shards 0 runs every agent in this process, but --fleet-runner ${typeof fleetRunner === 'string' ? fleetRunner : fleetRunner.name} runs them in shards`, 'pass --fleet-shards 1 or more, or leave it out');
-  }
   if (options.metricsPort !== undefined && !(Number.isInteger(options.metricsPort) && options.metricsPort >= 0 && options.metricsPort <= 65_535)) {
     throw new HarnessError('EC_BAD_OPTION', `metricsPort must be a TCP port from 0 to 65535, got ${options.metricsPort}`, 'pass --metrics-port 9464, or 0 for any free port');
   }
   const faults = resolveFaults(scenario, base);
   const needsProxy = faults.length > 0 || scenario.proxy === true || redeploys.some((r) => r.kind === 'rolling');
+  const toxiproxy = options.toxiproxy ?? (needsProxy ? defaultToxiproxy(agents) : undefined);
+  const fleetRunner = options.fleetRunner ?? { kind: 'local' };
+  if ('start' in fleetRunner) {
+    if (options.fleetShards === 0) throw new HarnessError('EC_BAD_OPTION', `fleetShards 0 runs every agent in this process, but the launcher ${fleetRunner.name} runs them in shards`, 'pass fleetShards 1 or more, or leave it out');
+  } else {
+    validateFleetRunner(fleetRunner, { hub, toxiproxy, fleetShards: options.fleetShards, scenarioProxied: needsProxy ? { scenario: scenario.name } : undefined });
+  }
   return {
     agents,
     durationMs,
@@ -83,11 +82,11 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
     faults,
     redeploys,
     /** The Toxiproxy the agents go through, or undefined when they dial the hub directly. */
-    toxiproxy: options.toxiproxy ?? (needsProxy ? defaultToxiproxy(agents) : undefined),
+    toxiproxy,
     /** Whether --toxiproxy (or TOXIPROXY_URL) chose it, so the replay command passes it back. */
     toxiproxyChosen: options.toxiproxy !== undefined || (needsProxy && process.env.TOXIPROXY_URL !== undefined && process.env.TOXIPROXY_URL !== ''),
     fleetShards: options.fleetShards,
-    /** Where the fleet runs: a runner's name, or a launcher a library caller passed. */
+    /** Where the fleet runs: a runner of FLEET_RUNNERS with its settings, or a launcher a library caller passed. */
     fleetRunner,
     metricsPort: options.metricsPort,
     /** Whether agents send a bearer token: the replay command names it without printing it. */
