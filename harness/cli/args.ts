@@ -62,7 +62,7 @@ options:
   --hub-port PORT            ... which listens on PORT
   --agent-defect NAME        switch on an agent defect (repeatable): no-jitter, no-backoff
   --fleet-shards N           shards the agents run in: child processes, containers or pods (default:
-                             none up to 2,000 agents, then one per 5,000; at least 1 off local)
+                             none up to 2,000 agents, 1 off local; past that 2, or one per 5,000)
   --fleet-runner R           where the shards run: local (default: this process or IPC child
                              processes), local-network (local processes streaming to the run's
                              collector over HTTP), containers (the project image on the local Docker
