@@ -14,7 +14,9 @@ export type HarnessErrorCode =
   | 'EC_PROXY_SETUP'
   | 'EC_FLEET_SHARD'
   | 'EC_REPORT_WRITE'
-  | 'EC_PEER_MISSING';
+  | 'EC_PEER_MISSING'
+  | 'EC_KUBE_CLIENT_MISSING'
+  | 'EC_KUBE_API';
 
 /** An error of the harness: the CLI prints its message and fix and exits 2. */
 export class HarnessError extends EdgeChaosError<HarnessErrorCode> {

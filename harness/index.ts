@@ -22,7 +22,8 @@ export type { CheckResult } from './checks/types.ts';
 export type { ChecksConfig } from './checks/index.ts';
 export type { HistoryEvent } from './history/events.ts';
 export type { LaunchedShards, LaunchHooks, ShardEnv, ShardLauncher } from './runtime/shards/launcher.ts';
-export type { FleetRunnerName } from './runtime/shards/runners.ts';
+export type { FleetRunnerChoice, FleetRunnerName } from './runtime/shards/runners.ts';
+export type { FleetRunnerSettings } from './runtime/fleet-runners/choice.ts';
 export type { FaultSpec, FaultStep, GroupSpec, RedeployStep, ScenarioDefinition, ScenarioParams } from './scenario/index.ts';
 
 export interface LibraryRunOptions extends RunOptions {

@@ -22,6 +22,15 @@ export interface ShardConfig {
   runStartEpochMs: number;
 }
 
+/** What every shard of a fleet shares: a ShardConfig but its slice. */
+export type SharedShardConfig = Omit<ShardConfig, 'firstIndex' | 'hubUrls'>;
+
+/** The shared fields picked from anything that has them (a fleet spec carries more): the one list of them. */
+export function sharedConfig(from: SharedShardConfig): SharedShardConfig {
+  const { idPrefix, seed, token, backoff, pingIntervalMs, pollIntervalMs, rampMs, sourceAddresses, runStartEpochMs } = from;
+  return { idPrefix, seed, token, backoff, pingIntervalMs, pollIntervalMs, rampMs, sourceAddresses, runStartEpochMs };
+}
+
 /** How a shard batches and ships its events; every field has a default. */
 export interface ShardTransportOptions {
   /** How often a batch goes out (an empty one too: it is the shard's heartbeat and carries its counts), ms. Default 200. */
@@ -53,7 +62,7 @@ export const TRANSPORT_DEFAULTS: Required<ShardTransportOptions> = {
  * index (JOB_COMPLETION_INDEX). Hub URLs are run-length encoded, since agents
  * behind one proxy are contiguous, so 10,000 agents fit in a few lines.
  */
-export interface ShardPlan extends Omit<ShardConfig, 'firstIndex' | 'hubUrls'> {
+export interface ShardPlan extends SharedShardConfig {
   planVersion: 1;
   /** Agents in the whole fleet. */
   agents: number;
@@ -97,8 +106,7 @@ export function sliceOf(plan: ShardPlan, index: number): ShardConfig {
     for (let i = Math.max(at, firstIndex); i < Math.min(at + run.count, firstIndex + count); i++) hubUrls.push(run.url);
     at += run.count;
   }
-  const { planVersion: _v, agents: _a, shards: _s, hubUrls: _u, transport: _t, ...shared } = plan;
-  return { ...shared, firstIndex, hubUrls };
+  return { ...sharedConfig(plan), firstIndex, hubUrls };
 }
 
 /**

@@ -3,10 +3,11 @@ import { MAX_TIMER_MS, parseDuration as parseCommonDuration } from '../../common
 import { EdgeChaosError } from '../../common/errors.ts';
 import { commandLine } from '../../common/layout.ts';
 import { HarnessError } from '../errors.ts';
+import { SETTING_FLAGS, type FleetRunnerSettings } from '../runtime/fleet-runners/choice.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
-import { FLEET_RUNNERS, isFleetRunnerName, type FleetRunnerName } from '../runtime/shards/runners.ts';
-import { MAX_AGENTS, MAX_FLEET_SHARDS, MAX_LOOP_CYCLES, MAX_TOXIPROXY_PROCESSES, MIN_PING_INTERVAL_MS, SEED_PATTERN, SEED_RULE, isHttpUrl, tokenProblem } from '../runner/check-options.ts';
+import { MAX_AGENTS, MAX_LOOP_CYCLES, MAX_TOXIPROXY_PROCESSES, MIN_PING_INTERVAL_MS, SEED_PATTERN, SEED_RULE, isHttpUrl, tokenProblem } from '../runner/check-options.ts';
+import { FLEET_RUNNERS, fleetRunner, isFleetRunnerName, validateFleetRunner, type FleetRunnerChoice, type FleetRunnerName } from '../runtime/shards/runners.ts';
 
 export interface CliArgs {
   command: 'list' | 'run' | 'help';
@@ -28,8 +29,11 @@ export interface CliArgs {
   hub?: HubChoice;
   agentDefects: string[];
   fleetShards?: number;
-  fleetRunner?: FleetRunnerName;
+  /** Where the shards run, with the settings that runner reads; undefined is local. */
+  fleetRunner?: FleetRunnerChoice;
   metricsPort?: number;
+  /** Print what a kubernetes run would apply, then exit 0 without running. */
+  dryRun: boolean;
   /** Print stack traces with errors. */
   debug: boolean;
 }
@@ -54,9 +58,20 @@ options:
   --hub-image IMAGE          run your own hub image (host network) ...
   --hub-port PORT            ... which listens on PORT
   --agent-defect NAME        switch on an agent defect (repeatable): no-jitter, no-backoff
-  --fleet-shards N           run the agents in N child processes (default: 0 up to 2,000 agents, then 2+)
-  --fleet-runner R           where shards run: local (default: this process or IPC child processes),
-                             local-network (local processes streaming to the run's collector over HTTP)
+  --fleet-shards N           shards the agents run in: child processes, containers or pods (default:
+                             none up to 2,000 agents, 1 off local; past that 2, or one per 5,000)
+  --fleet-runner R           where the shards run: local (default: this process or IPC child
+                             processes), local-network (local processes streaming to the run's
+                             collector over HTTP), containers (the project image on the local Docker
+                             engine) or kubernetes (pods of an Indexed Job); see docs/distributed.md
+  --image IMAGE              containers, kubernetes: the project image (containers: default built
+                             here; kubernetes: required, pullable by the cluster)
+  --namespace NS             kubernetes: namespace of the Job (default: default)
+  --shard-cpu Q              kubernetes: CPU request per shard pod (default 500m)
+  --shard-memory Q           kubernetes: memory request per shard pod (default 512Mi)
+  --collector-url URL        kubernetes: the coordinator as the pods reach it (a Service); the
+                             collector listens on that port on every interface
+  --dry-run                  kubernetes: print the manifests and the shard plan, run nothing
   --metrics-port P           serve the run's live Prometheus metrics at http://127.0.0.1:P/metrics
                              (0: any free port; the URL is printed); default: not served
   --agent-id-prefix P        agent ids are P1..PN (default agent-)
@@ -106,6 +121,7 @@ function parseWhole(flag: string, text: string, min: number, max = Number.MAX_SA
 const VALUE_OPTIONS = new Set([
   'agents', 'duration', 'seed', 'defect', 'hub-url', 'hub-runtime', 'hub-cmd', 'hub-image', 'hub-port', 'agent-defect', 'fleet-shards', 'fleet-runner', 'metrics-port',
   'agent-id-prefix', 'token', 'admin-token', 'report-dir', 'loop-cycles', 'loop-max-connection', 'toxiproxy', 'hub-ping-interval',
+  ...Object.values(SETTING_FLAGS).map((flag) => flag.slice(2)),
 ]);
 
 /**
@@ -160,6 +176,12 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         'loop-cycles': { type: 'string' },
         'loop-max-connection': { type: 'string' },
         toxiproxy: { type: 'string' },
+        image: { type: 'string' },
+        namespace: { type: 'string' },
+        'shard-cpu': { type: 'string' },
+        'shard-memory': { type: 'string' },
+        'collector-url': { type: 'string' },
+        'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         debug: { type: 'boolean' },
       },
@@ -191,13 +213,21 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const seed = values.seed;
   // Not starting with "-": a replay command must read it back as a value, not an option.
   if (seed !== undefined && !SEED_PATTERN.test(seed)) throw usageError(`--seed ${JSON.stringify(seed)} is not a valid seed`, `use ${SEED_RULE}, e.g. --seed 42`);
+  const hub = parseHub(values);
+  // The runner says how many shards it can run: checked with it below.
+  const fleetShards = values['fleet-shards'] === undefined ? undefined : parseWhole('--fleet-shards', values['fleet-shards'], 0);
+  const toxiproxy = values.toxiproxy === undefined ? undefined : parseToxiproxy(values.toxiproxy);
+  const fleetRunner = parseFleetRunner(values);
+  // Checked now, against the hub and Toxiproxy chosen, before a scenario loads; the runner checks again with the scenario's.
+  validateFleetRunner(fleetRunner ?? { kind: 'local' }, { hub, toxiproxy, fleetShards });
   return {
-    hub: parseHub(values),
-    fleetShards: values['fleet-shards'] === undefined ? undefined : parseWhole('--fleet-shards', values['fleet-shards'], 0, MAX_FLEET_SHARDS),
-    fleetRunner: values['fleet-runner'] === undefined ? undefined : parseFleetRunner(values['fleet-runner']),
+    hub,
+    fleetShards,
+    fleetRunner,
+    dryRun: values['dry-run'] ?? false,
     metricsPort: values['metrics-port'] === undefined ? undefined : parseWhole('--metrics-port', values['metrics-port'], 0, 65_535),
     agentDefects: (values['agent-defect'] ?? []).flatMap((d) => d.split(',')).filter((d) => d !== ''),
-    toxiproxy: values.toxiproxy === undefined ? undefined : parseToxiproxy(values.toxiproxy),
+    toxiproxy,
     command,
     scenario: command === 'run' ? first : undefined,
     help,
@@ -217,9 +247,26 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   };
 }
 
-function parseFleetRunner(text: string): FleetRunnerName {
-  if (isFleetRunnerName(text)) return text;
-  throw usageError(`--fleet-runner ${shown(text)} is not a fleet runner`, `use one of: ${Object.keys(FLEET_RUNNERS).join(', ')}`);
+type FleetRunnerFlags = { 'fleet-runner'?: string; 'dry-run'?: boolean } & { [flag: string]: string | boolean | string[] | undefined };
+
+/** Which runner, with only the flags that runner reads: a flag another runner would read is refused, not ignored. */
+function parseFleetRunner(values: FleetRunnerFlags): FleetRunnerChoice | undefined {
+  const kind = values['fleet-runner'];
+  if (kind !== undefined && !isFleetRunnerName(kind)) throw usageError(`--fleet-runner ${shown(kind)} is not a fleet runner`, `use one of: ${Object.keys(FLEET_RUNNERS).join(', ')}`);
+  const runner = fleetRunner(kind ?? 'local');
+  const given = (Object.keys(SETTING_FLAGS) as (keyof FleetRunnerSettings)[]).filter((k) => values[SETTING_FLAGS[k].slice(2)] !== undefined);
+  const foreign: { flag: string; readers: string[] }[] = given
+    .filter((k) => !(runner.settings as readonly string[]).includes(k))
+    .map((k) => ({ flag: SETTING_FLAGS[k], readers: Object.keys(FLEET_RUNNERS).filter((name) => (fleetRunner(name as FleetRunnerName).settings as readonly string[]).includes(k)) }));
+  if (values['dry-run'] && !runner.dryRun) foreign.push({ flag: '--dry-run', readers: Object.keys(FLEET_RUNNERS).filter((name) => fleetRunner(name as FleetRunnerName).dryRun) });
+  const first = foreign[0];
+  if (first) {
+    const hint = first.flag === '--image' ? " (for the hub's image use --hub-image)" : '';
+    throw usageError(`${first.flag} goes with --fleet-runner ${first.readers.join(' or ')}${kind === undefined ? '' : `, not ${kind}`}`, `add --fleet-runner ${first.readers[0]}, or drop ${foreign.map((f) => f.flag).join(' ')}${hint}`);
+  }
+  if (kind === undefined) return undefined;
+  const settings = Object.fromEntries(given.map((k) => [k, values[SETTING_FLAGS[k].slice(2)]]));
+  return { kind, ...settings } as FleetRunnerChoice;
 }
 
 function parsePingInterval(text: string): number {

@@ -9,9 +9,10 @@ import { SCENARIOS } from '../../scenarios/index.ts';
 import { EdgeChaosError, EXIT } from '../../common/errors.ts';
 import { commandLine } from '../../common/layout.ts';
 import { checkReportDir, defaultReportDir, renderConsoleSummary, writeReports } from '../reporters/index.ts';
-import { runScenario } from '../runner/run.ts';
+import { runScenario, type RunOptions } from '../runner/run.ts';
 import { USAGE, parseCliArgs } from './args.ts';
 import { describeScenario, summarizeScenario } from './describe-scenario.ts';
+import { renderDryRun } from './dry-run.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { handleInterrupts } from './interrupt.ts';
 import { progressPrinter, type ProgressStream } from './progress.ts';
@@ -75,6 +76,12 @@ async function main(argv: string[], io: CliIo): Promise<number> {
     return EXIT.passed;
   }
 
+  if (args.dryRun) {
+    // Nothing runs, so no report folder is checked or made.
+    io.stdout.write(await renderDryRun(scenario, runOptionsOf(args)));
+    return EXIT.passed;
+  }
+
   // Checked now: a report folder that cannot be written would otherwise fail only after the run, losing its verdict.
   checkReportDir(args.reportDir ?? 'reports', args.reportDir === undefined ? 'the default report folder' : '--report-dir');
 
@@ -92,27 +99,12 @@ async function main(argv: string[], io: CliIo): Promise<number> {
 async function runAndReport(scenario: Awaited<ReturnType<typeof loadScenario>>, args: ReturnType<typeof parseCliArgs>, signal: AbortSignal, io: CliIo): Promise<number> {
   const progress = progressPrinter(io.stderr);
   const result = await runScenario(scenario, {
-    agents: args.agents,
-    durationMs: args.durationMs,
-    seed: args.seed,
-    hubDefects: args.defects,
-    hub: args.hub,
-    hubPingIntervalMs: args.hubPingIntervalMs,
-    agentDefects: args.agentDefects,
-    fleetShards: args.fleetShards,
-    fleetRunner: args.fleetRunner,
-    metricsPort: args.metricsPort,
+    ...runOptionsOf(args),
     // Printed when it listens, before the first progress line: a user points Prometheus (or curl) at it while the run goes.
     onEndpoint: ({ name, url }) => {
       progress.done(); // a live line on a terminal would swallow it
       io.stderr.write(name === 'metrics' ? `metrics: ${url} (Prometheus, live while the run goes)\n` : `collector: ${url} (network shards stream their events here)\n`);
     },
-    agentIdPrefix: args.agentIdPrefix,
-    token: args.token,
-    adminToken: args.adminToken,
-    loopMinCycles: args.loopMinCycles,
-    loopMaxConnectionMs: args.loopMaxConnectionMs,
-    toxiproxy: args.toxiproxy,
     signal,
     // A file scenario replays by its path; a built-in's name is its path.
     scenarioSource: args.scenario,
@@ -123,4 +115,26 @@ async function runAndReport(scenario: Awaited<ReturnType<typeof loadScenario>>, 
   await writeReports(result, dir, { stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined });
   io.stdout.write(renderConsoleSummary(result, dir));
   return { passed: EXIT.passed, failed: EXIT.failed, invalid: EXIT.harness, interrupted: EXIT.harness }[result.verdict];
+}
+
+/** The run options the command line chose (the run's own signal and progress are added by the caller). */
+function runOptionsOf(args: ReturnType<typeof parseCliArgs>): RunOptions {
+  return {
+    agents: args.agents,
+    durationMs: args.durationMs,
+    seed: args.seed,
+    hubDefects: args.defects,
+    hub: args.hub,
+    hubPingIntervalMs: args.hubPingIntervalMs,
+    agentDefects: args.agentDefects,
+    fleetShards: args.fleetShards,
+    fleetRunner: args.fleetRunner,
+    metricsPort: args.metricsPort,
+    agentIdPrefix: args.agentIdPrefix,
+    token: args.token,
+    adminToken: args.adminToken,
+    loopMinCycles: args.loopMinCycles,
+    loopMaxConnectionMs: args.loopMaxConnectionMs,
+    toxiproxy: args.toxiproxy,
+  };
 }

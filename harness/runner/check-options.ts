@@ -25,8 +25,6 @@ import type { RunOptions } from './options.ts';
 export const MAX_TOXIPROXY_PROCESSES = 16;
 /** As many agents as the most proxy processes carry (64,000); 10,000 is the scale target on 2 cores. */
 export const MAX_AGENTS = MAX_TOXIPROXY_PROCESSES * AGENTS_PER_PROXY;
-/** Each shard is a Node process: past this, start-up alone swamps a machine. */
-export const MAX_FLEET_SHARDS = 64;
 /** A loop longer than this is never seen in a run. */
 export const MAX_LOOP_CYCLES = 10_000;
 /** Below this a hub would ping in a tight loop. */
@@ -127,20 +125,33 @@ function instance(what: string, test: (value: unknown) => boolean): Check {
   };
 }
 
-/** A runner's name from FLEET_RUNNERS, or a launcher of the caller's own (an object with a name and start()). */
-function fleetRunner(value: unknown, path: string, flag?: string): void {
+/**
+ * A runner from FLEET_RUNNERS with only the settings it reads (`{ kind: 'containers', image }`), or a
+ * launcher of the caller's own (an object with a name and start()). The settings' values and the shard
+ * count are checked against the rest of the run by validateFleetRunner (resolveParams).
+ */
+function fleetRunnerChoice(value: unknown, path: string, flag?: string): void {
   const at = label(path, flag);
   const runners = Object.keys(FLEET_RUNNERS);
-  if (typeof value === 'string') {
-    if (isFleetRunnerName(value)) return;
-    const guess = closestName(value, runners);
-    refuse(at, value, `not a fleet runner${guess ? `; did you mean ${guess}?` : ''}`, `use one of: ${runners.join(', ')}`);
+  const example = "{ kind: 'local-network' }";
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) refuse(at, value, `must be a fleet runner choice such as ${example}, or a ShardLauncher`, `pass e.g. ${path}: ${example}; runners: ${runners.join(', ')}`);
+  const { kind, ...settings } = value as { kind?: unknown; name?: unknown; start?: unknown };
+  if (typeof (value as { start?: unknown }).start === 'function') {
+    if (typeof (value as { name?: unknown }).name !== 'string') refuse(`${path}.name`, (value as { name?: unknown }).name, 'a ShardLauncher needs a name, for messages', `add name: 'my-launcher' to ${path}`);
+    return;
   }
-  const launcher = value as { name?: unknown; start?: unknown } | null;
-  if (typeof launcher !== 'object' || launcher === null || typeof launcher.name !== 'string' || typeof launcher.start !== 'function') {
-    refuse(at, value, 'must be a fleet runner name or a ShardLauncher (an object with a name and start())', `use one of: ${runners.join(', ')}`);
+  if (typeof kind !== 'string' || !isFleetRunnerName(kind)) {
+    const guess = typeof kind === 'string' ? closestName(kind, runners) : undefined;
+    refuse(`${path}.kind`, kind, `not a fleet runner${guess ? `; did you mean ${guess}?` : ''}`, `use one of: ${runners.join(', ')}`);
+  }
+  const reads: readonly string[] = FLEET_RUNNERS[kind].settings;
+  for (const name of Object.keys(settings)) {
+    if (!reads.includes(name)) unknownName(`${path}.${name}`, name, reads, `the settings of fleet runner '${kind}'`);
   }
 }
+
+/** The most shards any runner runs; each runner's own bound is validateFleetRunner's. */
+const MAX_ANY_RUNNER_SHARDS = Math.max(...Object.values(FLEET_RUNNERS).map((r) => r.maxShards));
 
 /** The fields of each kind of a `{ kind, ... }` choice, so the record cannot miss a field of the type. */
 type ChoiceFields<U extends { kind: string }> = {
@@ -209,8 +220,8 @@ const RUN_OPTIONS = {
   scenarioSource: { check: anyText },
   agentDefects: { flag: '--agent-defect', check: names(AGENT_DEFECTS, 'agent defect') },
   maxEvents: { check: whole(1, Number.MAX_SAFE_INTEGER, 2_000_000) },
-  fleetShards: { flag: '--fleet-shards', check: whole(0, MAX_FLEET_SHARDS, 2) },
-  fleetRunner: { flag: '--fleet-runner', check: fleetRunner },
+  fleetShards: { flag: '--fleet-shards', check: whole(0, MAX_ANY_RUNNER_SHARDS, 2) },
+  fleetRunner: { flag: '--fleet-runner', check: fleetRunnerChoice },
   metricsPort: { flag: '--metrics-port', check: whole(0, 65_535, 9464) },
   onEndpoint: { check: instance('a function', (value) => typeof value === 'function') },
   agentIdPrefix: {

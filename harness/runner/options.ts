@@ -2,7 +2,7 @@ import type { FleetCounts } from '../../agent/fleet.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import type { ToxiproxyChoice } from '../runtime/proxy.ts';
 import type { ShardLauncher } from '../runtime/shards/launcher.ts';
-import type { FleetRunnerName } from '../runtime/shards/runners.ts';
+import type { FleetRunnerChoice } from '../runtime/shards/runners.ts';
 
 export interface RunOptions {
   /** Number of agents. Default: the scenario's. */
@@ -29,13 +29,19 @@ export interface RunOptions {
   agentDefects?: string[];
   /** Cap on stored events; past it, connect attempts, polls and backoff schedules are only counted. Default 2,000,000. */
   maxEvents?: number;
-  /** Fleet shard processes: 0 runs every agent in this process. Default: 0 up to 2,000 agents, then 2 or more. */
+  /**
+   * Fleet shards: processes, containers or pods, as fleetRunner says; 0 (local only) runs every agent in this
+   * process. Default: 0 up to 2,000 agents, then 2 or more; off local, at least 1.
+   */
   fleetShards?: number;
   /**
-   * Where the shards run: 'local' (this process, or IPC child processes), 'local-network' (local
-   * processes over the network transport, as pods), or a launcher of your own. Default 'local'.
+   * Where the shards run: { kind: 'local' } (this process, or IPC child processes; the default),
+   * 'local-network' (local processes over the network transport, as pods), 'containers' (the
+   * project image on the local engine), 'kubernetes' (pods of an Indexed Job), each with the
+   * settings it reads (FLEET_RUNNERS, docs/distributed.md); or a launcher of your own.
+   * fleetShards counts its shards.
    */
-  fleetRunner?: FleetRunnerName | ShardLauncher;
+  fleetRunner?: FleetRunnerChoice | ShardLauncher;
   /** Serve the run's live Prometheus metrics on 127.0.0.1 at this port (0: any free port); the URL is in onEndpoint and the result. Default: not served. */
   metricsPort?: number;
   /** Called once a run endpoint listens: the live metrics, the network shards' collector. */

@@ -7,6 +7,7 @@ import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
 import { checkRunOptions } from './check-options.ts';
+import { validateFleetRunner } from '../runtime/shards/runners.ts';
 import type { RunOptions } from './options.ts';
 
 /** Everything a run needs decided before anything starts, checked once. */
@@ -36,13 +37,15 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
   const loop: { minCycles?: number; maxConnectionMs?: number } = {};
   if (options.loopMinCycles !== undefined) loop.minCycles = options.loopMinCycles;
   if (options.loopMaxConnectionMs !== undefined) loop.maxConnectionMs = options.loopMaxConnectionMs;
-  const fleetRunner = options.fleetRunner ?? 'local';
-  const network = fleetRunner !== 'local';
-  if (network && options.fleetShards === 0) {
-    throw new HarnessError('EC_BAD_OPTION', `--fleet-shards 0 runs every agent in this process, but --fleet-runner ${typeof fleetRunner === 'string' ? fleetRunner : fleetRunner.name} runs them in shards`, 'pass --fleet-shards 1 or more, or leave it out');
-  }
   const faults = resolveFaults(scenario, base);
   const needsProxy = faults.length > 0 || scenario.proxy === true || redeploys.some((r) => r.kind === 'rolling');
+  const toxiproxy = options.toxiproxy ?? (needsProxy ? defaultToxiproxy(agents) : undefined);
+  const fleetRunner = options.fleetRunner ?? { kind: 'local' };
+  if ('start' in fleetRunner) {
+    if (options.fleetShards === 0) throw new HarnessError('EC_BAD_OPTION', `fleetShards 0 runs every agent in this process, but the launcher ${fleetRunner.name} runs them in shards`, 'pass fleetShards 1 or more, or leave it out');
+  } else {
+    validateFleetRunner(fleetRunner, { hub, toxiproxy, fleetShards: options.fleetShards, scenarioProxied: needsProxy ? { scenario: scenario.name } : undefined });
+  }
   return {
     agents,
     durationMs,
@@ -58,11 +61,11 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
     faults,
     redeploys,
     /** The Toxiproxy the agents go through, or undefined when they dial the hub directly. */
-    toxiproxy: options.toxiproxy ?? (needsProxy ? defaultToxiproxy(agents) : undefined),
+    toxiproxy,
     /** Whether --toxiproxy (or TOXIPROXY_URL) chose it, so the replay command passes it back. */
     toxiproxyChosen: options.toxiproxy !== undefined || (needsProxy && process.env.TOXIPROXY_URL !== undefined && process.env.TOXIPROXY_URL !== ''),
     fleetShards: options.fleetShards,
-    /** Where the fleet runs: a runner's name, or a launcher a library caller passed. */
+    /** Where the fleet runs: a runner of FLEET_RUNNERS with its settings, or a launcher a library caller passed. */
     fleetRunner,
     metricsPort: options.metricsPort,
     /** Whether agents send a bearer token: the replay command names it without printing it. */

@@ -1,3 +1,4 @@
+import { SETTING_FLAGS, type FleetRunnerSettings } from '../runtime/fleet-runners/choice.ts';
 import type { ToxiproxyChoice } from '../runtime/proxy.ts';
 import { formatDuration } from '../../common/duration.ts';
 import { commandLine } from '../../common/layout.ts';
@@ -16,7 +17,15 @@ export function replayCommand(scenario: string, params: ResolvedParams): string 
   if (params.toxiproxyChosen && params.toxiproxy) args.push(`--toxiproxy ${toxiproxyArg(params.toxiproxy)}`);
   if (params.pingIntervalChosen) args.push(`--hub-ping-interval ${formatDuration(params.pingIntervalMs)}`);
   if (params.fleetShards !== undefined) args.push(`--fleet-shards ${params.fleetShards}`);
-  if (typeof params.fleetRunner === 'string' && params.fleetRunner !== 'local') args.push(`--fleet-runner ${params.fleetRunner}`);
+  const runner = params.fleetRunner;
+  // A launcher a library caller passed has no flag: the replay runs the fleet locally.
+  if (!('start' in runner) && runner.kind !== 'local') {
+    args.push(`--fleet-runner ${runner.kind}`);
+    for (const [key, flag] of Object.entries(SETTING_FLAGS)) {
+      const value = (runner as FleetRunnerSettings)[key as keyof FleetRunnerSettings];
+      if (value !== undefined) args.push(`${flag} ${shellQuote(value)}`);
+    }
+  }
   // Never a secret in a report: the replay reads the token from the environment.
   if (params.tokenGiven) args.push(`--token "$${TOKEN_ENV}"`);
   if (params.adminTokenGiven) args.push(`--admin-token "$${ADMIN_TOKEN_ENV}"`);

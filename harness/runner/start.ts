@@ -4,8 +4,9 @@ import type { ChecksConfig } from '../checks/index.ts';
 import { HarnessError, type HarnessErrorCode } from '../errors.ts';
 import type { History } from '../history/history.ts';
 import type { ScenarioDefinition } from '../scenario/define.ts';
-import { createFleet, defaultShards, type FleetHandle } from '../runtime/fleet.ts';
+import { createFleet, type FleetHandle } from '../runtime/fleet.ts';
 import { loadTestcontainers } from '../runtime/docker/testcontainers.ts';
+import { exposedProxies, newRunId } from '../runtime/fleet-runners/choice.ts';
 import { startHubWatcher, type HubWatcher } from '../runtime/hubs/health.ts';
 import { startHubRuntime, type HubRuntime } from '../runtime/hubs/index.ts';
 import { HubMetricsTracker } from '../runtime/hubs/metrics-tracker.ts';
@@ -13,9 +14,11 @@ import { startFaultProxy, type FaultProxy } from '../runtime/proxy.ts';
 import { defaultSampleIntervalMs, startResourceSampler } from '../runtime/resources.ts';
 import { startMetricsServer } from '../runtime/metrics-server.ts';
 import { RunMetrics } from '../runtime/run-metrics.ts';
-import { FLEET_RUNNERS, type FleetRunner } from '../runtime/shards/runners.ts';
+import type { ShardLauncher } from '../runtime/shards/launcher.ts';
+import { fleetRunner } from '../runtime/shards/runners.ts';
 import { Cleanup } from './cleanup.ts';
 import { RedeployDriver } from './drivers/redeploys.ts';
+import { fleetDeadlineSeconds, fleetSettings, fleetShardCount } from './fleet-config.ts';
 import { assignGroups, type AssignedGroup } from './groups.ts';
 import type { RunOptions } from './options.ts';
 import type { ResolvedParams } from './params.ts';
@@ -73,6 +76,12 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
   if (params.hub.kind === 'container' || params.toxiproxy?.kind === 'container') await loadTestcontainers();
   const stack = new Cleanup();
   try {
+    // First: building the containers runner's image can fail, and then nothing else should have started.
+    const runner = params.fleetRunner;
+    const launcher: ShardLauncher | undefined =
+      'start' in runner
+        ? runner
+        : await startPart(`the fleet runner (${runner.kind})`, 'EC_FLEET_SHARD', async () => fleetRunner(runner.kind).launcher?.(runner, { runId: newRunId(), deadlineSeconds: fleetDeadlineSeconds(scenario, params) }));
     const hub = stack.use(
       await startPart(`the hub (${params.hub.kind})`, 'EC_HUB_START', () =>
         startHubRuntime(params.hub, { defects: params.hubDefects, pingIntervalMs: params.pingIntervalMs, tokens: options.token ? [options.token] : undefined, adminTokens: options.adminToken ? [options.adminToken] : undefined }),
@@ -83,7 +92,7 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
     const proxy = toxiproxy
       ? stack.use(
           await startPart(`Toxiproxy (${toxiproxy.kind})`, 'EC_PROXY_SETUP', () =>
-            startFaultProxy({ choice: toxiproxy, hubUrl: hub.url, groups: groups.map((g) => ({ name: g.name, agents: g.endIndex - g.startIndex })), seed: params.seed }),
+            startFaultProxy({ choice: toxiproxy, hubUrl: hub.url, groups: groups.map((g) => ({ name: g.name, agents: g.endIndex - g.startIndex })), seed: params.seed, exposed: exposedProxies('start' in runner ? undefined : runner.kind, toxiproxy) }),
           ),
         )
       : undefined;
@@ -130,29 +139,19 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
       metricsUrl = server.url;
       options.onEndpoint?.({ name: 'metrics', url: server.url });
     }
-    const runner = params.fleetRunner;
-    const launcher = typeof runner === 'string' ? (FLEET_RUNNERS[runner] as FleetRunner).launcher?.() : runner;
     const fleet = stack.use(
       createFleet({
+        ...fleetSettings(scenario, params, options),
         network: launcher && { launcher, registry: metrics.registry, onCollector: (url) => options.onEndpoint?.({ name: 'collector', url }) },
         agents: params.agents,
-        idPrefix: params.agentIdPrefix,
         hubUrlFor: agentHubUrl,
-        token: options.token,
-        rampMs: scenario.defaults.rampMs ?? Math.min(5_000, params.agents * 2),
-        seed: params.seed,
         clock,
         runStartEpochMs: performance.timeOrigin + ctx.t0,
         sink: (event) => history.append(event),
         onShardExit: (exit) => history.append({ t: clock(), type: 'fleet.shard.exit', ...exit }),
         onShardLost: (lost) => history.append({ t: clock(), type: 'fleet.shard.lost', ...lost }),
         onEventsLost: (type, count) => history.noteLost(type, count),
-        pingIntervalMs: params.pingIntervalMs,
-        pollIntervalMs: scenario.agent?.pollIntervalMs,
-        backoff: params.backoff,
-        shards: params.fleetShards ?? (launcher ? Math.max(1, defaultShards(params.agents)) : defaultShards(params.agents)),
-        // Past a few thousand connections from one address, ephemeral ports to one proxy or hub port run short.
-        sourceAddresses: params.agents > 5_000 ? Math.ceil(params.agents / 5_000) + 1 : 1,
+        shards: fleetShardCount(params),
       }),
     );
     fleetRef = fleet;

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { AgentEvent } from '../../agent/events.ts';
 import type { FleetCounts } from '../../agent/fleet.ts';
-import { buildFleet, shardSlice, type ShardConfig } from '../../agent/shard/config.ts';
+import { buildFleet, sharedConfig, shardSlice, type ShardConfig, type SharedShardConfig } from '../../agent/shard/config.ts';
 import type { ParentMessage, ShardMessage } from '../../agent/shard/messages.ts';
 import { nodeEntry } from '../../common/layout.ts';
 import { HarnessError } from '../errors.ts';
@@ -17,7 +17,7 @@ export interface FleetHandle extends AsyncDisposable {
 }
 
 /** A whole fleet: what every shard shares (ShardConfig), plus how to split it and where its events go. */
-export interface FleetSpec extends Omit<ShardConfig, 'firstIndex' | 'hubUrls'> {
+export interface FleetSpec extends SharedShardConfig {
   agents: number;
   /** The URL agent number `index` (0-based, fleet-wide) dials. */
   hubUrlFor(index: number): string;
@@ -57,19 +57,7 @@ export function createFleet(spec: FleetSpec): FleetHandle {
 
 /** The config for agents [firstIndex, firstIndex + count) of the fleet. */
 function sliceConfig(spec: FleetSpec, firstIndex: number, count: number): ShardConfig {
-  return {
-    firstIndex,
-    hubUrls: Array.from({ length: count }, (_, i) => spec.hubUrlFor(firstIndex + i)),
-    idPrefix: spec.idPrefix,
-    seed: spec.seed,
-    token: spec.token,
-    backoff: spec.backoff,
-    pingIntervalMs: spec.pingIntervalMs,
-    pollIntervalMs: spec.pollIntervalMs,
-    rampMs: spec.rampMs,
-    sourceAddresses: spec.sourceAddresses,
-    runStartEpochMs: spec.runStartEpochMs,
-  };
+  return { ...sharedConfig(spec), firstIndex, hubUrls: Array.from({ length: count }, (_, i) => spec.hubUrlFor(firstIndex + i)) };
 }
 
 /** agent/shard/main as this process runs: its .ts through tsx from sources, its .js from dist. */

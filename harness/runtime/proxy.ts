@@ -1,5 +1,6 @@
 import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
 import { HarnessError, causeText } from '../errors.ts';
+import { proxyIndexFor, proxyLayout } from './proxy-layout.ts';
 import { startToxiproxyServers, type ToxiproxyChoice, type ToxiproxyServer } from './toxiproxy-servers.ts';
 
 export type { ToxiproxyChoice } from './toxiproxy-servers.ts';
@@ -25,11 +26,21 @@ export interface FaultProxy extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-const PROXY_PREFIX = 'edge-chaos-';
-/** Connections one proxy carries at most: each is two sockets in its server. */
-export const AGENTS_PER_PROXY = 4_000;
+export { AGENTS_PER_PROXY } from './proxy-layout.ts';
 
-export async function startFaultProxy(opts: { choice: ToxiproxyChoice; hubUrl: string; groups: readonly { name: string; agents: number }[]; seed?: string }): Promise<FaultProxy> {
+/**
+ * Where the proxies listen when agents elsewhere dial them (pods of the
+ * kubernetes fleet runner): proxy number `seq` of the layout on
+ * `host:firstPort + seq`, dialled at `agentHost:firstPort + seq`. Default:
+ * 127.0.0.1 on a free port, for agents on this machine.
+ */
+export interface ExposedProxies {
+  host: string;
+  firstPort: number;
+  agentHost: string;
+}
+
+export async function startFaultProxy(opts: { choice: ToxiproxyChoice; hubUrl: string; groups: readonly { name: string; agents: number }[]; seed?: string; exposed?: ExposedProxies }): Promise<FaultProxy> {
   const hub = new URL(opts.hubUrl);
   if (hub.protocol !== 'http:') {
     throw new HarnessError('EC_BAD_OPTION', `faults need a plain http hub URL to proxy, got ${opts.hubUrl}`, 'use an http:// hub URL, or run a scenario without faults');
@@ -51,18 +62,17 @@ export async function startFaultProxy(opts: { choice: ToxiproxyChoice; hubUrl: s
         }),
       ),
     );
-    let next = 0;
-    for (const group of opts.groups) {
+    const exposed = opts.exposed;
+    for (const [group, slots] of proxyLayout(opts.groups)) {
       const list: { proxy: Proxy; client: Toxiproxy }[] = [];
-      const count = Math.max(1, Math.ceil(group.agents / AGENTS_PER_PROXY));
-      for (let k = 0; k < count; k++) {
-        const client = clients[next++ % clients.length]!;
-        const name = `${PROXY_PREFIX}${group.name}${count > 1 ? `-${k + 1}` : ''}`;
+      for (const { name, seq } of slots) {
+        const client = clients[seq % clients.length]!;
         // A proxy left behind by a run that was killed would make the create fail with 409.
         await client.get(name).then((stale) => stale.remove(), () => undefined);
-        list.push({ proxy: await client.createProxy({ name, listen: '127.0.0.1:0', upstream }), client });
+        const listen = exposed ? `${exposed.host}:${exposed.firstPort + seq}` : '127.0.0.1:0';
+        list.push({ proxy: await client.createProxy({ name, listen, upstream }), client });
       }
-      proxies.set(group.name, list);
+      proxies.set(group, list);
     }
   } catch (error) {
     await stop();
@@ -91,8 +101,9 @@ export async function startFaultProxy(opts: { choice: ToxiproxyChoice; hubUrl: s
     apiUrl: servers[0]!.apiUrl,
     urlFor(group, indexInGroup) {
       const list = listOf(group);
-      const per = Math.ceil((sizes.get(group) ?? 1) / list.length);
-      return `http://${list[Math.min(list.length - 1, Math.floor(indexInGroup / per))]!.proxy.listen}`;
+      const k = proxyIndexFor(sizes.get(group) ?? 1, list.length, indexInGroup);
+      if (opts.exposed) return `http://${opts.exposed.agentHost}:${portOf(list[k]!.proxy.listen)}`;
+      return `http://${list[k]!.proxy.listen}`;
     },
     proxiesOf: (group) => listOf(group).map((e) => e.proxy),
     setEnabled: (group, enabled) => update(group, { enabled }),
@@ -102,4 +113,9 @@ export async function startFaultProxy(opts: { choice: ToxiproxyChoice; hubUrl: s
     stop,
     [Symbol.asyncDispose]: stop,
   };
+}
+
+/** The port of a Toxiproxy listen address: "0.0.0.0:20000", "[::]:20000". */
+function portOf(listen: string): string {
+  return listen.slice(listen.lastIndexOf(':') + 1);
 }

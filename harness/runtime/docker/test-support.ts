@@ -1,5 +1,7 @@
 /** Helpers for the docker tests: ask the engine directly, not our own code. */
 import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { LABEL_OWNED, LABEL_OWNER_PID } from './cleanup.ts';
 
 /** Ids of containers (running or not) matching every `label=value` filter. */
 export function containersWithLabels(...labels: string[]): string[] {
@@ -21,4 +23,22 @@ export async function dockerGate(): Promise<{ skip: boolean; suffix: string }> {
   if (availability.available) return { skip: false, suffix: '' };
   console.warn(`SKIPPED docker tests: ${availability.reason}`);
   return { skip: true, suffix: ` [SKIPPED: ${availability.reason}]` };
+}
+
+/**
+ * For a suite that runs containers from the project image: builds it (or
+ * finds it by its content hash) before the suite, and after it checks with
+ * the engine that no container this process started is left. The getter
+ * gives the image once built.
+ */
+export function useProjectImage(): () => string {
+  let image = '';
+  beforeAll(async () => {
+    const { buildHubImage } = await import('./node-image.ts');
+    image = (await buildHubImage()).image;
+  }, 300_000);
+  afterAll(() => {
+    expect(containersWithLabels(`${LABEL_OWNED}=1`, `${LABEL_OWNER_PID}=${process.pid}`)).toEqual([]);
+  });
+  return () => image;
 }

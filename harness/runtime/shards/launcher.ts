@@ -1,4 +1,4 @@
-import type { ShardPlan } from '../../../agent/shard/config.ts';
+import { encodeHubUrls, sharedConfig, type SharedShardConfig, type ShardPlan, type ShardTransportOptions } from '../../../agent/shard/config.ts';
 import { SHARD_ENV } from '../../../agent/shard/wire.ts';
 
 /**
@@ -13,6 +13,8 @@ export interface ShardLauncher {
   readonly name: string;
   /** The address the collector listens on. Default 127.0.0.1; shards in pods need one they can reach. */
   readonly collectorHost?: string;
+  /** The port it listens on. Default 0 (any free port); a Service in front of it needs a known one. */
+  readonly collectorPort?: number;
   /** The URL the shards dial, given the port the collector got. Default http://127.0.0.1:<port>. */
   collectorUrl?(port: number): string;
   /** Rewrites the plan for where shards run (hub URLs a pod can reach, one source address). Default: unchanged. */
@@ -36,6 +38,8 @@ export interface LaunchHooks {
    * Not for the ends stop() causes. The run turns it into a shards-alive failure.
    */
   onExit(index: number, how: string): void;
+  /** Aborted when the run stops while start() is still under way (a Ctrl-C while images pull): stop what started and return or reject soon. */
+  signal: AbortSignal;
 }
 
 export interface LaunchedShards extends AsyncDisposable {
@@ -47,6 +51,9 @@ export interface LaunchedShards extends AsyncDisposable {
   logTail?(index: number): string;
 }
 
+/** How a shard starts in the project image (/app, sources run through tsx; see the Dockerfile): a container's or a pod's command. */
+export const SHARD_IMAGE_COMMAND: readonly string[] = ['node', '--import', 'tsx', 'agent/shard/main.ts'];
+
 /** Every shard's environment for one run. */
 export function shardEnvs(plan: ShardPlan, collectorUrl: string, token: string): ShardEnv[] {
   const config = JSON.stringify(plan);
@@ -54,4 +61,23 @@ export function shardEnvs(plan: ShardPlan, collectorUrl: string, token: string):
     index,
     env: { [SHARD_ENV.config]: config, [SHARD_ENV.index]: String(index), [SHARD_ENV.collectorUrl]: collectorUrl, [SHARD_ENV.runToken]: token },
   }));
+}
+
+/** What every shard of a fleet shares, and how to find each agent's URL: the plan's inputs. */
+export interface FleetPlanSpec extends SharedShardConfig {
+  agents: number;
+  /** The URL agent number `index` (0-based, fleet-wide) dials. */
+  hubUrlFor(index: number): string;
+}
+
+/** The one document every shard of a run reads (a network fleet's, and what --dry-run prints). */
+export function shardPlan(spec: FleetPlanSpec, shards: number, transport?: ShardTransportOptions): ShardPlan {
+  return {
+    planVersion: 1,
+    agents: spec.agents,
+    shards,
+    hubUrls: encodeHubUrls(spec.agents, spec.hubUrlFor),
+    ...sharedConfig(spec),
+    ...(transport ? { transport } : {}),
+  };
 }

@@ -129,7 +129,7 @@ test("a shard measures its clock against the coordinator's, its events land on t
   const collector = await startCollector({ token: 't0ken', slices: [{ firstIndex: 0, count: 2 }], sink: (e) => events.push(e), nowEpochMs: coordinatorNow });
   const plan: ShardPlan = { planVersion: 1, agents: 2, shards: 1, hubUrls: [{ url: hub.url, count: 2 }], idPrefix: 'agent-', seed: '1', backoff: {}, rampMs: 0, sourceAddresses: 1, runStartEpochMs: runStart };
   const exits: string[] = [];
-  const launched = await localProcessLauncher().start(shardEnvs(plan, collector.url, 't0ken'), { onExit: (index, how) => exits.push(`${index} ${how}`) });
+  const launched = await localProcessLauncher().start(shardEnvs(plan, collector.url, 't0ken'), { onExit: (index, how) => exits.push(`${index} ${how}`), signal: new AbortController().signal });
   try {
     const stream = collector.collector.streams[0]!;
     expect(await collector.collector.until(() => stream.started && stream.counts.connected === 2, 30_000)).toBe(true);
@@ -162,7 +162,7 @@ test('a shard whose collector goes away stops its agents by itself after the gra
   const collector = await startCollector({ token: 't0ken', slices: [{ firstIndex: 0, count: 2 }], sink: () => undefined });
   const plan: ShardPlan = { planVersion: 1, agents: 2, shards: 1, hubUrls: [{ url: hub.url, count: 2 }], idPrefix: 'agent-', seed: '1', backoff: {}, rampMs: 0, sourceAddresses: 1, runStartEpochMs: performance.timeOrigin, transport: { unreachableGraceMs: 1_500 } };
   const exits: string[] = [];
-  const launched = await localProcessLauncher().start(shardEnvs(plan, collector.url, 't0ken'), { onExit: (index, how) => exits.push(`${index} ${how}`) });
+  const launched = await localProcessLauncher().start(shardEnvs(plan, collector.url, 't0ken'), { onExit: (index, how) => exits.push(`${index} ${how}`), signal: new AbortController().signal });
   try {
     expect(await collector.collector.until(() => collector.collector.streams[0]!.started, 30_000)).toBe(true);
     await collector.stop();

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { FleetCounts } from '../../../agent/fleet.ts';
-import { encodeHubUrls, shardSlice, usableShards, type ShardPlan, type ShardTransportOptions } from '../../../agent/shard/config.ts';
+import { shardSlice, usableShards, type ShardTransportOptions } from '../../../agent/shard/config.ts';
 import { HarnessError } from '../../errors.ts';
 import type { Collector, CollectorPolicy, ShardLoss } from '../collector/collector.ts';
 import { startCollector, type CollectorOptions, type StartedCollector } from '../collector/server.ts';
 import type { FleetHandle, FleetSpec } from '../fleet.ts';
-import { shardEnvs, type LaunchedShards, type ShardLauncher } from './launcher.ts';
+import { shardEnvs, shardPlan, type LaunchedShards, type ShardLauncher } from './launcher.ts';
 
 /** How a fleet runs as network shards. */
 export interface NetworkFleetOptions {
@@ -41,6 +41,9 @@ export class NetworkFleet implements FleetHandle {
   readonly #options: NetworkFleetOptions;
   #collector: StartedCollector | undefined;
   #launched: LaunchedShards | undefined;
+  /** The launcher's start() while under way: stop() waits for it, so shards started late are stopped too. */
+  #launching: Promise<LaunchedShards> | undefined;
+  readonly #abort = new AbortController();
   #running = false;
   /** Losses before every shard had started, reported once start() succeeds. */
   readonly #early: ShardLoss[] = [];
@@ -67,6 +70,7 @@ export class NetworkFleet implements FleetHandle {
       token,
       slices,
       host: launcher.collectorHost,
+      port: launcher.collectorPort,
       registry: this.#options.registry,
       ...this.#options.policy,
       dropConnection: this.#options.dropConnection,
@@ -74,27 +78,15 @@ export class NetworkFleet implements FleetHandle {
       onEventsLost: spec.onEventsLost,
       onShardLost: (loss) => this.#report(loss),
     });
+    // Stopped while the collector started: stop() found nothing to stop, so nothing more may start.
+    if (this.#abort.signal.aborted) return this.#collector.stop();
     const { collector } = this.#collector;
     const collectorUrl = launcher.collectorUrl?.(this.#collector.port) ?? this.#collector.url;
     this.#options.onCollector?.(collectorUrl);
-    const planned: ShardPlan = {
-      planVersion: 1,
-      agents: spec.agents,
-      shards: this.shards,
-      hubUrls: encodeHubUrls(spec.agents, spec.hubUrlFor),
-      idPrefix: spec.idPrefix,
-      seed: spec.seed,
-      token: spec.token,
-      backoff: spec.backoff,
-      pingIntervalMs: spec.pingIntervalMs,
-      pollIntervalMs: spec.pollIntervalMs,
-      rampMs: spec.rampMs,
-      sourceAddresses: spec.sourceAddresses,
-      runStartEpochMs: spec.runStartEpochMs,
-      ...(this.#options.transport ? { transport: this.#options.transport } : {}),
-    };
+    const planned = shardPlan(spec, this.shards, this.#options.transport);
     const plan = launcher.adaptPlan?.(planned) ?? planned;
-    this.#launched = await launcher.start(shardEnvs(plan, collectorUrl, token), { onExit: (index, how) => collector.lose(index, 'exit', how) });
+    this.#launching = launcher.start(shardEnvs(plan, collectorUrl, token), { onExit: (index, how) => collector.lose(index, 'exit', how), signal: this.#abort.signal });
+    this.#launched = await this.#launching;
     const timeoutMs = launcher.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     const streams = collector.streams;
     // Ends early when the run stops first (an interrupt during the ramp): no timer outlives the run.
@@ -103,7 +95,7 @@ export class NetworkFleet implements FleetHandle {
     const failed = streams.find((s) => s.loss?.kind === 'exit') ?? streams.find((s) => !s.started);
     if (failed) {
       const why = failed.loss ? (failed.loss.kind === 'exit' ? `exited (${failed.loss.why})` : `was lost: ${failed.loss.why}`) : failed.instance ? `did not start its agents within ${timeoutMs / 1_000} s` : `never reached the collector within ${timeoutMs / 1_000} s`;
-      const logs = this.#launched.logTail?.(failed.index).trim();
+      const logs = this.#launched?.logTail?.(failed.index).trim();
       throw new HarnessError(
         'EC_FLEET_SHARD',
         `fleet shard ${failed.index + 1} (agents ${failed.agents}, ${launcher.name}) ${why} before its agents started${logs ? `; its last output: ${logs}` : ''}`,
@@ -121,12 +113,15 @@ export class NetworkFleet implements FleetHandle {
 
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      this.#abort.abort();
       const started = this.#collector;
       if (!started) return;
       const { collector } = started;
       collector.beginStop();
       try {
-        await this.#launched?.stop();
+        // A start() still under way (containers starting, pods scheduling) stops what it started, or hands it over to be stopped.
+        const launched = this.#launched ?? (await this.#launching?.catch(() => undefined));
+        await launched?.stop();
         // A launcher whose stop does not wait for the shards (a deleted Job) leaves last batches on their way.
         const done = () => collector.streams.every((s) => s.final || s.loss || s.instance === undefined);
         await collector.until(done, FINAL_WAIT_MS);

@@ -27,7 +27,7 @@ test('a fleet on network shards reaches the same verdict, check by check, and th
   const options = { agents: 6, durationMs: 4_000, seed: '3', hubDefects: ['duplicate-ws-handler'], fleetShards: 2 };
   const endpoints: string[] = [];
   const ipc = await runScenario(scenario, options);
-  const network = await runScenario(scenario, { ...options, fleetRunner: 'local-network', onEndpoint: (e) => endpoints.push(e.name) });
+  const network = await runScenario(scenario, { ...options, fleetRunner: { kind: 'local-network' }, onEndpoint: (e) => endpoints.push(e.name) });
 
   expect(endpoints).toEqual(['collector']);
   expect(network.verdict).toBe('failed');
@@ -103,7 +103,7 @@ test('/metrics is served live while the run goes, by the metrics port and the co
       await new Promise((r) => setTimeout(r, 200));
     }
   })();
-  const result = await runScenario(SCENARIOS.get('partition')!, { agents: 6, durationMs: 6_000, seed: '4', fleetRunner: 'local-network', fleetShards: 2, metricsPort: 0, onEndpoint: ({ name, url }) => urls.set(name, url) });
+  const result = await runScenario(SCENARIOS.get('partition')!, { agents: 6, durationMs: 6_000, seed: '4', fleetRunner: { kind: 'local-network' }, fleetShards: 2, metricsPort: 0, onEndpoint: ({ name, url }) => urls.set(name, url) });
   running = false;
   await scraping;
 
@@ -150,7 +150,7 @@ test('a run on network shards interrupted during its ramp ends interrupted at on
     agents: 4,
     durationMs: 30_000,
     seed: '1',
-    fleetRunner: 'local-network',
+    fleetRunner: { kind: 'local-network' },
     fleetShards: 2,
     signal: abort.signal,
     onEndpoint: ({ name }) => {
