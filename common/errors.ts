@@ -19,7 +19,6 @@ export const ERROR_CODES = {
   EC_PROXY_UNREACHABLE: 'the Toxiproxy server does not answer',
   EC_PROXY_SETUP: 'the fault proxies could not be set up',
   EC_FLEET_SHARD: 'a fleet shard (a process, a container or a pod) failed to start or was lost',
-  EC_KUBE_CLIENT_MISSING: '@kubernetes/client-node, which the kubernetes fleet runner loads on demand, is not installed',
   EC_KUBE_API: 'a Kubernetes API call failed (no kubeconfig, no access, or the cluster refused a manifest)',
   EC_REPORT_WRITE: 'the report could not be written',
   // A fleet shard that runs from its environment (a pod, a container, a local process over HTTP).

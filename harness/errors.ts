@@ -15,7 +15,6 @@ export type HarnessErrorCode =
   | 'EC_FLEET_SHARD'
   | 'EC_REPORT_WRITE'
   | 'EC_PEER_MISSING'
-  | 'EC_KUBE_CLIENT_MISSING'
   | 'EC_KUBE_API';
 
 /** An error of the harness: the CLI prints its message and fix and exits 2. */

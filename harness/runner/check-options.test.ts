@@ -87,7 +87,10 @@ const BAD_VALUES: [Record<string, unknown>, RegExp][] = [
   [{ toxiproxy: { kind: 'process', servers: 17 } }, /toxiproxy\.servers.*17/],
   [{ toxiproxy: { kind: 'url', url: 'nope' } }, /toxiproxy\.url.*nope/],
   [{ fleetShards: -1 }, /fleetShards.*-1/],
-  [{ fleetShards: 65 }, /fleetShards.*65.*at most/],
+  // Each runner's own bound (64 local shards) is validateFleetRunner's, with the runner known.
+  [{ fleetShards: 1_001 }, /fleetShards.*1001.*at most 1000/],
+  [{ fleetRunner: { kind: 'containerz' } }, /fleetRunner\.kind.*did you mean containers\?/],
+  [{ fleetRunner: { kind: 'local', image: 'x' } }, /fleetRunner\.image.*settings of fleet runner 'local'/],
   [{ maxEvents: 0 }, /maxEvents.*0/],
   [{ agentIdPrefix: 7 }, /agentIdPrefix.*7/],
   [{ agentIdPrefix: 'a b' }, /prefix/],

@@ -9,17 +9,10 @@ import { HarnessError } from '../errors.ts';
  * only its types (`import type`, erased), so loading the library, the CLI or a
  * scenario that does not use the feature never loads it.
  *
- * testcontainers follows this pattern (harness/runtime/docker/testcontainers.ts).
- * The Kubernetes fleet runner (issue 13) should do the same with
- * `@kubernetes/client-node`: a loader beside its users, e.g.
- * harness/runtime/kubernetes/client-node.ts, exporting
- *
- *     loadKubernetesClient(specifier = '@kubernetes/client-node') =>
- *       importOptionalPeer<typeof import('@kubernetes/client-node')>(specifier,
- *         { package: '@kubernetes/client-node', range: '^1.4', feature: 'the Kubernetes fleet runner', note: '2.x needs Node 22' })
- *
- * memoised, called before anything starts; and package.json then moves it to
- * peerDependencies + peerDependenciesMeta optional, kept in devDependencies.
+ * testcontainers (harness/runtime/docker/testcontainers.ts) and
+ * @kubernetes/client-node (harness/runtime/fleet-runners/kubernetes-client.ts)
+ * follow this pattern; a new optional peer gets a loader like theirs, and an
+ * entry in package.json's peerDependencies + peerDependenciesMeta.
  */
 export interface OptionalPeer {
   /** The package to install, e.g. 'testcontainers'. */

@@ -12,6 +12,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { StartedTestContainer } from 'testcontainers';
+import { loadTestcontainers } from '../docker/testcontainers.ts';
 import { DockerError, DockerErrorCode } from '../docker/errors.ts';
 import { LogCollector } from '../docker/log-collector.ts';
 import { SHARD_IMAGE_COMMAND, type LaunchedShards, type LaunchHooks, type ShardLauncher } from '../shards/launcher.ts';
@@ -46,7 +47,7 @@ export function containersLauncher(opts: ContainersLauncherOptions): ShardLaunch
     name: 'containers',
     startTimeoutMs: START_TIMEOUT_MS,
     async start(shards, hooks): Promise<LaunchedShards> {
-      const tc = await import('testcontainers');
+      const tc = await loadTestcontainers();
       // Sets testcontainers' environment for this machine (no Ryuk, host override) and installs the exit-time cleanup.
       await import('../docker/engine.ts');
       const cleanup = await import('../docker/cleanup.ts');
@@ -125,7 +126,7 @@ class ContainerShards implements LaunchedShards {
   add(index: number, id: string, logs: LogCollector): void {
     const name = shardContainerName(this.#opts.runId, index);
     const ended = (async () => {
-      const { getContainerRuntimeClient } = await import('testcontainers');
+      const { getContainerRuntimeClient } = await loadTestcontainers();
       const client = await getContainerRuntimeClient();
       let how: string;
       try {
@@ -151,7 +152,7 @@ class ContainerShards implements LaunchedShards {
   }
 
   async #stop(): Promise<void> {
-    const { getContainerRuntimeClient } = await import('testcontainers');
+    const { getContainerRuntimeClient } = await loadTestcontainers();
     const client = await getContainerRuntimeClient();
     const t = Math.ceil((this.#opts.stopTimeoutMs ?? 15_000) / 1000);
     const shards = this.#shards.filter((s) => s !== undefined);
@@ -169,7 +170,7 @@ class ContainerShards implements LaunchedShards {
 
   /** Removes a container (and forgets it for the exit-time cleanup); already gone is fine. */
   async remove(id: string): Promise<void> {
-    const { getContainerRuntimeClient } = await import('testcontainers');
+    const { getContainerRuntimeClient } = await loadTestcontainers();
     const { untrackContainer } = await import('../docker/cleanup.ts');
     try {
       await (await getContainerRuntimeClient()).container.getById(id).remove({ force: true, v: true });

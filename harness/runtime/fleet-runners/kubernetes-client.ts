@@ -3,23 +3,23 @@
  * needs it: it is a devDependency (1.x: 2.x needs Node 22), so every other
  * run works without it, and a missing one is one line saying how to install it.
  */
-import { HarnessError } from '../../errors.ts';
+import { importOptionalPeer } from '../optional-peer.ts';
 
 export type KubernetesClient = typeof import('@kubernetes/client-node');
 
-const PACKAGE = '@kubernetes/client-node';
+let loaded: Promise<KubernetesClient> | undefined;
 
-/** `specifier` is for tests (a package that does not exist); callers use the default. */
-export async function loadKubernetesClient(specifier: string = PACKAGE): Promise<KubernetesClient> {
-  try {
-    return (await import(specifier)) as KubernetesClient;
-  } catch (error) {
-    const err = error as NodeJS.ErrnoException;
-    if ((err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND') && err.message.includes(specifier)) {
-      throw new HarnessError('EC_KUBE_CLIENT_MISSING', `--fleet-runner kubernetes needs ${PACKAGE}, which is not installed`, `install it: npm install -D ${PACKAGE}@^1.4 (1.x runs on Node 20; 2.x needs Node 22)`, { cause: error });
-    }
-    throw error;
-  }
+/**
+ * The client, loaded once (an optional peer: see ../optional-peer.ts); missing, EC_PEER_MISSING
+ * with the install command. `specifier` is for tests (a package that does not exist).
+ */
+export function loadKubernetesClient(specifier = '@kubernetes/client-node'): Promise<KubernetesClient> {
+  const peer = { package: '@kubernetes/client-node', range: '^1.4', feature: '--fleet-runner kubernetes', note: '2.x needs Node 22' };
+  if (specifier !== '@kubernetes/client-node') return importOptionalPeer<KubernetesClient>(specifier, peer);
+  loaded ??= importOptionalPeer<KubernetesClient>(specifier, peer);
+  // A failed load is not kept: the user may install the package and retry in the same process.
+  loaded.catch(() => (loaded = undefined));
+  return loaded;
 }
 
 /**

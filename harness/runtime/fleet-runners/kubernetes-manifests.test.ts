@@ -117,8 +117,8 @@ describe('fleet manifests through the client\'s serializer', () => {
 });
 
 describe('the client loads on demand', () => {
-  test('a missing client is EC_KUBE_CLIENT_MISSING with the install command', async () => {
-    await expect(loadKubernetesClient('@kubernetes/client-node-not-installed')).rejects.toMatchObject({ code: 'EC_KUBE_CLIENT_MISSING', fix: expect.stringContaining('npm install -D @kubernetes/client-node@^1.4') });
+  test('a missing client is EC_PEER_MISSING with the install command', async () => {
+    await expect(loadKubernetesClient('@kubernetes/client-node-not-installed')).rejects.toMatchObject({ code: 'EC_PEER_MISSING', fix: expect.stringContaining('npm install -D @kubernetes/client-node@^1.4') });
   });
 
   test('the installed one loads', async () => {
