@@ -9,6 +9,12 @@ describe('bench flags', () => {
     expect(parse('--quick')).toMatchObject({ agents: 2_000, sizes: [2_000], runsPerSide: 1 });
   });
 
+  it('only the curve writes docs/benchmarks.md by default: a run without it would drop the chart', () => {
+    expect(parse().outPath).toMatch(/[/\\]reports[/\\]benchmarks\.md$/);
+    expect(parse('--curve').outPath).toMatch(/[/\\]docs[/\\]benchmarks\.md$/);
+    expect(parse('--curve').curveSvgPath).toMatch(/[/\\]docs[/\\]benchmarks-curve\.svg$/);
+  });
+
   it('--curve measures 1k to 10k and puts the chart beside the markdown; the headline is 5,000', () => {
     const args = parse('--curve', '--out', '/tmp/x/bench.md');
     expect(args).toMatchObject({ curve: true, sizes: [...CURVE_SIZES], agents: 5_000, curveSvgPath: '/tmp/x/bench-curve.svg' });

@@ -17,7 +17,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--curve] [--sizes N,N,.
                           reverse), medians and min to max reported (default 3, quick 1; at most 5)
   --no-artillery          skip the Artillery column (marked skipped)
   --no-artillery-install  use Artillery only if it is already installed (node_modules/.cache/edge-chaos-bench/); never install
-  --out FILE              markdown report (default docs/benchmarks.md)
+  --out FILE              markdown report (default: docs/benchmarks.md with --curve, the committed page with
+                          its chart; reports/benchmarks.md otherwise, so a quick look never drops the chart)
   --json FILE             also write the raw results as JSON (with the pid of every process started)
 
 The most connections a run may hold is checked against this machine's open-file limit and port range
@@ -114,7 +115,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
   for (const flag of ['out', 'json'] as const) {
     if (values[flag] === '') throw new UsageError(`--${flag} is empty`, `pass a file path, e.g. --${flag} /tmp/bench.${flag === 'out' ? 'md' : 'json'}`);
   }
-  const outPath = values.out ?? fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+  // docs/benchmarks.md is the curve's page (table and chart); a run without the curve would overwrite it
+  // without its chart, so it goes to reports/ unless told otherwise.
+  const outPath = values.out ?? fileURLToPath(new URL(curve ? '../docs/benchmarks.md' : '../reports/benchmarks.md', import.meta.url));
   return {
     quick,
     agents,
