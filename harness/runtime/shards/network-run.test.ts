@@ -8,6 +8,7 @@ import { parsePrometheusText, type MetricSamples } from '../../../common/prom-te
 import { SCENARIOS } from '../../../scenarios/index.ts';
 import { runScenario } from '../../runner/run.ts';
 import { descendantsOf, killAll, pidsSurvivingAfter } from '../process-tree.test-support.ts';
+import { expectSameFleetRun } from '../same-run.test-support.ts';
 
 /**
  * Whole runs over the network shard transport: the same judgement as the
@@ -34,17 +35,7 @@ test('a fleet on network shards reaches the same verdict, check by check, and th
   expect(network.checks.map((c) => [c.id, c.status])).toEqual(ipc.checks.map((c) => [c.id, c.status]));
   expect(network.checks.find((c) => c.id === 'shards-alive')!.status).toBe('passed');
   expect(network.replay).toContain('--fleet-shards 2 --fleet-runner local-network');
-  const schedule = (r: typeof ipc, agent: string) => r.events.flatMap((e) => (e.type === 'reconnect.scheduled' && e.agent === agent ? [e.delayMs] : []));
-  for (const agent of ['agent-1', 'agent-3', 'agent-4', 'agent-6']) {
-    const a = schedule(ipc, agent);
-    const b = schedule(network, agent);
-    const n = Math.min(a.length, b.length);
-    expect(n).toBeGreaterThan(1);
-    expect(b.slice(0, n)).toEqual(a.slice(0, n));
-  }
-  const times = network.events.map((e) => e.t);
-  expect(times).toEqual([...times].sort((x, y) => x - y));
-  expect(new Set(network.events.flatMap((e) => (e.type === 'ws.open' ? [e.agent] : []))).size).toBe(6);
+  expectSameFleetRun(ipc, network, ['agent-1', 'agent-3', 'agent-4', 'agent-6'], 6);
 }, 120_000);
 
 test('a network shard killed mid-run makes the CLI run invalid (exit 2) with the shard named, and nothing is left running', async () => {
