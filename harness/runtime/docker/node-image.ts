@@ -10,6 +10,7 @@ import { dirname, posix, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { COMPILED } from '../../../common/layout.ts';
 import './engine.ts';
 import { docker, dockerOk } from './docker-cli.ts';
 import { DockerError, DockerErrorCode } from './errors.ts';
@@ -48,6 +49,14 @@ export type BuildHubImageOptions = {
  */
 export async function buildHubImage(opts: BuildHubImageOptions = {}): Promise<{ image: string; built: boolean }> {
   const log = opts.log ?? (() => {});
+  if (opts.projectDir === undefined && COMPILED) {
+    // Installed, this code sits in dist/ without the sources, tsx or a lockfile the image is built from.
+    throw new DockerError(
+      DockerErrorCode.imageInput,
+      'the installed edge-chaos package cannot build the project image: it is built from a checkout of the edge-chaos repository',
+      'in a checkout, run npm run hub:image (or docker build -t edge-chaos . where a registry is reachable) and pass that image: --image IMAGE for the containers fleet runner; or run the reference hub with --hub-runtime child-process',
+    );
+  }
   const projectDir = resolve(opts.projectDir ?? DEFAULT_PROJECT_DIR);
   const movingTag = normalizeTag(opts.tag ?? DEFAULT_HUB_TAG);
   const repository = movingTag.slice(0, movingTag.lastIndexOf(':'));
