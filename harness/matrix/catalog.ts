@@ -55,10 +55,14 @@ export const CATALOG: readonly CatalogEntry[] = [
     source: 'reference-hub',
     description: 'memory per pong and a listener per connection, never freed',
     scenario: 'soak',
+    // The soak scenario's own fleet: the defect's leak (a record per pong) and the soak's growth
+    // bounds are both sized for 20 agents. At the matrix's usual 10 it leaked half as fast, about
+    // 27 MiB/min of hub RSS against a 24 MiB/min bound, and a run could miss it (one did).
+    agents: 20,
     durationMs: 120_000,
     quickDurationMs: 120_000,
     expect: ['resource-growth'],
-    note: 'the hub runs as a child process, so its growth is not mixed with the matrix process; its GC sawtooth needs the soak scenario default 2 min to tell a leak (60 s missed it)',
+    note: 'the hub runs as a child process, so its growth is not mixed with the matrix process; its GC sawtooth needs the soak scenario default 2 min to tell a leak (60 s missed it), and its default 20 agents (the leak follows pongs)',
   },
   // The agent's defects (agent/defects.ts): the healthy reference hub, broken agents.
   {
