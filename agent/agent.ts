@@ -137,7 +137,10 @@ export class EdgeAgent implements Sleeper {
     this.#socket = new AgentSocket(this.#profile.wsUrl(this.#hubUrl, this.id), this.#wsOptions, this);
   }
 
-  /** Every event of the agent's socket; false for those it leaves to the socket (upgrade, pong, ...). */
+  /**
+   * Every event of the agent's socket; false for those it leaves to the socket (upgrade, pong, ...).
+   * @internal Not in the shipped types: its `ws` parameter type would make every consumer install @types/ws.
+   */
   [ON_SOCKET_EVENT](socket: AgentSocket, event: string | symbol, args: unknown[]): boolean {
     switch (event) {
       case 'open':

@@ -69,7 +69,10 @@ export class AgentProfile {
     return this.#fleetRng.child(agentId);
   }
 
-  /** The `ws` client options for a source address; one shared object per address (ws copies what it uses). */
+  /**
+   * The `ws` client options for a source address; one shared object per address (ws copies what it uses).
+   * @internal Not in the shipped types: its `ws` return type would make every consumer install @types/ws.
+   */
   wsOptions(localAddress: string | undefined): WebSocket.ClientOptions {
     let options = this.#wsOptions.get(localAddress);
     if (!options) {
