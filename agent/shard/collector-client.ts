@@ -1,3 +1,4 @@
+import { sleep } from '../../common/sleep.ts';
 import { EdgeChaosError } from '../../common/errors.ts';
 import { COLLECTOR_PATHS, NDJSON, encodeBatch, estimateClock, type BatchAck, type ClockEstimate, type ClockReply, type ShardBatch, type ShardHello } from './wire.ts';
 
@@ -87,7 +88,7 @@ export class CollectorClient {
           throw new EdgeChaosError('EC_SHARD_COLLECTOR', `the collector at ${url} has not answered for ${Math.round(silentMs / 1_000)} s (${what}: ${(error as Error).message}); the shard stops its agents`, `start the shard while its run is going (EDGE_CHAOS_COLLECTOR_URL must reach the coordinator), or raise transport.unreachableGraceMs (now ${unreachableGraceMs} ms)`);
         }
         // The last try falls on the grace itself, not a backoff step past it.
-        await this.#sleep(Math.min(delayMs, unreachableGraceMs - silentMs));
+        await sleep(Math.min(delayMs, unreachableGraceMs - silentMs), this.#closed.signal);
         delayMs = Math.min(RETRY_MAX_MS, delayMs * 2);
       }
     }
@@ -129,17 +130,5 @@ export class CollectorClient {
     }
     if (response.status !== 200) throw new Refused(`HTTP ${response.status}${(body as { error?: string })?.error ? `: ${(body as { error: string }).error}` : ''}`);
     return body;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#closed.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#closed.signal.addEventListener('abort', done, { once: true });
-    });
   }
 }

@@ -11,6 +11,7 @@
  * pod-status reading against hand-written pods; the API calls follow
  * @kubernetes/client-node 1.4's typed signatures. docs/distributed.md says so.
  */
+import { sleep } from '../../../common/sleep.ts';
 import type { ShardPlan } from '../../../agent/shard/config.ts';
 import { HarnessError } from '../../errors.ts';
 import { kubeErrorText, loadKubernetesClient, type KubernetesClient } from './kubernetes-client.ts';
@@ -269,16 +270,4 @@ class KubernetesShards implements LaunchedShards {
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
