@@ -63,7 +63,9 @@ describe('wakeups: one timer for every sleeper', () => {
     await until(() => log.length === 2);
     expect(log).toEqual(['moved', 'later']);
     expect(cancelled.woke).toEqual([]);
-    expect(moved.woke[0]! - start).toBeLessThan(400);
+    // Moved from 500 ms to 5 ms, it woke no later than the wake due at 30 ms (not a wall-clock bound,
+    // which a loaded 2-core machine can overrun).
+    expect(moved.woke[0]!).toBeLessThanOrEqual(later.woke[0]!);
 
     const pushed = new Probe('pushed', log);
     wakeups.at(pushed, performance.now() + 5);
