@@ -25,7 +25,8 @@ export type HarnessEvent =
   | HubHealthEvent
   | HubProbesEvent
   | HubExitEvent
-  | ResourceSampleEvent;
+  | ResourceSampleEvent
+  | MachineSampleEvent;
 
 /**
  * The hub watcher (harness/runtime/hubs/health.ts) probes the serving hub's
@@ -107,6 +108,35 @@ export interface ResourceSampleEvent {
   handles?: number;
   /** Event-loop delay, p99 over the interval since the previous sample, ms (this process only). */
   loopLagMs?: number;
+  /**
+   * CPU time the component used since its previous sample over the wall time between them, in
+   * cores (1 = one core busy the whole interval; a process tree can exceed 1). Left out on the
+   * first sample of a pid (no interval behind it yet).
+   */
+  cpuCores?: number;
+  /**
+   * The processes summed into this sample when the component is a process tree (a `--hub-cmd`
+   * hub behind `sh -c` and its descendants), each with its command line (cut at 200 characters).
+   * Left out when the sample is of one process.
+   */
+  processes?: { pid: number; command: string }[];
+}
+
+/**
+ * The whole machine over the interval since the previous sample (Linux /proc/stat and
+ * /proc/loadavg; left out where there is no /proc): what the run's timing rests on. A
+ * saturated machine delays the hub, the proxy and the fleet alike, so a timing check that
+ * fails while it is saturated cannot blame the hub (harness/checks/machine-headroom.ts).
+ */
+export interface MachineSampleEvent {
+  t: number;
+  type: 'machine.sample';
+  /** CPUs the kernel schedules on. */
+  cores: number;
+  /** Share of all cores' time spent busy (not idle or iowait) over the interval, 0..1. */
+  busyShare: number;
+  /** Runnable tasks at the sample (procs_running of /proc/stat, this sampler's own thread not counted). */
+  runQueue: number;
 }
 
 export type { AgentEvent };

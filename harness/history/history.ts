@@ -25,6 +25,7 @@ const ALWAYS_KEPT = new Set<HistoryEvent['type']>([
   'hub.exit',
   'run.phase',
   'resource.sample',
+  'machine.sample',
 ]);
 
 /** Whether the history keeps every event of this kind past its cap (so any check may read it). */
