@@ -19,8 +19,10 @@ export const checkConnectTime: Checker<ConnectTimeOptions> = (input, { percent =
   const at = needed === 0 ? 0 : times[needed - 1];
   const half = times[Math.ceil(times.length / 2) - 1];
   const evidence = { percent, withinMs, agents: input.agents.length, connected: times.length, timeToPercentMs: at === undefined ? undefined : Math.round(at), medianFirstConnectMs: half === undefined ? undefined : Math.round(half) };
-  if (at === undefined) return { id, title, status: 'failed', summary: `only ${times.length} of ${input.agents.length} agents ever connected`, evidence };
+  // Either way the fleet came up late: the hub was given the start of the run up to the bound.
+  const lateDuring = [{ fromMs: 0, toMs: withinMs }];
+  if (at === undefined) return { id, title, status: 'failed', summary: `only ${times.length} of ${input.agents.length} agents ever connected`, evidence, lateDuring };
   const rate = at > 0 ? Math.round((needed / at) * 1000) : needed;
-  if (at > withinMs) return { id, title, status: 'failed', summary: `${percent}% connected only after ${formatMs(at)}`, evidence };
+  if (at > withinMs) return { id, title, status: 'failed', summary: `${percent}% connected only after ${formatMs(at)}`, evidence, lateDuring };
   return { id, title, status: 'passed', summary: `${needed} agents connected within ${formatMs(at)} (~${rate}/s)`, evidence };
 };

@@ -47,7 +47,10 @@ export const checkDeadDetection: Checker<DeadDetectionOptions> = (input, { withi
     return { id, title, status: 'skipped', summary: 'skipped: no agent was connected when the link went silent', reason: 'no agent was connected when the link went silent' };
   }
   if (undetected.length > 0) {
-    return { id, title, status: 'failed', summary: `${undetected.length} agent(s) did not detect the silent link within ${formatMs(withinMs)} (${undetected.slice(0, 5).map((u) => u.agent).join(', ')})`, evidence };
+    // The agents' own liveness timers were late: from each silent link's start to its bound.
+    const late = new Set(undetected.map((u) => u.fault));
+    const lateDuring = windows.filter((w) => late.has(w.fault)).map((w) => ({ fromMs: w.fromMs, toMs: w.fromMs + withinMs }));
+    return { id, title, status: 'failed', summary: `${undetected.length} agent(s) did not detect the silent link within ${formatMs(withinMs)} (${undetected.slice(0, 5).map((u) => u.agent).join(', ')})`, evidence, lateDuring };
   }
   return { id, title, status: 'passed', summary: `${times.length} agent(s) detected it: p50 ${formatMs(dist!.p50Ms)}, max ${formatMs(dist!.maxMs)}`, evidence };
 };

@@ -1,7 +1,7 @@
 import type { EventOf, HistoryEvent } from '../history/events.ts';
 import { GroupMap, faultWindows, type FaultWindow } from './fault-windows.ts';
 import { formatMs } from './stats.ts';
-import type { Checker } from './types.ts';
+import type { Checker, TimeWindow } from './types.ts';
 
 export interface HubHealthOptions {
   /**
@@ -145,7 +145,7 @@ export const checkHubHealth: Checker<HubHealthOptions, HubHealthEvidence> = (inp
     const names = down.unexplained.slice(0, 5).map((d) => d.agent).join(', ');
     problems.push(`${down.unexplained.length}/${input.agents.length} agents not connected at the end with no fault or redeploy to explain it: ${names}${down.unexplained.length > 5 ? ', ...' : ''}`);
   }
-  if (problems.length > 0) return { id, title, status: 'failed', summary: problems.join('; '), evidence };
+  if (problems.length > 0) return { id, title, status: 'failed', summary: problems.join('; '), evidence, ...lateness(unplannedExits.length, gone, down.unexplained, stopMs) };
 
   const uptime = evidence.probes === 0 ? '' : ` (${Math.floor((1_000 * evidence.answered) / evidence.probes) / 10}%)`;
   const plannedDown = outages.filter((o) => o.failedProbes > 0 && o.unplannedFailedProbes === 0).length;
@@ -156,6 +156,20 @@ export const checkHubHealth: Checker<HubHealthOptions, HubHealthEvidence> = (inp
   parts.push(down.explained > 0 ? `${input.agents.length - down.explained}/${input.agents.length} agents connected at the end, ${down.explained} down after a disruption` : `all ${input.agents.length} agents connected at the end`);
   return { id, title, status: 'passed', summary: parts.join('; '), evidence };
 };
+
+/**
+ * Late, when nothing but time went wrong: no process exit, every outage
+ * was probes unanswered in time (not refused, not an error status), and the
+ * agents down at the stop were still on their way back. The hub was given
+ * each outage's stretch, and each absent agent the time from its last close
+ * (or the start) to the stop.
+ */
+function lateness(exits: number, gone: readonly HubOutage[], down: readonly AgentDownAtEnd[], stopMs: number): { lateDuring?: TimeWindow[] } {
+  if (exits > 0 || gone.some((o) => !o.reason.startsWith('no answer'))) return {};
+  const windows: TimeWindow[] = gone.map((o) => ({ fromMs: o.unplannedFromMs!, toMs: o.toMs }));
+  if (down.length > 0) windows.push({ fromMs: Math.min(...down.map((d) => d.lastCloseMs ?? 0)), toMs: stopMs });
+  return windows.length > 0 ? { lateDuring: windows } : {};
+}
 
 /** Faults and redeploys as windows, a failed redeploy's ending where it failed (the hub it meant to start never came). */
 function disruptionWindows(events: readonly HistoryEvent[], stopMs: number): FaultWindow[] {

@@ -19,9 +19,10 @@ describe('evaluateChecks', () => {
       ['event-loop-lag', 'validity', 'skipped'],
       ['faults-applied', 'validity', 'passed'],
       ['shards-alive', 'validity', 'passed'],
+      ['machine-headroom', 'validity', 'skipped'],
       ['history-complete', 'validity', 'passed'],
     ]);
-    expect(evaluateChecks(input, {}).map((r) => r.id)).toEqual(['event-loop-lag', 'faults-applied', 'shards-alive', 'history-complete']);
+    expect(evaluateChecks(input, {}).map((r) => r.id)).toEqual(['event-loop-lag', 'faults-applied', 'shards-alive', 'machine-headroom', 'history-complete']);
   });
 
   test('history-complete fails (a validity failure) when a check that ran reads a kind the history dropped', () => {

@@ -8,6 +8,7 @@ import { checkFaultEffect } from './fault-effect.ts';
 import { checkHubHealth } from './hub-health.ts';
 import { checkHubHandlersPerConnection, checkHubReplaced } from './hub-metrics.ts';
 import { checkLiveness } from './liveness.ts';
+import { judgeMachineHeadroom } from './machine-headroom.ts';
 import { checkPollingFallback } from './polling-fallback.ts';
 import { checkReconnectSpread } from './reconnect-spread.ts';
 import { checkReconnectStorm } from './reconnect-storm.ts';
@@ -18,7 +19,7 @@ import { checkFaultsApplied, checkHistoryComplete, checkShardsAlive } from './ru
 import type { HistoryEvent } from '../history/events.ts';
 import type { CheckInput, CheckResult, Checker } from './types.ts';
 
-export type { CheckInput, CheckResult, Checker } from './types.ts';
+export type { CheckInput, CheckResult, Checker, TimeWindow } from './types.ts';
 
 /**
  * Every check, in the order reports list them (Jepsen's checker/compose). The
@@ -109,12 +110,14 @@ export function checkOptionNames(name: CheckName): readonly string[] {
 
 /**
  * Runs the configured checks (and the always-on ones) in the registry's
- * order, so reports read the same every run; each result says its kind. Last
- * comes history-complete: whether the history kept every event kind the
- * checks that ran read.
+ * order, so reports read the same every run; each result says its kind. Then
+ * come the two that judge the others: machine-headroom (a check that failed
+ * on time while the machine was saturated is taken out of the verdict) and
+ * history-complete (whether the history kept every event kind the checks
+ * that ran read).
  */
 export function evaluateChecks(input: CheckInput, config: ChecksConfig): CheckResult[] {
-  const results: CheckResult[] = [];
+  let results: CheckResult[] = [];
   const needs: Record<string, readonly string[]> = {};
   for (const name of CHECK_NAMES) {
     const entry = CHECKERS[name] as Entry<unknown, unknown>;
@@ -124,6 +127,8 @@ export function evaluateChecks(input: CheckInput, config: ChecksConfig): CheckRe
     results.push({ ...result, kind: entry.kind });
     if (entry.reads && result.status !== 'skipped') needs[result.id] = entry.reads;
   }
+  const machine = judgeMachineHeadroom(input, results);
+  results = [...machine.results, { ...machine.headroom, kind: 'validity' }];
   results.push({ ...checkHistoryComplete(input, { needs, dropped: input.eventsDropped ?? {}, lost: input.eventsLost ?? {} }), kind: 'validity' });
   return results;
 }

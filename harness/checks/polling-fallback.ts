@@ -1,5 +1,5 @@
 import { GroupMap, faultWindows } from './fault-windows.ts';
-import type { Checker } from './types.ts';
+import type { Checker, TimeWindow } from './types.ts';
 
 /**
  * A poll that got no answer may have been sent while the hub was down and
@@ -7,6 +7,26 @@ import type { Checker } from './types.ts';
  * hub answered with an error was answered by a hub that was up.
  */
 const NO_ANSWER_GRACE_MS = 5_000;
+
+/**
+ * Late, when every failure is a poll the hub did not answer in time (no
+ * status, the agent's "no answer within N ms"): each such poll gave the hub
+ * from its send to its timeout. An HTTP error, a refused connection or an
+ * agent that never polled is not about time.
+ */
+function lateness(failed: readonly { atMs: number; status?: number; error?: string }[], silent: number): { lateDuring?: TimeWindow[] } {
+  if (silent > 0 || failed.length === 0) return {};
+  const windows: TimeWindow[] = [];
+  for (const f of failed) {
+    const timeoutMs = f.status === undefined ? /^no answer within (\d+) ms$/.exec(f.error ?? '')?.[1] : undefined;
+    if (timeoutMs === undefined) return {};
+    const from = f.atMs - Number(timeoutMs);
+    const last = windows.at(-1);
+    if (last && from <= last.toMs) last.toMs = Math.max(last.toMs, f.atMs);
+    else windows.push({ fromMs: from, toMs: f.atMs });
+  }
+  return { lateDuring: windows.map((w) => ({ fromMs: Math.round(w.fromMs), toMs: Math.round(w.toMs) })) };
+}
 
 /**
  * While its WebSocket was down in a redeploy, every agent that lost it fell
@@ -77,7 +97,7 @@ export const checkPollingFallback: Checker<Record<string, never>> = (input) => {
     problems.push(`${failedWhileUp.length} of ${polls} polls failed while the hub was up (${answers.join('; ')})`);
   }
   if (silent.size > 0) problems.push(`${silent.size} of ${dropped.size} dropped agent(s) reconnected without ever polling (${[...silent].slice(0, 5).join(', ')})`);
-  if (problems.length > 0) return { id, title, status: 'failed', summary: problems.join('; '), evidence };
+  if (problems.length > 0) return { id, title, status: 'failed', summary: problems.join('; '), evidence, ...lateness(failedWhileUp, silent.size) };
   if (dropped.size === 0 && polls === 0) return { id, title, status: 'skipped', summary: 'skipped: no agent lost its WebSocket in a redeploy', reason: 'no agent lost its WebSocket in a redeploy' };
   const droppedText = dropped.size > 0 ? `${dropped.size} agent(s) dropped in a redeploy, all polled; ` : '';
   return { id, title, status: 'passed', summary: `${droppedText}${polls} polls (${okPolls} answered, ${excused} failed while the hub was down), ${viaPoll} command(s) applied via polling`, evidence };

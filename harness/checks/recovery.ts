@@ -32,7 +32,9 @@ export const checkRecovery: Checker<RecoveryOptions> = (input, options) => {
   const evidence = { [`${options.earlier.percent}%`]: early.status === 'skipped' ? undefined : early.evidence, [`${options.percent ?? 100}%`]: main.evidence };
   const failed = [early, main].filter((r) => r.status === 'failed');
   if (failed.length === 0) return { id: 'recovery', title, status: 'passed', summary: `${early.summary}; ${main.summary}`, evidence };
-  return { id: 'recovery', title, status: 'failed', summary: failed.map((f) => f.summary).join('; '), evidence };
+  // Late only when every bound that failed was late (a hub that never came back is not late).
+  const late = failed.every((f) => f.lateDuring) ? { lateDuring: failed.flatMap((f) => f.lateDuring!) } : {};
+  return { id: 'recovery', title, status: 'failed', summary: failed.map((f) => f.summary).join('; '), evidence, ...late };
 };
 
 /**
@@ -143,5 +145,7 @@ function checkOneBound(input: Parameters<Checker<RecoveryOptions>>[0], percent: 
   if (bad.length === 0) return { id, title, status: 'passed', summary: `${perFault.length} heal(s): ${percent}% back within ${formatMs(worst)} at worst`, evidence };
   const f = bad[0]!;
   const what = f.timeToPercentMs === undefined ? `only ${f.back}/${f.agents} came back before the end` : `${percent}% back only after ${formatMs(f.timeToPercentMs)} (deadline ${formatMs(deadline(f))}: ${formatMs(options.withinMs)} plus ${formatMs(deadline(f) - options.withinMs)} for ${f.agents} agents, as long as the start took this machine)`;
-  return { id, title, status: 'failed', summary: `after ${f.fault} healed at ${formatMs(f.healedAtMs)}: ${what}${f.notBack.length ? ` (not back: ${f.notBack.slice(0, 5).join(', ')})` : ''}`, evidence };
+  // The time each late heal gave the hub: from the heal to its deadline.
+  const lateDuring = bad.map((b) => ({ fromMs: b.healedAtMs, toMs: b.healedAtMs + deadline(b) }));
+  return { id, title, status: 'failed', summary: `after ${f.fault} healed at ${formatMs(f.healedAtMs)}: ${what}${f.notBack.length ? ` (not back: ${f.notBack.slice(0, 5).join(', ')})` : ''}`, evidence, lateDuring };
 }

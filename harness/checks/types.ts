@@ -15,6 +15,19 @@ interface CheckHead {
   summary: string;
   /** 'hub': judges the hub (a failure is exit 1); 'validity': judges whether the run could judge (a failure is exit 2). Set by evaluateChecks. */
   kind?: 'hub' | 'validity';
+  /**
+   * On a failed check whose every reason is that something took too long (an agent back late, a
+   * poll or probe unanswered in time, a silent link noticed late): the stretches of the run the
+   * hub was given to do it. machine-headroom reads them: late while the machine was saturated is
+   * not the hub's doing. Left out when any reason is not about time (an HTTP 500, a misroute).
+   */
+  lateDuring?: TimeWindow[];
+}
+
+/** A stretch of the run, ms since its start. */
+export interface TimeWindow {
+  fromMs: number;
+  toMs: number;
 }
 
 export interface CheckInput {

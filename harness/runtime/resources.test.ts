@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, test } from 'vitest';
-import type { ResourceSampleEvent } from '../history/events.ts';
+import type { MachineSampleEvent, ResourceSampleEvent } from '../history/events.ts';
 import { HarnessError } from '../errors.ts';
 import { defaultSampleIntervalMs, startResourceSampler } from './resources.ts';
 
@@ -18,7 +18,8 @@ async function until(count: () => number, n: number, timeoutMs = 10_000): Promis
 test('samples this process every interval: RSS, heap, external, handles, and loop lag once an interval has passed', async () => {
   const events: ResourceSampleEvent[] = [];
   const t0 = performance.now();
-  const sampler = startResourceSampler({ intervalMs: 100, clock: () => performance.now() - t0, sink: (e) => events.push(e) });
+  const machine: MachineSampleEvent[] = [];
+  const sampler = startResourceSampler({ intervalMs: 100, clock: () => performance.now() - t0, sink: (e) => (e.type === 'machine.sample' ? machine.push(e) : events.push(e)) });
   await until(() => events.length, 4);
   await sampler.stop();
   const count = events.length;
@@ -34,7 +35,19 @@ test('samples this process every interval: RSS, heap, external, handles, and loo
     expect(e.handles).toBeGreaterThan(0);
   }
   expect(events[0]!.loopLagMs).toBeUndefined(); // no interval behind the first sample
+  expect(events[0]!.cpuCores).toBeUndefined();
   expect(events.slice(1).every((e) => typeof e.loopLagMs === 'number' && e.loopLagMs >= 0)).toBe(true);
+  expect(events.slice(1).every((e) => typeof e.cpuCores === 'number' && e.cpuCores >= 0)).toBe(true);
+  if (hasProc) {
+    // The machine: one sample a tick after the first (which sets the baseline), shares in 0..1.
+    expect(machine.length).toBeGreaterThanOrEqual(count - 2);
+    for (const m of machine) {
+      expect(m.cores).toBeGreaterThanOrEqual(1);
+      expect(m.busyShare).toBeGreaterThanOrEqual(0);
+      expect(m.busyShare).toBeLessThanOrEqual(1);
+      expect(Number.isInteger(m.runQueue) && m.runQueue >= 0).toBe(true);
+    }
+  }
   expect(events.map((e) => e.t)).toEqual([...events.map((e) => e.t)].sort((a, b) => a - b));
 });
 
@@ -43,7 +56,7 @@ test.runIf(hasProc)('follows a child process by name through /proc: RSS and open
   await once(child, 'spawn');
   let pid: number | undefined = child.pid;
   const events: ResourceSampleEvent[] = [];
-  const sampler = startResourceSampler({ intervalMs: 100, clock: () => performance.now(), sink: (e) => events.push(e), children: { hub: () => pid, idle: () => undefined } });
+  const sampler = startResourceSampler({ intervalMs: 100, clock: () => performance.now(), sink: (e) => e.type === 'resource.sample' && events.push(e), children: { hub: () => pid, idle: () => undefined } });
   try {
     await until(() => events.filter((e) => e.component === 'hub').length, 3);
     const hub = events.filter((e) => e.component === 'hub');

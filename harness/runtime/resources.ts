@@ -1,14 +1,15 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { HarnessError } from '../errors.ts';
-import type { ResourceSampleEvent } from '../history/events.ts';
+import type { MachineSampleEvent, ResourceSampleEvent } from '../history/events.ts';
+import { machineReader } from './machine.ts';
 
 export interface ResourceSamplerOptions {
   /** Time between samples, ms. Default 1_000. */
   intervalMs?: number;
   /** The run clock: ms since the run started. */
   clock: () => number;
-  sink: (event: ResourceSampleEvent) => void;
+  sink: (event: ResourceSampleEvent | MachineSampleEvent) => void;
   /**
    * Child processes to sample, by component name. Each getter is read at every
    * sample, so a child restarted by a redeploy is followed to its new pid;
@@ -34,9 +35,9 @@ export function defaultSampleIntervalMs(durationMs: number): number {
 }
 
 /**
- * Samples RSS, heap, handles and event-loop lag of this process, and RSS and
+ * Samples RSS, heap, handles, CPU and event-loop lag of this process, RSS and
  * open file descriptors of named child processes (Linux /proc; elsewhere
- * children are skipped), every intervalMs. One sample costs a
+ * children are skipped), and how busy the whole machine is, every intervalMs. One sample costs a
  * process.memoryUsage() call and, per child, two small /proc reads, so it
  * can run for hours; nothing is kept here, each sample goes to the sink.
  */
@@ -51,9 +52,26 @@ export function startResourceSampler(options: ResourceSamplerOptions): ResourceS
   loopDelay.enable();
   let stopped = false;
   let childRead: Promise<void> | undefined;
+  const readMachine = machineReader();
+  let lastCpu = { usage: process.cpuUsage(), at: performance.now() };
 
-  const sampleSelf = (): void => {
+  const sampleMachine = (): void => {
+    const reading = readMachine();
+    if (reading) options.sink({ t: options.clock(), type: 'machine.sample', ...reading });
+  };
+
+  /** This process's CPU over the interval, in cores (user + system; a worker thread's time counts too). */
+  const selfCpuCores = (): number | undefined => {
+    const now = { usage: process.cpuUsage(), at: performance.now() };
+    const wallUs = (now.at - lastCpu.at) * 1_000;
+    const usedUs = now.usage.user - lastCpu.usage.user + (now.usage.system - lastCpu.usage.system);
+    lastCpu = now;
+    return wallUs > 0 ? Math.round((usedUs / wallUs) * 1_000) / 1_000 : undefined;
+  };
+
+  const sampleSelf = (first: boolean): void => {
     const memory = process.memoryUsage();
+    const cpuCores = selfCpuCores();
     // Empty on the first sample (no interval behind it yet): left out rather than reported as 0.
     const loopLagMs = loopDelay.count > 0 ? Math.round(loopDelay.percentile(99) / 1e4) / 100 : undefined;
     loopDelay.reset();
@@ -67,6 +85,8 @@ export function startResourceSampler(options: ResourceSamplerOptions): ResourceS
       externalBytes: memory.external,
       handles: process.getActiveResourcesInfo().length,
       ...(loopLagMs === undefined ? {} : { loopLagMs }),
+      // The first sample has no interval behind it: what came before the sampler is not the run's.
+      ...(first || cpuCores === undefined ? {} : { cpuCores }),
     });
   };
 
@@ -80,8 +100,10 @@ export function startResourceSampler(options: ResourceSamplerOptions): ResourceS
     }
   };
 
+  let ticks = 0;
   const tick = (): void => {
-    sampleSelf();
+    sampleMachine();
+    sampleSelf(ticks++ === 0);
     // A slow /proc read (a loaded machine) skips a child sample rather than piling reads up.
     if (children.length > 0 && !childRead) childRead = sampleChildren().finally(() => (childRead = undefined));
   };
