@@ -175,6 +175,14 @@ export const CATALOG: readonly CatalogEntry[] = [
     expect: ['command-delivery', 'hub-health'],
     note: 'the harness keeps issuing through the 404s; command-delivery names their time window',
   },
+  {
+    id: 'slow:6000',
+    source: 'zoo',
+    description: 'accepts each WebSocket and answers each poll 6 s late, on timers: slow while the machine idles',
+    scenario: 'redeploy',
+    expect: ['polling-fallback', 'recovery'],
+    note: 'polls time out (the agents wait 5 s) while the hub is up and the machine has headroom: machine-headroom must leave the failure standing',
+  },
 ];
 
 /** camelCase config keys (`hubHealth`) and check ids (`hub-health`) compare equal. */
