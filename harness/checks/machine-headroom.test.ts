@@ -127,3 +127,17 @@ describe('which failures are late', () => {
     expect(byId(results, 'connect-time').status).toBe('skipped');
   });
 });
+
+test('a loop caught on a saturated machine still fails the run: machine-headroom takes out only the checks that were late', () => {
+  const h = history(15_000, { busy: () => 0.99 });
+  // agent-1 loops: connected and replaced every 300 ms from 20 s on.
+  for (let i = 0; i < 20; i++) {
+    h.events.push({ t: 20_000 + i * 300, agent: 'agent-1', type: 'ws.open', conn: 10 + i }, { t: 20_000 + i * 300 + 200, agent: 'agent-1', type: 'ws.close', conn: 10 + i, code: 1000, reason: 'New connection established', openMs: 200, by: 'remote' });
+  }
+  h.events.sort((a, b) => a.t - b.t);
+  const results = evaluateChecks(h, { recovery: { withinMs: 5_000 }, connectionLoop: {} });
+  expect(byId(results, 'recovery').status).toBe('skipped');
+  expect(byId(results, 'connection-loop').status).toBe('failed');
+  expect(byId(results, 'machine-headroom').status).toBe('failed');
+  expect(verdictOf(results, false).verdict).toBe('failed');
+});

@@ -114,7 +114,7 @@ export function judgeMachineHeadroom(input: CheckInput, results: readonly CheckR
   });
   const worst = [...excused.values()].flat().reduce((a, b) => (b.saturatedMs > a.saturatedMs ? b : a));
   const summary = `${[...excused.keys()].join(', ')} failed while the machine was saturated (${describeWindow(worst)}): the machine ran out, so the run cannot tell a slow hub from a starved one; run fewer agents, spread the fleet over more machines (--fleet-runner containers or kubernetes), or use a bigger machine`;
-  return { results: out, headroom: { id, title, status: 'failed', summary, evidence } };
+  return { results: out, headroom: { id, title, status: 'failed', summary, evidence, partial: true } };
 }
 
 function describeWindow(w: WindowFigures): string {

@@ -22,6 +22,13 @@ interface CheckHead {
    * not the hub's doing. Left out when any reason is not about time (an HTTP 500, a misroute).
    */
   lateDuring?: TimeWindow[];
+  /**
+   * On a validity check: its failure takes only some hub checks out of the verdict (it set them
+   * skipped), so a hub check that still failed judges the run (exit 1) and this one makes the run
+   * invalid only when none did. machine-headroom is one: lateness on a saturated machine is not
+   * the hub's, a loop is.
+   */
+  partial?: true;
 }
 
 /** A stretch of the run, ms since its start. */

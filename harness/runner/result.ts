@@ -70,16 +70,19 @@ const INVALID_FIX =
 /**
  * The verdict from the checks. A run whose own validity failed, or in which
  * no hub check judged anything, cannot pass or fail the hub: it is invalid,
- * and says why.
+ * and says why. A partial validity failure (machine-headroom) makes it
+ * invalid only when no hub check it left standing failed.
  */
 export function verdictOf(checks: readonly CheckResult[], interrupted: boolean): Pick<RunResult, 'verdict' | 'invalid'> {
   if (interrupted) return { verdict: 'interrupted' };
-  const reasons = checks.filter((c) => c.kind === 'validity' && c.status === 'failed').map((c) => `${c.id}: ${c.summary}`);
   const hubChecks = checks.filter((c) => c.kind !== 'validity');
+  const hubFailed = hubChecks.some((c) => c.status === 'failed');
+  // A partial validity failure took its checks out of the verdict; the hub checks left still judge.
+  const reasons = checks.filter((c) => c.kind === 'validity' && c.status === 'failed' && !(c.partial && hubFailed)).map((c) => `${c.id}: ${c.summary}`);
   if (!hubChecks.some((c) => c.status !== 'skipped')) {
     const why = hubChecks.length === 0 ? 'the scenario has no hub checks' : hubChecks.map((c) => `${c.id} (${c.status === 'skipped' ? c.reason : c.status})`).join('; ');
     reasons.push(`nothing was judged: every hub check skipped: ${why}`);
   }
   if (reasons.length > 0) return { verdict: 'invalid', invalid: { reasons, fix: INVALID_FIX } };
-  return { verdict: hubChecks.some((c) => c.status === 'failed') ? 'failed' : 'passed' };
+  return { verdict: hubFailed ? 'failed' : 'passed' };
 }
