@@ -57,8 +57,10 @@ describe('report.html in a real browser', () => {
 
     const lanes = await timeline(page);
     expect(Number(lanes.lanesDrawn)).toBe(looped.agentIds.length);
+    // Hub checks first, then the run's validity checks in their own table, as the console lists them.
     const ids = await page.$$eval('tr[data-check-id] .check-id', (cells) => cells.map((c) => c.textContent));
-    expect(ids).toEqual(looped.checks.map((c) => c.id));
+    expect(ids).toEqual([...looped.checks.filter((c) => c.kind !== 'validity'), ...looped.checks.filter((c) => c.kind === 'validity')].map((c) => c.id));
+    expect(await page.locator('#validity-checks tr[data-check-id]').count()).toBe(looped.checks.filter((c) => c.kind === 'validity').length);
     // The header shows the run's own verdict. A looping run is never passed; on a swamped machine the
     // harness may fall behind and call the run invalid (it cannot judge), and the page must say so.
     expect(['failed', 'invalid']).toContain(looped.verdict);
