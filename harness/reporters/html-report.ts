@@ -56,6 +56,7 @@ ${checksTable(result.checks)}
   <figure class="chart" id="chart-durations"><figcaption>Connection durations</figcaption></figure>
 </section>
 ${resourcesSection(data.resources)}
+${machineSection(data.machine)}
 <noscript><p class="note">The timeline and charts need JavaScript; the header and checks above do not.</p></noscript>
 <footer>edge-chaos report · result schemaVersion ${result.schemaVersion} · charts by uPlot ${escapeHtml(assets.uplotVersion)} (MIT) · generated ${escapeHtml(new Date().toISOString())}</footer>
 </main>
@@ -110,6 +111,42 @@ function header(result: RunResult): string {
   ${result.verdict === 'interrupted' ? '<div class="verdict-why"><strong>The run was stopped before it finished.</strong> The checks cover what was observed until then.</div>' : ''}
   ${result.invalid ? `<div class="verdict-why invalid-why"><strong>This run cannot judge the hub.</strong><ul class="invalid-reasons">${result.invalid.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul><p>fix: ${escapeHtml(result.invalid.fix)}</p></div>` : ''}
 </header>`;
+}
+
+/**
+ * Always there: when the run has no machine samples the section says why
+ * rather than leave a reader wondering whether the machine was idle.
+ */
+function machineSection(machine: ReportData['machine']): string {
+  const head = (note: string) => `<div class="section-head">
+    <h2 id="machine-h">Machine</h2>
+    <span class="note" id="machine-note">${note}</span>
+  </div>`;
+  if (!machine.load && machine.cpu.length === 0) {
+    return `<section id="machine" aria-labelledby="machine-h" data-charts="0">
+  ${head(escapeHtml(`no chart: ${machine.missing ?? 'no samples'}`))}
+</section>`;
+  }
+  const { load } = machine;
+  const parts: string[] = [];
+  if (load) {
+    const thinned = load.samplesPerPoint > 1 ? `; drawn as one point per ${load.samplesPerPoint} samples (the busiest)` : '';
+    parts.push(`${load.samples.toLocaleString('en-US')} samples${load.intervalMs > 0 ? `, every ${formatMs(load.intervalMs)}` : ''}, ${load.cores} core${load.cores === 1 ? '' : 's'}${thinned}`);
+  } else parts.push(`no machine-wide chart: ${machine.missing ?? 'no samples'}`);
+  const saturated = machine.saturated.length
+    ? `<span class="sub saturated">shaded, with a bar along the top: ${machine.saturated.length} window${machine.saturated.length === 1 ? '' : 's'} in which the machine-headroom check found the machine saturated while a timing check failed (${escapeHtml([...new Set(machine.saturated.flatMap((w) => w.checks))].join(', ') || 'no check named')})</span>`
+    : '';
+  const figures: string[] = [];
+  if (load) figures.push(`<figure class="chart res" id="machine-load"><figcaption>Machine: busy share and run queue per core${saturated}</figcaption></figure>`);
+  if (machine.cpu.length) figures.push(`<figure class="chart res" id="machine-cpu"><figcaption>CPU by component (cores)${load ? '' : saturated}</figcaption></figure>`);
+  else parts.push('no component reported its CPU use');
+  return `<section id="machine" aria-labelledby="machine-h">
+  ${head(escapeHtml(parts.join('; ')))}
+  <div class="res-grid">
+  ${figures.join('\n  ')}
+  </div>
+  <p class="hint">Busy: the share of all cores' time not idle, the busiest reading a point stands for. Run queue per core above 1: work was waiting for a CPU, and every timing in the run (the hub's, the proxy's, the agents') stretched with it. CPU by component: cores each process used (a process tree counts its descendants); a break in a line is a restart.</p>
+</section>`;
 }
 
 /** Nothing when the run took no resource samples: no empty section. */
