@@ -6,11 +6,13 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunResult } from '../runner/result.ts';
 import { chromiumMissing, startChromium, type StartedBrowser } from './html/browser.test-support.ts';
+import { withMachineSamples, withSaturation } from './html/machine-samples.test-support.ts';
 import { withResourceSamples } from './html/resource-samples.test-support.ts';
 import { syntheticResult } from './html/synthetic-result.test-support.ts';
 import { renderHtmlReport } from './html-report.ts';
 import { writeReports } from './index.ts';
 import { shortLoopRun } from './real-run.test-support.ts';
+import { sampleResult } from './result.test-support.ts';
 
 const missing = chromiumMissing();
 let dir = '';
@@ -57,8 +59,10 @@ describe('report.html in a real browser', () => {
 
     const lanes = await timeline(page);
     expect(Number(lanes.lanesDrawn)).toBe(looped.agentIds.length);
+    // Hub checks first, then the run's validity checks in their own table, as the console lists them.
     const ids = await page.$$eval('tr[data-check-id] .check-id', (cells) => cells.map((c) => c.textContent));
-    expect(ids).toEqual(looped.checks.map((c) => c.id));
+    expect(ids).toEqual([...looped.checks.filter((c) => c.kind !== 'validity'), ...looped.checks.filter((c) => c.kind === 'validity')].map((c) => c.id));
+    expect(await page.locator('#validity-checks tr[data-check-id]').count()).toBe(looped.checks.filter((c) => c.kind === 'validity').length);
     // The header shows the run's own verdict. A looping run is never passed; on a swamped machine the
     // harness may fall behind and call the run invalid (it cannot judge), and the page must say so.
     expect(['failed', 'invalid']).toContain(looped.verdict);
@@ -68,7 +72,10 @@ describe('report.html in a real browser', () => {
     // Four run charts, and the Resources section: every run samples the harness's own event loop (event-loop-lag).
     const resourceCharts = await page.locator('#resources .chart .uplot').count();
     expect(resourceCharts).toBeGreaterThan(0);
-    expect((await page.locator('.chart .uplot').count()) - resourceCharts).toBe(4);
+    // The Machine section is there whether or not this machine could be sampled (it says why when not).
+    const machineCharts = await page.locator('#machine .chart .uplot').count();
+    expect(await page.getAttribute('#machine', 'data-charts')).toBe(String(machineCharts));
+    expect((await page.locator('.chart .uplot').count()) - resourceCharts - machineCharts).toBe(4);
 
     // Hover the first connection agent-1 lost: the tooltip names the incident's close code and reason.
     const data = JSON.parse((await readFile(join(runDir, 'report.html'), 'utf8')).match(/<script type="application\/json" id="report-data">(.*?)<\/script>/s)![1]!);
@@ -140,5 +147,45 @@ describe('report.html in a real browser', () => {
     await expect.poll(() => timeline(page).then((d) => d.view)).not.toBe('0-60000');
     expect(errors).toEqual([]);
     await page.close();
+  });
+  test('machine samples: busy share, run queue and CPU per component, the saturated windows shaded, zoom shared; none: the section says why', async (ctx) => {
+    if (missing) ctx.skip(missing);
+    const saturated = { fromMs: 20_000, toMs: 26_000, checks: ['recovery'] };
+    const result = withSaturation(withMachineSamples(withResourceSamples(syntheticResult(50, 60_000)), { busy: [saturated] }), [saturated]);
+    const file = join(dir, 'machine.html');
+    await writeFile(file, renderHtmlReport(result));
+    const { page, errors } = await open(file);
+    const figure = (id: string) => page.$eval(`#${id}`, (el) => ({ ...(el as unknown as { dataset: Record<string, string | undefined> }).dataset }));
+    expect(await page.getAttribute('#machine', 'data-charts')).toBe('2');
+    expect(await page.locator('#machine .chart .uplot').count()).toBe(2);
+    // Busy % and run queue per core; the harness's and the hub's CPU; the one window drawn on both.
+    expect(await figure('machine-load')).toEqual({ series: '2', saturatedDrawn: '1' });
+    expect(await figure('machine-cpu')).toEqual({ series: '2', saturatedDrawn: '1' });
+    expect(await page.textContent('#machine-load figcaption')).toContain('machine-headroom check found the machine saturated while a timing check failed (recovery)');
+    expect(await page.textContent('#machine-note')).toContain('60 samples, every 1.0 s, 2 cores');
+    // The invalid run's header names the check that made it so.
+    expect(await page.textContent('header .invalid-reasons')).toContain('machine-headroom');
+
+    // Zoom to the first 15 s on the Machine chart: the window leaves the view, and the timeline follows.
+    const over = page.locator('#machine-load .u-over');
+    await over.scrollIntoViewIfNeeded();
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.25, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    await expect.poll(() => figure('machine-cpu').then((d) => d.saturatedDrawn)).toBe('0');
+    expect((await timeline(page)).view).not.toBe('0-60000');
+    expect(errors).toEqual([]);
+    await page.close();
+
+    const bare = join(dir, 'no-machine.html');
+    await writeFile(bare, renderHtmlReport(sampleResult()));
+    const second = await open(bare);
+    expect(await second.page.getAttribute('#machine', 'data-charts')).toBe('0');
+    expect(await second.page.locator('#machine .chart').count()).toBe(0);
+    expect(await second.page.textContent('#machine-note')).toContain('the run recorded no machine samples');
+    expect(second.errors).toEqual([]);
+    await second.page.close();
   });
 });

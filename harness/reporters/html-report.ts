@@ -56,6 +56,7 @@ ${checksTable(result.checks)}
   <figure class="chart" id="chart-durations"><figcaption>Connection durations</figcaption></figure>
 </section>
 ${resourcesSection(data.resources)}
+${machineSection(data.machine)}
 <noscript><p class="note">The timeline and charts need JavaScript; the header and checks above do not.</p></noscript>
 <footer>edge-chaos report · result schemaVersion ${result.schemaVersion} · charts by uPlot ${escapeHtml(assets.uplotVersion)} (MIT) · generated ${escapeHtml(new Date().toISOString())}</footer>
 </main>
@@ -92,18 +93,60 @@ function header(result: RunResult): string {
   ];
   const dropped = Object.values(result.eventsDropped ?? {}).reduce((sum, n) => sum + n, 0);
   if (dropped > 0) counts.push(`${dropped} high-volume events (polls, connect attempts) counted but not stored past the history cap`);
+  // The verdict and the scenario share one row of their own; everything else stacks under it at full
+  // width. (A two-column grid over the whole header let any block without a grid-column, like the
+  // invalid run's reasons, land in the verdict's auto-sized column, stretch it and squeeze the title.)
   return `<header class="run ${result.verdict}">
-  <div class="verdict" data-verdict="${result.verdict}">${result.verdict.toUpperCase()}</div>
-  <div class="what">
-    <h1>${escapeHtml(result.scenario.name)}</h1>
-    <p class="desc">${escapeHtml(result.scenario.description)}</p>
+  <div class="title-row">
+    <div class="verdict" data-verdict="${result.verdict}">${result.verdict.toUpperCase()}</div>
+    <div class="what">
+      <h1>${escapeHtml(result.scenario.name)}</h1>
+      <p class="desc">${escapeHtml(result.scenario.description)}</p>
+    </div>
   </div>
   <dl class="params">${rows.map(([k, v]) => `<div><dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd></div>`).join('')}</dl>
   <p class="stats">${counts.map(escapeHtml).join(' · ')}</p>
   <div class="replay"><span class="label">replay</span><code id="replay-cmd">${escapeHtml(result.replay)}</code><button type="button" class="copy" data-copy="replay-cmd">Copy</button></div>
   ${result.replayNote ? `<p class="replay-note">${escapeHtml(result.replayNote)}</p>` : ''}
-  ${result.invalid ? `<div class="invalid-why"><strong>This run cannot judge the hub.</strong><ul class="invalid-reasons">${result.invalid.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul><p>fix: ${escapeHtml(result.invalid.fix)}</p></div>` : ''}
+  ${result.verdict === 'interrupted' ? '<div class="verdict-why"><strong>The run was stopped before it finished.</strong> The checks cover what was observed until then.</div>' : ''}
+  ${result.invalid ? `<div class="verdict-why invalid-why"><strong>This run cannot judge the hub.</strong><ul class="invalid-reasons">${result.invalid.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul><p>fix: ${escapeHtml(result.invalid.fix)}</p></div>` : ''}
 </header>`;
+}
+
+/**
+ * Always there: when the run has no machine samples the section says why
+ * rather than leave a reader wondering whether the machine was idle.
+ */
+function machineSection(machine: ReportData['machine']): string {
+  const head = (note: string) => `<div class="section-head">
+    <h2 id="machine-h">Machine</h2>
+    <span class="note" id="machine-note">${note}</span>
+  </div>`;
+  if (!machine.load && machine.cpu.length === 0) {
+    return `<section id="machine" aria-labelledby="machine-h" data-charts="0">
+  ${head(escapeHtml(`no chart: ${machine.missing ?? 'no samples'}`))}
+</section>`;
+  }
+  const { load } = machine;
+  const parts: string[] = [];
+  if (load) {
+    const thinned = load.samplesPerPoint > 1 ? `; drawn as one point per ${load.samplesPerPoint} samples (the busiest)` : '';
+    parts.push(`${load.samples.toLocaleString('en-US')} samples${load.intervalMs > 0 ? `, every ${formatMs(load.intervalMs)}` : ''}, ${load.cores} core${load.cores === 1 ? '' : 's'}${thinned}`);
+  } else parts.push(`no machine-wide chart: ${machine.missing ?? 'no samples'}`);
+  const saturated = machine.saturated.length
+    ? `<span class="sub saturated">shaded, with a bar along the top: ${machine.saturated.length} window${machine.saturated.length === 1 ? '' : 's'} in which the machine-headroom check found the machine saturated while a timing check failed (${escapeHtml([...new Set(machine.saturated.flatMap((w) => w.checks))].join(', ') || 'no check named')})</span>`
+    : '';
+  const figures: string[] = [];
+  if (load) figures.push(`<figure class="chart res" id="machine-load"><figcaption>Machine: busy share and run queue per core${saturated}</figcaption></figure>`);
+  if (machine.cpu.length) figures.push(`<figure class="chart res" id="machine-cpu"><figcaption>CPU by component (cores)${load ? '' : saturated}</figcaption></figure>`);
+  else parts.push('no component reported its CPU use');
+  return `<section id="machine" aria-labelledby="machine-h">
+  ${head(escapeHtml(parts.join('; ')))}
+  <div class="res-grid">
+  ${figures.join('\n  ')}
+  </div>
+  <p class="hint">Busy: the share of all cores' time not idle, the busiest reading a point stands for. Run queue per core above 1: work was waiting for a CPU, and every timing in the run (the hub's, the proxy's, the agents') stretched with it. CPU by component: cores each process used (a process tree counts its descendants); a break in a line is a restart.</p>
+</section>`;
 }
 
 /** Nothing when the run took no resource samples: no empty section. */
@@ -135,22 +178,44 @@ function resourcesSection(resources: ReportData['resources']): string {
 </section>`;
 }
 
+/**
+ * Hub checks, then the run's validity checks in a table of their own, as the
+ * console and summary.md keep them: a failed validity check says the run
+ * cannot judge (exit 2), not that the hub failed, so it is never counted with
+ * the hub's. A check without `kind` (an older summary.json) is a hub check.
+ */
 function checksTable(checks: readonly CheckResult[]): string {
+  const hub = checks.filter((c) => c.kind !== 'validity');
+  const validity = checks.filter((c) => c.kind === 'validity');
+  const hubTable = `<table class="checks" id="hub-checks" aria-labelledby="checks-h">${checksHead}
+  <tbody>
+${hub.map(checkRow).join('\n')}
+  </tbody></table>`;
+  const validityTable = validity.length === 0 ? '' : `
+  <div class="section-head sub-head"><h3 id="validity-h">Run validity <span class="why">can this run judge the hub?</span></h3><span class="note" id="validity-count">${counts(validity)}</span></div>
+  <table class="checks" id="validity-checks" aria-labelledby="validity-h">${checksHead}
+  <tbody>
+${validity.map(checkRow).join('\n')}
+  </tbody></table>`;
+  return `<section id="checks" aria-labelledby="checks-h">
+  <div class="section-head"><h2 id="checks-h">Hub checks</h2><span class="note" id="hub-count">${counts(hub)}</span></div>
+  ${hubTable}${validityTable}
+</section>`;
+}
+
+const checksHead = '<thead><tr><th>status</th><th>check</th><th>summary and evidence</th></tr></thead>';
+
+function counts(checks: readonly CheckResult[]): string {
   const count = (s: CheckResult['status']) => checks.filter((c) => c.status === s).length;
-  const rows = checks.map((c) => {
-    const detail = c.status === 'skipped' ? { reason: c.reason } : c.evidence;
-    const evidence = detail === undefined ? '' : `<details><summary>evidence</summary><pre>${escapeHtml(JSON.stringify(detail, null, 2))}</pre></details>`;
-    return `<tr class="check ${c.status}" data-check-id="${escapeHtml(c.id)}">
+  return `${count('failed')} failed · ${count('passed')} passed · ${count('skipped')} skipped`;
+}
+
+function checkRow(c: CheckResult): string {
+  const detail = c.status === 'skipped' ? { reason: c.reason } : c.evidence;
+  const evidence = detail === undefined ? '' : `<details><summary>evidence</summary><pre>${escapeHtml(JSON.stringify(detail, null, 2))}</pre></details>`;
+  return `<tr class="check ${c.status}" data-check-id="${escapeHtml(c.id)}">
   <td><span class="badge ${c.status}">${MARK[c.status]}</span></td>
   <td><code class="check-id">${escapeHtml(c.id)}</code><div class="check-title">${escapeHtml(c.title)}</div></td>
   <td><div class="summary">${escapeHtml(c.summary)}</div>${evidence}</td>
 </tr>`;
-  });
-  return `<section id="checks" aria-labelledby="checks-h">
-  <div class="section-head"><h2 id="checks-h">Checks</h2><span class="note">${count('failed')} failed · ${count('passed')} passed · ${count('skipped')} skipped</span></div>
-  <table class="checks"><thead><tr><th>status</th><th>check</th><th>summary and evidence</th></tr></thead>
-  <tbody>
-${rows.join('\n')}
-  </tbody></table>
-</section>`;
 }

@@ -423,6 +423,96 @@
   });
   if (R) document.getElementById('resources').dataset.charts = String(resCharts);
 
+  // ---- machine -----------------------------------------------------------
+  // Busy share and run queue per core on one chart (two y scales), each
+  // component's CPU in cores on another, both with the run's phases marked and
+  // the machine-headroom check's saturated windows shaded under the bands.
+  var M = D.machine;
+  function machinePlugin() {
+    return { hooks: { drawClear: [function (u) {
+      var ctx = u.ctx, b = u.bbox, drawn = 0;
+      ctx.save();
+      ctx.beginPath(); ctx.rect(b.left, b.top, b.width, b.height); ctx.clip();
+      M.saturated.forEach(function (w) {
+        var x0 = Math.max(b.left, u.valToPos(w.fromMs / 1000, 'x', true)), x1 = Math.min(b.left + b.width, u.valToPos(w.toMs / 1000, 'x', true));
+        if (x1 < x0) return;
+        ctx.fillStyle = 'rgba(213,94,0,0.16)'; ctx.fillRect(x0, b.top, Math.max(2 * dpr, x1 - x0), b.height);
+        ctx.fillStyle = C.down; ctx.fillRect(x0, b.top, Math.max(2 * dpr, x1 - x0), 4 * dpr);
+        drawn++;
+      });
+      ctx.restore();
+      // Read by the browser test: the saturated windows in view at the last draw.
+      if (u.root.parentNode) u.root.parentNode.dataset.saturatedDrawn = String(drawn);
+    }], draw: [function (u) {
+      // Phase marks over the series, labelled at the top like the timeline's axis; a label that would overlap the previous one is left out.
+      var ctx = u.ctx, b = u.bbox, labelEnd = -Infinity;
+      ctx.save();
+      ctx.font = (11 * dpr) + 'px system-ui, sans-serif'; ctx.textBaseline = 'top'; ctx.textAlign = 'left';
+      D.phases.forEach(function (p) {
+        var x = Math.round(u.valToPos(p.t / 1000, 'x', true)) + 0.5;
+        if (x < b.left || x > b.left + b.width) return;
+        ctx.strokeStyle = 'rgba(31,41,55,0.35)'; ctx.lineWidth = dpr; ctx.setLineDash([2 * dpr, 3 * dpr]);
+        ctx.beginPath(); ctx.moveTo(x, b.top); ctx.lineTo(x, b.top + b.height); ctx.stroke();
+        var text = p.phase, width = ctx.measureText(text).width, lx = Math.min(x + 3 * dpr, b.left + b.width - width);
+        if (lx < labelEnd + 4 * dpr) return;
+        ctx.fillStyle = C.muted; ctx.fillText(text, lx, b.top + 6 * dpr);
+        labelEnd = lx + width;
+      });
+      ctx.restore();
+    }] } };
+  }
+  var machineCharts = 0;
+  if (M.load) {
+    var ML = M.load, loadEl = document.getElementById('machine-load');
+    timeChart('machine-load', [
+      { label: 'busy', scale: '%', stroke: C.down, width: 1.5, fill: 'rgba(213,94,0,0.08)', value: function (u, v) { return v == null ? '–' : v.toFixed(1) + ' %'; } },
+      { label: 'run queue per core', scale: 'rq', stroke: C.ws, width: 1.5, dash: [5, 3], value: function (u, v) { return v == null ? '–' : v.toFixed(2); } },
+    ], [ML.t, ML.busyPct, ML.runQueuePerCore], {
+      height: 170,
+      scales: {
+        x: { time: false, min: view.from / 1000, max: view.to / 1000 },
+        '%': { range: [0, 100] },
+        // 1.5 at least, so "1 runnable per core" sits mid-chart on an idle run rather than at the top.
+        rq: { range: function (u, mn, mx) { return [0, Math.max(1.5, (mx || 0) * 1.1)]; } },
+      },
+      axes: [
+        xAxis(),
+        { scale: '%', stroke: C.muted, grid: { stroke: C.grid }, size: 48, space: 24, values: function (u, v) { return v.map(function (x) { return x + '%'; }); } },
+        { scale: 'rq', side: 1, stroke: C.ws, grid: { show: false }, size: 40, space: 24 },
+      ],
+      plugins: [machinePlugin(), bandsPlugin()],
+    });
+    loadEl.dataset.series = '2';
+    machineCharts++;
+  }
+  if (M.cpu.length) {
+    var cpuEl = document.getElementById('machine-cpu'), cores = M.load ? M.load.cores : 0;
+    timeChart('machine-cpu', M.cpu.map(function (c, ci) {
+      return { label: c.name, stroke: RES_COLORS[ci % RES_COLORS.length], width: 1.5, points: { show: false }, value: function (u, v) { return v == null ? '–' : v.toFixed(2) + ' cores'; } };
+    }), uPlot.join(M.cpu.map(function (c) { return [c.t, c.cores]; })), {
+      height: 170,
+      scales: {
+        x: { time: false, min: view.from / 1000, max: view.to / 1000 },
+        // Up to the machine's cores when known, so a component at the ceiling looks like one.
+        y: { range: function (u, mn, mx) { return [0, Math.max(cores, (mx || 0) * 1.1, 0.1)]; } },
+      },
+      axes: [xAxis(), { stroke: C.muted, grid: { stroke: C.grid }, size: 48, space: 24 }],
+      plugins: [machinePlugin(), bandsPlugin(), { hooks: { drawAxes: [function (u) {
+        if (!cores) return;
+        var ctx = u.ctx, b = u.bbox, y = u.valToPos(cores, 'y', true);
+        ctx.save();
+        ctx.strokeStyle = C.down; ctx.lineWidth = dpr; ctx.setLineDash([4 * dpr, 3 * dpr]);
+        ctx.beginPath(); ctx.moveTo(b.left, y); ctx.lineTo(b.left + b.width, y); ctx.stroke();
+        ctx.font = (11 * dpr) + 'px system-ui, sans-serif'; ctx.textBaseline = 'top'; ctx.textAlign = 'right'; ctx.fillStyle = C.down;
+        ctx.fillText('all ' + cores + ' cores', b.left + b.width - 4 * dpr, y + 2 * dpr);
+        ctx.restore();
+      }] } }],
+    });
+    cpuEl.dataset.series = String(M.cpu.length);
+    machineCharts++;
+  }
+  document.getElementById('machine').dataset.charts = String(machineCharts);
+
   // ---- header ------------------------------------------------------------
   document.querySelectorAll('button.copy').forEach(function (btn) {
     btn.addEventListener('click', function () {

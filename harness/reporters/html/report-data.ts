@@ -1,6 +1,7 @@
 import { faultWindows } from '../../checks/fault-windows.ts';
 import type { RunResult } from '../../runner/result.ts';
 import { commandLatency, durationHistogram, fleetSeries, type DurationHistogram, type FleetSeries, type LatencySeries } from './series.ts';
+import { machineSeries, type MachineSeries } from './machine.ts';
 import { resourceSeries, type ResourceSeries } from './resources.ts';
 import { buildLanes } from './timeline.ts';
 
@@ -35,6 +36,8 @@ export interface ReportData {
   durations: DurationHistogram;
   /** Resource samples per component, when the run took any (soak, steady, storm); absent otherwise, and so is the section. */
   resources?: ResourceSeries;
+  /** How busy the machine and each component's CPU were; always present, so the page can say why a part is missing. */
+  machine: MachineSeries;
 }
 
 export interface ReportDataOptions {
@@ -101,5 +104,6 @@ export function buildReportData(result: RunResult, options: ReportDataOptions = 
     latency: commandLatency(result.events),
     durations: durationHistogram(built.closedMs, built.openAtEndMs),
     ...(resources ? { resources } : {}),
+    machine: machineSeries(result.events, result.checks, endMs),
   };
 }

@@ -92,7 +92,7 @@ export function resourceSeries(events: readonly HistoryEvent[], checks: readonly
   if (byComponent.size === 0) return undefined;
 
   const names = [...byComponent.keys()];
-  const thinned = names.map((name) => thin(byComponent.get(name)!.sort((a, b) => a.t - b.t)));
+  const thinned = names.map((name) => thinByProcess(byComponent.get(name)!.sort((a, b) => a.t - b.t), METRICS));
   const growth = growthEvidence(checks);
   const lagBound = lagEvidence(checks);
 
@@ -124,7 +124,21 @@ export function resourceSeries(events: readonly HistoryEvent[], checks: readonly
   };
 }
 
-type Reading = Record<MetricSpec['field'], number | null>;
+/** A numeric reading of a resource sample, and how thinning merges several into one point. */
+export interface FieldSpec<F extends NumericField> {
+  field: F;
+  /** The mean for levels; the worst for what a check judges at its peak (lag, CPU). */
+  merge: 'mean' | 'max';
+}
+
+export type NumericField = 'rssBytes' | 'heapUsedBytes' | 'externalBytes' | 'handles' | 'loopLagMs' | 'cpuCores';
+
+export interface ThinnedSamples<F extends NumericField> {
+  points: { t: number; values: Record<F, number | null> | null }[];
+  incarnations: number;
+  /** Samples merged into each point. */
+  every: number;
+}
 
 /**
  * One component's samples as chart points: merged `every` at a time within an
@@ -132,7 +146,7 @@ type Reading = Record<MetricSpec['field'], number | null>;
  * incarnations so a restart breaks the line instead of drawing a drop (or a
  * climb) that no process made.
  */
-function thin(samples: readonly ResourceSampleEvent[]): { points: { t: number; values: Reading | null }[]; incarnations: number; every: number } {
+export function thinByProcess<F extends NumericField>(samples: readonly ResourceSampleEvent[], specs: readonly FieldSpec<F>[]): ThinnedSamples<F> {
   const every = Math.max(1, Math.ceil(samples.length / MAX_POINTS));
   const runs: ResourceSampleEvent[][] = [];
   for (const s of samples) {
@@ -140,7 +154,7 @@ function thin(samples: readonly ResourceSampleEvent[]): { points: { t: number; v
     if (run && run[0]!.pid === s.pid) run.push(s);
     else runs.push([s]);
   }
-  const points: { t: number; values: Reading | null }[] = [];
+  const points: ThinnedSamples<F>['points'] = [];
   runs.forEach((run, ri) => {
     if (ri > 0) {
       // Midway between the last sample of one process and the first of the next; 4 decimals so it cannot land on either.
@@ -148,8 +162,8 @@ function thin(samples: readonly ResourceSampleEvent[]): { points: { t: number; v
     }
     for (let i = 0; i < run.length; i += every) {
       const chunk = run.slice(i, i + every);
-      const values = {} as Reading;
-      for (const spec of METRICS) {
+      const values = {} as Record<F, number | null>;
+      for (const spec of specs) {
         const present = chunk.flatMap((s) => (s[spec.field] === undefined ? [] : [s[spec.field]!]));
         values[spec.field] = present.length === 0 ? null : spec.merge === 'max' ? Math.max(...present) : present.reduce((a, b) => a + b, 0) / present.length;
       }
@@ -182,7 +196,7 @@ function lagEvidence(checks: readonly CheckResult[]): ResourceChart['bound'] {
   return typeof maxMs === 'number' ? { value: maxMs, label: check.title } : undefined;
 }
 
-function round(value: number, digits: number): number {
+export function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
