@@ -77,31 +77,29 @@ export interface ProbeAnswer {
   closes: boolean;
 }
 
-/** Sends `probe` to `baseUrl` (http://host:port) and resolves with the answer; rejects when none comes within 10 s. */
+/** Sends `probe` to `baseUrl` (http://host:port); status 0 when no answer came within 10 s or the connection failed (the body says which). */
 export function sendProbe(baseUrl: string, probe: Probe, token: string): Promise<ProbeAnswer> {
   const url = new URL(baseUrl);
   const headers: Record<string, string | number> = {};
   if (probe.token) headers.authorization = `Bearer ${token}`;
   if (probe.contentType) headers['content-type'] = probe.contentType;
   if (probe.declaredBytes !== undefined) headers['content-length'] = probe.declaredBytes;
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method: probe.method, path: probe.path, headers, agent: false });
-    const timer = setTimeout(() => {
-      req.destroy();
-      reject(new Error(`${probe.name}: no answer within ${ANSWER_TIMEOUT_MS} ms`));
-    }, ANSWER_TIMEOUT_MS);
-    req.on('error', (error) => {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (answer: ProbeAnswer) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
-      reject(new Error(`${probe.name}: ${error.message}`));
-    });
+      req.destroy();
+      resolve(answer);
+    };
+    const req = httpRequest({ host: url.hostname, port: url.port, method: probe.method, path: probe.path, headers, agent: false });
+    const timer = setTimeout(() => finish({ status: 0, body: `no answer within ${ANSWER_TIMEOUT_MS} ms`, closes: false }), ANSWER_TIMEOUT_MS);
+    req.on('error', (error) => finish({ status: 0, body: error.message, closes: false }));
     req.on('response', (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, body, closes: res.headers.connection === 'close' });
-        req.destroy();
-      });
+      res.on('end', () => finish({ status: res.statusCode ?? 0, body, closes: res.headers.connection === 'close' }));
     });
     if (probe.declaredBytes === undefined) req.end();
     else req.write(Buffer.alloc(Math.min(PREFIX_BYTES, probe.declaredBytes), 'x'));
