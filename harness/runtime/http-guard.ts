@@ -56,8 +56,7 @@ export function refuse(reply: FastifyReply, status: number, error: string, heade
 
 /** Whether the request says a body follows (a length above 0, or chunked). */
 export function hasBody(request: FastifyRequest): boolean {
-  const length = request.headers['content-length'];
-  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  return request.headers['transfer-encoding'] !== undefined || (request.headers['content-length'] !== undefined && declaredLength(request) !== 0);
 }
 
 /** The declared body length in bytes, when there is a valid one. */
