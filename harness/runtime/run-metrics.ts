@@ -54,8 +54,18 @@ export class RunMetrics {
     new Gauge({ name: 'edge_chaos_redeploys_active', help: 'Hub redeploys under way', registers, collect() { this.set(redeploys.size); } });
     new Gauge({ name: 'edge_chaos_fleet_shards', help: 'Shard processes (or pods) the fleet runs in; 0 when the agents run in the harness', registers, collect() { this.set(options.shards()); } });
     new Gauge({ name: 'edge_chaos_fleet_shards_alive', help: 'Shards that have not died or been lost (see the shards-alive check)', registers, collect() { this.set(Math.max(0, options.shards() - lostShards.size)); } });
-    new Gauge({ name: 'edge_chaos_events_lost', help: "Events a shard's full buffer lost before they reached the history", registers, collect() { this.set(Object.values(options.history.lost).reduce((a, b) => a + (b ?? 0), 0)); } });
-    new Gauge({ name: 'edge_chaos_agents_total', help: 'Agents in the run', registers, collect() { this.set(options.agents); } });
+    // A count that only grows, so a counter (rate() works on it), read from the history's tally when scraped.
+    new Counter({
+      name: 'edge_chaos_events_lost_total',
+      help: "Events a shard's full buffer lost before they reached the history",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(Object.values(options.history.lost).reduce((a, b) => a + (b ?? 0), 0));
+      },
+    });
+    // Not `_total`: Prometheus keeps that suffix for counters, and this is a fixed figure.
+    new Gauge({ name: 'edge_chaos_run_agents', help: 'Agents in the run', registers, collect() { this.set(options.agents); } });
     new Gauge({ name: 'edge_chaos_run_elapsed_seconds', help: 'Time since the run started', registers, collect() { this.set(Math.round(options.clock()) / 1_000); } });
     new Gauge({
       name: 'edge_chaos_run_phase',

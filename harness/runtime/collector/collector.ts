@@ -98,8 +98,9 @@ export class Collector {
       batches: new Counter({ name: 'edge_chaos_collector_batches_total', help: 'Event batches applied, by shard (1-based)', labelNames, registers }),
       duplicates: new Counter({ name: 'edge_chaos_collector_duplicate_batches_total', help: 'Batches received again after they were applied (an ack was lost) and ignored', labelNames, registers }),
       events: new Counter({ name: 'edge_chaos_collector_events_total', help: 'Agent events merged into the history, by shard', labelNames, registers }),
-      offset: new Gauge({ name: 'edge_chaos_shard_clock_offset_ms', help: "Coordinator clock minus the shard's, as the shard measured it, ms", labelNames, registers }),
-      uncertainty: new Gauge({ name: 'edge_chaos_shard_clock_uncertainty_ms', help: 'Half the shortest round trip of the clock measurement, ms', labelNames, registers }),
+      // Prometheus's base unit is the second; the hello's figures are ms.
+      offset: new Gauge({ name: 'edge_chaos_shard_clock_offset_seconds', help: "Coordinator clock minus the shard's, as the shard measured it", labelNames, registers }),
+      uncertainty: new Gauge({ name: 'edge_chaos_shard_clock_uncertainty_seconds', help: 'Half the shortest round trip of the clock measurement', labelNames, registers }),
     };
   }
 
@@ -126,8 +127,8 @@ export class Collector {
       stream.instance = hello.instance;
       stream.clock = hello.clock;
       const shard = String(index + 1);
-      this.#metrics.offset.set({ shard }, hello.clock.offsetMs);
-      this.#metrics.uncertainty.set({ shard }, hello.clock.uncertaintyMs);
+      this.#metrics.offset.set({ shard }, hello.clock.offsetMs / 1_000);
+      this.#metrics.uncertainty.set({ shard }, hello.clock.uncertaintyMs / 1_000);
       if (!(hello.clock.uncertaintyMs <= this.#maxUncertaintyMs)) {
         this.lose(index, 'lost', `its clock offset is uncertain by ±${hello.clock.uncertaintyMs} ms (over ${this.#maxUncertaintyMs} ms; round trip ${hello.clock.rttMs} ms): checks across agents cannot compare its times`);
       }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { FleetCounts } from '../../../agent/fleet.ts';
-import { shardSlice, usableShards, type ShardTransportOptions } from '../../../agent/shard/config.ts';
+import { shardSlice, TRANSPORT_DEFAULTS, usableShards, type ShardTransportOptions } from '../../../agent/shard/config.ts';
 import { HarnessError } from '../../errors.ts';
 import type { Collector, CollectorPolicy, ShardLoss } from '../collector/collector.ts';
 import { startCollector, type CollectorOptions, type StartedCollector } from '../collector/server.ts';
@@ -71,6 +71,7 @@ export class NetworkFleet implements FleetHandle {
       slices,
       host: launcher.collectorHost,
       port: launcher.collectorPort,
+      shardRequestTimeoutMs: this.#options.transport?.requestTimeoutMs ?? TRANSPORT_DEFAULTS.requestTimeoutMs,
       registry: this.#options.registry,
       ...this.#options.policy,
       dropConnection: this.#options.dropConnection,
