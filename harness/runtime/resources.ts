@@ -82,7 +82,8 @@ export function startResourceSampler(options: ResourceSamplerOptions): ResourceS
       const t = options.clock();
       // The whole tree: a --hub-cmd hub is the child of `sh -c`, whose own figures never move.
       const read = await trees.read(pid);
-      if (read && !stopped) options.sink({ t, type: 'resource.sample', component, pid, ...read });
+      // A child that began stopping during the read (a redeploy) gives no sample: its tree may be half gone.
+      if (read && !stopped && pidOf() === pid) options.sink({ t, type: 'resource.sample', component, pid, ...read });
     }
     trees.retain(roots);
   };
