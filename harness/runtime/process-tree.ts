@@ -159,19 +159,23 @@ export class ProcessTreeReader {
     let cpuTicks = 0;
     const processes: { pid: number; command: string }[] = [];
     const live = new Set<string>();
+    const measured = new Set<ProcStat>();
     await Promise.all(
       stats.map(async (s) => {
         // A zombie child has exited: its CPU counts (it moves to its parent's cutime once reaped), its memory is gone.
         cpuTicks += s.cpuTicks;
         if (s.state === 'Z' || s.state === 'X') return;
         const [rss, fds] = await Promise.all([readRssBytes(s.pid), countFds(s.pid)]);
-        if (rss === undefined) return;
+        if (rss === undefined) return; // exiting: its memory is already gone
+        measured.add(s);
         rssBytes += rss;
         if (fds !== undefined) handles = (handles ?? 0) + fds;
       }),
     );
+    // A root on its way out (no memory left to read) is a hub mid-exit: no reading rather than a drop to 0.
+    if (!measured.has(rootStat)) return undefined;
     for (const s of stats) {
-      if (s.state === 'Z' || s.state === 'X') continue;
+      if (!measured.has(s)) continue;
       const key = `${s.pid}/${s.startTicks}`;
       live.add(key);
       let command = this.#commands.get(key);
