@@ -231,11 +231,11 @@ function componentLabel(c: ComponentGrowth): string {
   return `${c.component} (${below.map((p) => `${shortCommand(p.command)}, pid ${p.pid}`).join('; ')}, under ${rootName}, pid ${root!.pid})`;
 }
 
-/** A command line for a summary: absolute paths cut to their file names, at most 80 characters. */
+/** A command line for a summary: paths cut to their file names (URLs kept), at most 80 characters. */
 function shortCommand(command: string): string {
   const short = command
     .split(' ')
-    .map((token) => (token.startsWith('/') ? baseName(token) : token))
+    .map((token) => (token.includes('/') && !token.includes('://') ? baseName(token) : token))
     .join(' ');
   return short.length > 80 ? `${short.slice(0, 79)}…` : short;
 }
