@@ -156,6 +156,15 @@ describe('checkResourceGrowth', () => {
     expect(result.summary).toMatch(/^hub \(python3 hub\.py, pid 900\): RSS [+-]\d+\.\d\d MiB\/min over /);
   });
 
+  test("the harness's own helpers (fleet shards, proxy servers) are reported, not judged: their growth is not the hub's", () => {
+    const growing = (component: string, pid: number) => series({ rss: (t, i) => 60 * MIB + (t / 60_000) * 40 * MIB + MIB * noise(i + pid) }, { component, pid });
+    const result = run([...growing('shard-1', 801), ...growing('proxy', 802), ...series({ rss: (_t, i) => 120 * MIB + MIB * noise(i) })]);
+    expect(result.status).toBe('passed');
+    expect(metric(result, 'shard-1', 'rssBytes')).toMatchObject({ verdict: 'not judged' });
+    expect(metric(result, 'proxy', 'rssBytes').slopePerMin! / MIB).toBeCloseTo(40, 0);
+    expect(result.summary).toMatch(/^harness: RSS [+-]\d+\.\d\d MiB\/min over [^;]*$/); // only what can hold the hub is summed up
+  });
+
   test('a metric without a bound is reported, not judged', () => {
     const result = run(series({ heap: (t) => 30 * MIB + (t / 60_000) * 50 * MIB }), { maxRssGrowthBytesPerMin: 16 * MIB });
     expect(result.status).toBe('passed');
