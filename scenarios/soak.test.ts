@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import type { MetricGrowth, ResourceGrowthEvidence } from '../harness/checks/resource-growth.ts';
 import type { ResourceSampleEvent } from '../harness/history/events.ts';
@@ -72,3 +73,49 @@ test('a short soak: flat on the sound hub, a named slope with slow-leak', async 
   expect(externalGrowth(leaky).slopePerMin! / MIB).toBeGreaterThan(20);
   expect(leaky.verdict).toBe('failed');
 }, 60_000);
+
+const FOREIGN_HUB = fileURLToPath(new URL('../harness/runtime/hubs/fixtures/foreign-hub.mjs', import.meta.url));
+
+/**
+ * A --hub-cmd hub behind `sh -c`, shortened: the leak lives in the node the
+ * shell started, a grandchild of the harness, and only the tree's sum shows
+ * it (the shell's own RSS never moves). 20 s at 2 acks a second is 40 acks,
+ * 20 MiB at 512 KiB each, about 60 MiB/min, judged against the soak's own
+ * 2-min RSS bound (24 MiB/min); without the leak the same hub reads far
+ * under it. Only the hub's figures are asserted: the harness's own memory in
+ * a short run under vitest is not what this test is about.
+ */
+const shortForeign: ScenarioDefinition = {
+  ...soak,
+  faults: undefined,
+  groups: undefined,
+  redeploys: undefined,
+  checks: { resourceGrowth: { sampleIntervalMs: 500, maxRssGrowthBytesPerMin: 24 * MIB } },
+};
+
+function hubGrowth(result: Awaited<ReturnType<typeof runScenario>>) {
+  const check = result.checks.find((c) => c.id === 'resource-growth')!;
+  if (check.status === 'skipped') throw new Error(`resource-growth skipped: ${check.reason}`);
+  const hub = (check.evidence as ResourceGrowthEvidence).components.find((c) => c.component === 'hub');
+  if (!hub) throw new Error(`no hub samples: ${check.summary}`);
+  return { check, hub, rss: hub.metrics.find((m) => m.metric === 'rssBytes')! };
+}
+
+test('a leaking --hub-cmd hub behind sh -c fails resource-growth naming its own process; the same hub without the leak does not', async () => {
+  const leaky = await runScenario(shortForeign, { agents: 10, durationMs: 20_000, seed: '21', hub: { kind: 'command', command: `node '${FOREIGN_HUB}' --misbehave leak` } });
+  const leak = hubGrowth(leaky);
+  expect(leak.rss.verdict, leak.check.summary).toBe('leak');
+  expect(leak.rss.slopePerMin! / MIB).toBeGreaterThan(30);
+  expect(leak.check.status).toBe('failed');
+  const [shell, node] = leak.hub.incarnations![0]!.processes;
+  expect(shell!.command).toMatch(/^\/bin\/sh -c node /);
+  expect(node!.command).toMatch(/foreign-hub\.mjs --misbehave leak$/);
+  expect(leak.check.summary).toContain(`hub (node foreign-hub.mjs --misbehave leak, pid ${node!.pid}, under sh -c, pid ${shell!.pid}) RSS grows`);
+  const samples = leaky.events.filter((e): e is ResourceSampleEvent => e.type === 'resource.sample' && e.component === 'hub');
+  expect(samples.slice(1).every((s) => s.cpuCores !== undefined && s.cpuCores >= 0)).toBe(true);
+
+  const healthy = await runScenario(shortForeign, { agents: 10, durationMs: 20_000, seed: '21', hub: { kind: 'command', command: `node '${FOREIGN_HUB}'` } });
+  const sound = hubGrowth(healthy);
+  expect(sound.rss.verdict, sound.check.summary).toBe('ok');
+  expect(sound.rss.slopePerMin! / MIB).toBeLessThan(12);
+}, 90_000);

@@ -49,8 +49,10 @@ function growthBounds(durationMs: number) {
 /**
  * A long steady run under repeating disruption, to catch what only time
  * shows: slow leaks. The whole process is sampled ('harness': the fleet, the
- * proxy and, by default, the hub), plus the hub's own process when it runs
- * as one (--hub-runtime child-process: component 'hub').
+ * proxy and, by default, the hub), plus the hub's own process tree when it
+ * runs as one (component 'hub': --hub-runtime child-process, or --hub-cmd,
+ * whose `sh -c` is summed with everything it started, so the user's hub
+ * behind the shell is what is measured and named).
  *
  * Redeploys restart the hub, and a restart frees a hub's memory, which could
  * hide a leak. Detection survives them deliberately: an in-process hub lives

@@ -130,21 +130,32 @@ function describeWindow(w: WindowFigures): string {
 function saturationIntervals(input: CheckInput): Interval[] {
   const machine = input.events.filter((e): e is EventOf<'machine.sample'> => e.type === 'machine.sample');
   const own = input.events.filter((e): e is EventOf<'resource.sample'> => e.type === 'resource.sample' && e.cpuCores !== undefined && isOwnComponent(e.component));
+  // An own process using a whole core pins the machine interval its sample is nearest to (children are read just after the machine).
+  const pinnedAt = new Set<number>();
+  for (const r of own) {
+    if (r.cpuCores! < SATURATION.ownProcessCores || machine.length === 0) continue;
+    pinnedAt.add(nearest(machine, r.t));
+  }
   const intervals: Interval[] = [];
-  let ownIndex = 0;
   for (let i = 0; i < machine.length; i++) {
     const m = machine[i]!;
     const fromMs = i === 0 ? Math.max(0, m.t - (machine[1] ? machine[1].t - m.t : 1_000)) : machine[i - 1]!.t;
-    // The run's own processes sampled in this interval (the sampler reads them at nearly the same instant).
-    let pinned: EventOf<'resource.sample'> | undefined;
-    while (ownIndex < own.length && own[ownIndex]!.t <= m.t + 50) {
-      const r = own[ownIndex++]!;
-      if (r.t > fromMs + 50 && r.cpuCores! >= SATURATION.ownProcessCores && (!pinned || r.cpuCores! > pinned.cpuCores!)) pinned = r;
-    }
-    const saturated = m.busyShare >= SATURATION.busyShare || m.runQueue > SATURATION.runQueuePerCore * m.cores || pinned !== undefined;
+    const saturated = m.busyShare >= SATURATION.busyShare || m.runQueue > SATURATION.runQueuePerCore * m.cores || pinnedAt.has(i);
     intervals.push({ fromMs, toMs: m.t, machine: m, saturated });
   }
   return intervals;
+}
+
+/** Index of the sample whose time is nearest to t (samples in time order). */
+function nearest(samples: readonly { t: number }[], t: number): number {
+  let lo = 0;
+  let hi = samples.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (samples[mid]!.t < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && t - samples[lo - 1]!.t < samples[lo]!.t - t ? lo - 1 : lo;
 }
 
 function figuresFor(window: TimeWindow, check: string, intervals: readonly Interval[], input: CheckInput): WindowFigures {

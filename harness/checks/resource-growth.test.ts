@@ -126,6 +126,45 @@ describe('checkResourceGrowth', () => {
     expect(run(events).status).toBe('passed');
   });
 
+  test('a hub measured as a process tree is named by the processes summed: the hub itself, then the shell it runs under', () => {
+    // Each incarnation: sh -c (root, flat) and the hub below it leaking 30 MiB/min, as a --hub-cmd hub is sampled.
+    const events = [0, 1].flatMap((k) =>
+      series({ rss: (t, i) => 60 * MIB + ((t - k * 60_000) / 60_000) * 30 * MIB + MIB * noise(i + k * 100) }, { component: 'hub', pid: 700 + 10 * k, fromMs: k * 60_000, toMs: k * 60_000 + 58_000 }).map((e) => ({
+        ...e,
+        processes: [
+          { pid: 700 + 10 * k, command: '/bin/sh -c node /work/hubs/leak-hub.mjs --port 4000' },
+          { pid: 701 + 10 * k, command: '/usr/bin/node /work/hubs/leak-hub.mjs --port 4000' },
+        ],
+      })),
+    );
+    const result = run([...events, ...series({ rss: (_t, i) => 120 * MIB + MIB * noise(i) })]);
+    expect(result.status).toBe('failed');
+    // The latest incarnation's pids; the shell named by what it is, the hub by its command with paths cut to file names.
+    expect(result.summary).toMatch(/^hub \(node leak-hub\.mjs --port 4000, pid 711, under sh -c, pid 710\) RSS grows 29\.\d\d MiB\/min .* across 2 incarnations$/);
+    const hub = components(result).find((c) => c.component === 'hub')!;
+    expect(hub.incarnations).toEqual([
+      { pid: 700, processes: [{ pid: 700, command: '/bin/sh -c node /work/hubs/leak-hub.mjs --port 4000' }, { pid: 701, command: '/usr/bin/node /work/hubs/leak-hub.mjs --port 4000' }] },
+      { pid: 710, processes: [{ pid: 710, command: '/bin/sh -c node /work/hubs/leak-hub.mjs --port 4000' }, { pid: 711, command: '/usr/bin/node /work/hubs/leak-hub.mjs --port 4000' }] },
+    ]);
+    expect(components(result).find((c) => c.component === 'harness')!.incarnations).toBeUndefined();
+  });
+
+  test('a passing hub tree is named too, and a lone process by its command', () => {
+    const flat = series({ rss: (_t, i) => 60 * MIB + MIB * noise(i) }, { component: 'hub', pid: 900 }).map((e) => ({ ...e, processes: [{ pid: 900, command: '/usr/bin/python3 /srv/hub.py' }] }));
+    const result = run(flat);
+    expect(result.status).toBe('passed');
+    expect(result.summary).toMatch(/^hub \(python3 hub\.py, pid 900\): RSS [+-]\d+\.\d\d MiB\/min over /);
+  });
+
+  test("the harness's own helpers (fleet shards, proxy servers) are reported, not judged: their growth is not the hub's", () => {
+    const growing = (component: string, pid: number) => series({ rss: (t, i) => 60 * MIB + (t / 60_000) * 40 * MIB + MIB * noise(i + pid) }, { component, pid });
+    const result = run([...growing('shard-1', 801), ...growing('proxy', 802), ...series({ rss: (_t, i) => 120 * MIB + MIB * noise(i) })]);
+    expect(result.status).toBe('passed');
+    expect(metric(result, 'shard-1', 'rssBytes')).toMatchObject({ verdict: 'not judged' });
+    expect(metric(result, 'proxy', 'rssBytes').slopePerMin! / MIB).toBeCloseTo(40, 0);
+    expect(result.summary).toMatch(/^harness: RSS [+-]\d+\.\d\d MiB\/min over [^;]*$/); // only what can hold the hub is summed up
+  });
+
   test('a metric without a bound is reported, not judged', () => {
     const result = run(series({ heap: (t) => 30 * MIB + (t / 60_000) * 50 * MIB }), { maxRssGrowthBytesPerMin: 16 * MIB });
     expect(result.status).toBe('passed');

@@ -117,7 +117,8 @@ export interface ResourceSampleEvent {
   /**
    * The processes summed into this sample when the component is a process tree (a `--hub-cmd`
    * hub behind `sh -c` and its descendants), each with its command line (cut at 200 characters).
-   * Left out when the sample is of one process.
+   * Left out of the harness's own sample; a child component lists even a lone process, so the
+   * evidence can name the command it measured.
    */
   processes?: { pid: number; command: string }[];
 }

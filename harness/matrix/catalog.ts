@@ -168,6 +168,19 @@ export const CATALOG: readonly CatalogEntry[] = [
     note: 'agents poll between the new hub coming up and their WebSocket reconnecting',
   },
   {
+    id: 'leak',
+    source: 'zoo',
+    description: 'keeps 512 KiB per acked command and 2 MiB per connection, never freed, in a hub started behind sh -c',
+    scenario: 'soak',
+    // As slow-leak: the soak's growth bounds are sized for its own 20 agents and 2 min, and a
+    // process hub restarts at each redeploy, so each incarnation needs the full slot to show a slope.
+    agents: 20,
+    durationMs: 120_000,
+    quickDurationMs: 120_000,
+    expect: ['resource-growth'],
+    note: 'the leak lives in node, the child of the `sh -c` that --hub-cmd starts: only the sum over the shell\'s process tree shows it (the shell\'s own RSS never moves); the evidence names the node process',
+  },
+  {
     id: 'admin-404-for:3000',
     source: 'zoo',
     description: 'POST /admin/commands answers 404 for the first 3 s, then works',

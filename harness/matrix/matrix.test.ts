@@ -36,6 +36,11 @@ describe('the detection matrix', () => {
     expect(zoo.options.hub).toMatchObject({ kind: 'command' });
     expect(zoo.options.hub?.kind === 'command' && zoo.options.hub.command).toMatch(/foreign-hub\.mjs' --state '.*' --misbehave replace-loop:7000$/);
     expect(runs.find((r) => r.label === 'defect volatile-queue on redeploy')!.options.hubDefects).toEqual(['volatile-queue']);
+    // A leak needs the soak's own fleet and length even in --quick: a shorter run would report a miss it caused.
+    for (const plan of [runs, planMatrix({ stateDir: tmp, quick: true })]) {
+      const leak = plan.find((r) => r.label === 'defect leak on soak')!;
+      expect(leak.options).toMatchObject({ agents: 20, durationMs: 120_000, hub: { kind: 'command', command: expect.stringMatching(/^node '.*foreign-hub\.mjs' --state '.*' --misbehave leak$/) } });
+    }
     expect(planMatrix({ stateDir: tmp, only: 'defect (misroute|no-ping) ' }).map((r) => r.label)).toEqual(['defect no-ping on half-open', 'defect misroute on loop']);
   });
 

@@ -159,7 +159,7 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
     // Registered after the fleet so it stops first and teardown is not sampled.
     const growth = ctx.checks.resourceGrowth;
     {
-      stack.use(startResourceSampler({ intervalMs: growth?.sampleIntervalMs ?? defaultSampleIntervalMs(params.durationMs), clock, sink: (e) => history.append(e), children: { hub: () => redeploys.current.pid } }));
+      stack.use(startResourceSampler({ intervalMs: growth?.sampleIntervalMs ?? defaultSampleIntervalMs(params.durationMs), clock, sink: (e) => history.append(e), children: sampledChildren(redeploys, proxy, fleet) }));
     }
     const stop = () => stack.run();
     return { hub, proxy, groups: proxy ? groups : [], fleet, redeploys, hubMetrics, health, metrics, metricsUrl, defer: (step) => stack.defer(step), stop, [Symbol.asyncDispose]: stop };
@@ -184,4 +184,18 @@ async function startPart<T>(part: string, code: HarnessErrorCode, start: () => P
     }
     throw new HarnessError(code, `${part} could not start: ${(error as Error)?.message ?? String(error)}`, `run it alone to see why (${commandLine('hub')} / ${commandLine('toxiproxy')}), or pick another with --hub-runtime / --toxiproxy`, { cause: error });
   }
+}
+
+/**
+ * The processes the harness started besides itself, by component, each read at every sample:
+ * the serving hub ('hub': a redeploy gives a new pid), the Toxiproxy servers of `--toxiproxy
+ * process` ('proxy', or 'proxy-N' when there are several) and the fleet's shard processes on
+ * this machine ('shard-N'). Each is sampled as its process tree, with its CPU share.
+ */
+function sampledChildren(redeploys: RedeployDriver, proxy: FaultProxy | undefined, fleet: FleetHandle): Record<string, () => number | undefined> {
+  const children: Record<string, () => number | undefined> = { hub: () => redeploys.current.pid };
+  const proxyPids = proxy?.serverPids ?? [];
+  proxyPids.forEach((pid, i) => (children[proxyPids.length === 1 ? 'proxy' : `proxy-${i + 1}`] = () => pid));
+  if (fleet.shardPids) for (let i = 0; i < fleet.shards; i++) children[`shard-${i + 1}`] = () => fleet.shardPids!()[i];
+  return children;
 }

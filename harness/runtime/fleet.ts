@@ -14,6 +14,11 @@ export interface FleetHandle extends AsyncDisposable {
   start(): Promise<void>;
   counts(): FleetCounts;
   stop(): Promise<void>;
+  /**
+   * The shard processes on this machine, by shard (0-based), each undefined once it has exited;
+   * absent when the fleet has none here (in this process, containers, pods). For resource sampling.
+   */
+  shardPids?(): (number | undefined)[];
 }
 
 /** A whole fleet: what every shard shares (ShardConfig), plus how to split it and where its events go. */
@@ -116,6 +121,10 @@ class ShardedFleet implements FleetHandle {
       });
       proc.send({ type: 'start', config } satisfies ParentMessage);
     });
+  }
+
+  shardPids(): (number | undefined)[] {
+    return this.#children.map(({ proc }) => (proc.exitCode === null && proc.signalCode === null ? proc.pid : undefined));
   }
 
   counts(): FleetCounts {

@@ -15,6 +15,8 @@ export interface FaultProxy extends AsyncDisposable {
   readonly kind: ToxiproxyChoice['kind'];
   /** The Toxiproxy API URL (the first server's, when there are several). */
   readonly apiUrl: string;
+  /** The Toxiproxy server processes the harness started (`--toxiproxy process`), in order; empty for the others. For resource sampling. */
+  readonly serverPids: readonly number[];
   /** The base URL agent number `indexInGroup` of `group` dials instead of the hub. */
   urlFor(group: string, indexInGroup: number): string;
   /** Every proxy of a group. */
@@ -99,6 +101,7 @@ export async function startFaultProxy(opts: { choice: ToxiproxyChoice; hubUrl: s
   return {
     kind: opts.choice.kind,
     apiUrl: servers[0]!.apiUrl,
+    serverPids: servers.flatMap((s) => (s.pid === undefined ? [] : [s.pid])),
     urlFor(group, indexInGroup) {
       const list = listOf(group);
       const k = proxyIndexFor(sizes.get(group) ?? 1, list.length, indexInGroup);

@@ -85,6 +85,35 @@ test.runIf(hasProc)('follows a child process by name through /proc: RSS and open
   }
 });
 
+test.runIf(hasProc)('a child started as sh -c is sampled as its whole tree: the hub the shell runs, not the shell alone', async () => {
+  // dash forks for the command rather than exec it: the shell's own RSS (about 1 MiB) never moves, the hub is its child.
+  const hold = `globalThis.held = Buffer.alloc(64 * 1024 * 1024, 1); console.log('ready'); setInterval(() => {}, 1000)`;
+  const script = `${process.execPath} -e "${hold}"`;
+  const shell = spawn('/bin/sh', ['-c', script], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  const events: ResourceSampleEvent[] = [];
+  try {
+    await once(shell.stdout!.setEncoding('utf8'), 'data');
+    const sampler = startResourceSampler({ intervalMs: 100, clock: () => performance.now(), sink: (e) => e.type === 'resource.sample' && events.push(e), children: { hub: () => shell.pid } });
+    await until(() => events.filter((e) => e.component === 'hub').length, 3);
+    await sampler.stop();
+    const hub = events.filter((e) => e.component === 'hub');
+    expect(hub.length).toBeGreaterThanOrEqual(3);
+    for (const e of hub) {
+      expect(e.pid).toBe(shell.pid); // the root: a redeploy's new shell is a new incarnation
+      expect(e.rssBytes).toBeGreaterThan(64 * 1024 * 1024);
+      expect(e.processes?.map((p) => p.command)).toEqual([`/bin/sh -c ${script}`.slice(0, 200), `${process.execPath} -e ${hold}`.slice(0, 200)]);
+    }
+    expect(hub[0]!.cpuCores).toBeUndefined();
+    expect(hub.slice(1).every((e) => typeof e.cpuCores === 'number' && e.cpuCores >= 0)).toBe(true);
+  } finally {
+    try {
+      process.kill(-shell.pid!, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+});
+
 test('an interval too short to be cheap is refused with what to set', () => {
   let error: unknown;
   try {

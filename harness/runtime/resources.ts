@@ -1,8 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { HarnessError } from '../errors.ts';
 import type { MachineSampleEvent, ResourceSampleEvent } from '../history/events.ts';
 import { machineReader } from './machine.ts';
+import { ProcessTreeReader } from './process-tree.ts';
 
 export interface ResourceSamplerOptions {
   /** Time between samples, ms. Default 1_000. */
@@ -35,11 +35,14 @@ export function defaultSampleIntervalMs(durationMs: number): number {
 }
 
 /**
- * Samples RSS, heap, handles, CPU and event-loop lag of this process, RSS and
- * open file descriptors of named child processes (Linux /proc; elsewhere
- * children are skipped), and how busy the whole machine is, every intervalMs. One sample costs a
- * process.memoryUsage() call and, per child, two small /proc reads, so it
- * can run for hours; nothing is kept here, each sample goes to the sink.
+ * Samples RSS, heap, handles, CPU and event-loop lag of this process, RSS,
+ * open file descriptors and CPU of named child processes, each summed over
+ * the child and everything below it (Linux /proc, see process-tree.ts;
+ * elsewhere children are skipped), and how busy the whole machine is, every
+ * intervalMs. One sample costs a
+ * process.memoryUsage() call and, per child, a few small /proc reads per
+ * process of its tree, so it can run for hours; nothing is kept here beyond
+ * each tree's last CPU total, each sample goes to the sink.
  */
 export function startResourceSampler(options: ResourceSamplerOptions): ResourceSampler {
   const intervalMs = options.intervalMs ?? 1_000;
@@ -90,14 +93,20 @@ export function startResourceSampler(options: ResourceSamplerOptions): ResourceS
     });
   };
 
+  const trees = new ProcessTreeReader();
   const sampleChildren = async (): Promise<void> => {
+    const roots = new Set<number>();
     for (const [component, pidOf] of children) {
       const pid = pidOf();
       if (pid === undefined) continue;
+      roots.add(pid);
       const t = options.clock();
-      const read = await readProcess(pid);
-      if (read && !stopped) options.sink({ t, type: 'resource.sample', component, pid, ...read });
+      // The whole tree: a --hub-cmd hub is the child of `sh -c`, whose own figures never move.
+      const read = await trees.read(pid);
+      // A child that began stopping during the read (a redeploy) gives no sample: its tree may be half gone.
+      if (read && !stopped && pidOf() === pid) options.sink({ t, type: 'resource.sample', component, pid, ...read });
     }
+    trees.retain(roots);
   };
 
   let ticks = 0;
@@ -120,24 +129,4 @@ export function startResourceSampler(options: ResourceSamplerOptions): ResourceS
     await childRead;
   };
   return { stop, [Symbol.asyncDispose]: stop };
-}
-
-/** RSS and open descriptors of a process from /proc; undefined when it is gone (mid-redeploy) or there is no /proc. */
-async function readProcess(pid: number): Promise<{ rssBytes: number; handles?: number } | undefined> {
-  let status: string;
-  try {
-    status = await readFile(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const rssKb = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1];
-  // A zombie (exited, not yet reaped) has no VmRSS line: nothing to measure.
-  if (rssKb === undefined) return undefined;
-  let handles: number | undefined;
-  try {
-    handles = (await readdir(`/proc/${pid}/fd`)).length;
-  } catch {
-    // Another user's process, or it exited between the two reads: RSS alone.
-  }
-  return { rssBytes: Number(rssKb) * 1024, ...(handles === undefined ? {} : { handles }) };
 }

@@ -16,12 +16,14 @@ export type ToxiproxyChoice =
 
 export interface ToxiproxyServer extends AsyncDisposable {
   readonly apiUrl: string;
+  /** The server's own process when the harness started it as one (`process`), for resource sampling. */
+  readonly pid?: number;
   stop(): Promise<void>;
 }
 
 /** A server record whose disposal is its stop. */
-function serverRecord(apiUrl: string, stop: () => Promise<void>): ToxiproxyServer {
-  return { apiUrl, stop, [Symbol.asyncDispose]: stop };
+function serverRecord(apiUrl: string, stop: () => Promise<void>, pid?: number): ToxiproxyServer {
+  return { apiUrl, stop, ...(pid === undefined ? {} : { pid }), [Symbol.asyncDispose]: stop };
 }
 
 const TOXIPROXY_MAIN = nodeEntry('../../toxiproxy/main.ts', import.meta.url);
@@ -65,7 +67,7 @@ async function startToxiproxyProcess(seed: string | undefined): Promise<Toxiprox
   const managed = spawnManaged(process.execPath, args, {});
   try {
     const match = await waitForLine(managed, /listening on (http:\/\/\S+)/, 30_000);
-    return serverRecord(match[1]!, () => managed.stop('graceful', 5_000));
+    return serverRecord(match[1]!, () => managed.stop('graceful', 5_000), managed.pid);
   } catch (error) {
     await managed.stop('crash');
     throw new HarnessError('EC_PROXY_SETUP', `the Toxiproxy process ${(error as Error).message}: ${managed.logs.lines().slice(-5).join(' | ')}`, `run \`${commandLine('toxiproxy', '', '--port 0')}\` by hand to see why`);

@@ -108,3 +108,21 @@ describe.concurrent('a foreign hub started with --hub-cmd', () => {
     expect(await pidsSurvivingAfter(pids), 'the foreign hub outlived the CLI').toEqual([]);
   }, 60_000);
 });
+
+test('a hub being stopped has no pid to sample: its draining figures (the shell left while the hub below it is gone) are not its steady state', async () => {
+  const { startCommandHub } = await import('./reference-process.ts');
+  const { pidAlive } = await import('../process-tree.test-support.ts');
+  const { groupAlive } = await import('../managed-process.ts');
+  // Keeps serving 1.5 s after SIGTERM: long enough to look at it mid-stop.
+  await using hub = await startCommandHub(`node '${FOREIGN_HUB}' --linger-ms 1500`);
+  const shellPid = hub.pid!;
+  expect(pidAlive(shellPid)).toBe(true);
+  const stopped = hub.stop('graceful');
+  // The shell dies of the SIGTERM at once; the hub it started drains on in the same group.
+  expect(groupAlive(shellPid)).toBe(true);
+  expect(hub.pid).toBeUndefined();
+  await stopped;
+  await hub.start();
+  expect(hub.pid).toBeGreaterThan(0);
+  expect(hub.pid).not.toBe(shellPid);
+}, 30_000);

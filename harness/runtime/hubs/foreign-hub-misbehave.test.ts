@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { freePort } from '../free-port.ts';
+import { ProcessTreeReader } from '../process-tree.ts';
 
 /**
  * Each --misbehave switch of the foreign hub fixture, proven on the wire: the
@@ -219,6 +220,29 @@ describe.concurrent('foreign hub fixture --misbehave', () => {
     expect(status).toBe(201);
     expect(performance.now() - hub.listeningAt).toBeGreaterThanOrEqual(1_200);
   });
+
+  test('leak keeps 2 MiB per connection and 512 KiB per acked command in its RSS; the same traffic without it keeps nothing', async () => {
+    const MIB = 1024 * 1024;
+    const reader = new ProcessTreeReader();
+    /** RSS growth (MiB) over 10 connections with 4 acked commands each: 20 MiB + 20 MiB with the leak. */
+    const growth = async (...args: string[]): Promise<number> => {
+      await using hub = await startFixture(...args);
+      const before = (await reader.read(hub.child.pid!))!.rssBytes;
+      for (let a = 1; a <= 10; a++) {
+        const client = await connect(hub.url, `a-${a}`);
+        for (let n = 1; n <= 4; n++) {
+          const id = await issueOk(hub.url, `a-${a}`, `cmd-${n}`);
+          await client.command(n);
+          const ack = await fetch(`${hub.url}/edge/acks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ edge_agent_id: `a-${a}`, ids: [id] }) });
+          expect(await ack.json()).toEqual({ acked: 1 });
+        }
+        client.ws.close();
+      }
+      return ((await reader.read(hub.child.pid!))!.rssBytes - before) / MIB;
+    };
+    expect(await growth('--misbehave', 'leak')).toBeGreaterThan(35); // 40 MiB kept; a GC in the baseline may hand a little back
+    expect(await growth()).toBeLessThan(15);
+  }, 30_000);
 
   test('without --misbehave a command reaches its own agent and an ack removes it', async () => {
     await using hub = await startFixture();

@@ -72,8 +72,10 @@ export async function startProcessHub(spec: ProcessHubSpec, port: number): Promi
     get running() {
       return current !== undefined;
     },
+    // Undefined from the moment a stop begins: a draining or half-exited hub (the shell left,
+    // the hub below it gone) is not what its resource figures should be judged on.
     get pid() {
-      return current?.pid;
+      return current && !stopping.has(current) ? current.pid : undefined;
     },
     logs: () => [...history, ...(current?.logs.lines() ?? [])],
     stop,

@@ -29,7 +29,7 @@ export interface HubRuntime extends AsyncDisposable {
   /** False for a hub the harness may not restart (--hub-url). */
   readonly restartable: boolean;
   readonly running: boolean;
-  /** The OS process the hub runs as, while it runs (process runtimes only; a redeploy changes it). For resource sampling. */
+  /** The OS process the hub runs as, while it runs and is not being stopped (process runtimes only; a redeploy changes it). For resource sampling. */
   readonly pid?: number;
   /** The hub's output so far (process and container runtimes), newest last. */
   logs(): string[];

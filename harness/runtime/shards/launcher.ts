@@ -49,6 +49,8 @@ export interface LaunchedShards extends AsyncDisposable {
   stop(): Promise<void>;
   /** The last lines shard `index` wrote to stderr, for an error message, when the launcher has them. */
   logTail?(index: number): string;
+  /** Shard processes on this machine by index, undefined once exited: launchers whose shards are local processes only. For resource sampling. */
+  pids?(): (number | undefined)[];
 }
 
 /** How a shard starts in the project image (/app, sources run through tsx; see the Dockerfile): a container's or a pod's command. */

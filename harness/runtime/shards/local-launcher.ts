@@ -38,6 +38,7 @@ export function localProcessLauncher(): ShardLauncher {
         exited,
         stop,
         logTail: (index) => procs[index]?.logs.lines().slice(-5).join('\n') ?? '',
+        pids: () => procs.map((p) => (p.proc.exitCode === null && p.proc.signalCode === null ? p.pid : undefined)),
         [Symbol.asyncDispose]: stop,
       };
     },

@@ -108,6 +108,10 @@ export class NetworkFleet implements FleetHandle {
     for (const loss of this.#early.splice(0)) this.#report(loss);
   }
 
+  shardPids(): (number | undefined)[] {
+    return this.#launched?.pids?.() ?? [];
+  }
+
   counts(): FleetCounts {
     return this.#collector?.collector.counts() ?? { connected: 0, polling: 0, down: this.#spec.agents };
   }
