@@ -28,10 +28,14 @@ export const shortRedeploy = defineScenario({
   redeploys: [{ name: 'deploy-1', atMs: 2_500, kind: 'graceful', downMs: 1_000 }],
 });
 
-/** 10 s: after the crash and the backoff, connections must outlast 2 ping intervals (4 s) for liveness to judge. */
+/**
+ * 13 s: after the crash (2 s, 1 s down) and the backoff (up to its 5 s ceiling), connections must
+ * outlast 2 ping intervals (4 s) before the stop for liveness to judge. At 10 s that left about a
+ * second to spare, and a loaded npm test ate it (liveness skipped: no connection lasted 4 s).
+ */
 export const shortCrash = defineScenario({
   ...base('crash'),
-  defaults: { agents: 6, durationMs: 10_000 },
+  defaults: { agents: 6, durationMs: 13_000 },
   redeploys: [{ name: 'crash-1', atMs: 2_000, kind: 'crash', downMs: 1_000 }],
 });
 
