@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { tmpdir } from 'node:os';
+import { isAbsolute, relative } from 'node:path';
 import { EXIT } from '../../common/errors.ts';
 import { plannedMs, planMatrix } from './plan.ts';
 import { runMatrix } from './run-matrix.ts';
@@ -71,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
     sweep: values.sweep,
     only: values.only,
     outFile: values.out,
-    command: ['npm run matrix', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
+    command: commandShown(argv),
     signal: abort.signal,
     onPlan: (runs) => {
       process.stderr.write(`matrix: ${runs.length} runs planned (${runs.filter((r) => r.kind === 'defect').length} defects), about ${Math.ceil(plannedMs(runs, jobs) / 60_000)} min\n`);
@@ -84,6 +85,19 @@ async function main(argv: string[]): Promise<number> {
   });
   process.stderr.write(`matrix: ${outcomes.length} runs in ${((performance.now() - t0) / 60_000).toFixed(1)} min; wrote ${outFile}\n`);
   return abort.signal.aborted ? EXIT.harness : EXIT.passed;
+}
+
+/**
+ * The command line as the doc prints it: words quoted as a shell needs them, and a path under the
+ * working directory (--out) relative to it, so the committed doc names no path of this machine.
+ */
+function commandShown(argv: readonly string[]): string {
+  const words = argv.map((word) => {
+    const rel = isAbsolute(word) ? relative(process.cwd(), word) : word;
+    const shown = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : word;
+    return /^[A-Za-z0-9_./:=@-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, `'\\''`)}'`;
+  });
+  return ['npm run matrix', ...(words.length > 0 ? ['--', ...words] : [])].join(' ');
 }
 
 function wholeNumber(flag: string, text: string | undefined, min: number): number | undefined | null {
