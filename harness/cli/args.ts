@@ -48,7 +48,9 @@ options:
   --agents N                 number of simulated agents (default: the scenario's)
   --duration D               steady-phase length: 20s, 2m, 500ms (default: the scenario's)
   --defect NAME              switch on a reference-hub defect (repeatable), e.g. duplicate-ws-handler
-  --hub-runtime R            where the reference hub runs: in-process (default), child-process, container
+  --hub-runtime R            where the reference hub runs: in-process, child-process, container
+                             (default: the scenario's, else in-process up to 50 agents and
+                             child-process past that, off the harness's own event loop)
   --hub-url URL              target a hub you run (protocol v1); the harness will not restart it
   --hub-cmd "CMD"            start your own hub with this shell command (PORT, HOST and
                              PING_INTERVAL_MS in its environment); redeploys stop and start it again

@@ -1,6 +1,7 @@
 import { DEFAULT_PING_INTERVAL_MS } from '../../protocol/v1.ts';
 import type { FaultStep, ScenarioDefinition, ScenarioParams } from '../scenario/define.ts';
 import { formatMs } from '../checks/stats.ts';
+import { defaultHubRuntime, IN_PROCESS_HUB_MAX_AGENTS } from '../runtime/hubs/default-runtime.ts';
 
 /**
  * What `npm run scenario list` and `npm run scenario <name> -- --help` print,
@@ -50,6 +51,8 @@ export function describeScenario(s: ScenarioDefinition, override: Partial<Scenar
     ['settle', `wait up to ${formatMs(s.settleMs ?? 10_000)} for the fleet to reconnect and commands to land`],
   ];
   if (s.hub?.pingIntervalMs !== undefined) defaults.push(['hub', `pings every ${formatMs(s.hub.pingIntervalMs)}`]);
+  const runtime = s.hub?.runtime ?? defaultHubRuntime(params.agents);
+  defaults.push(['hub runtime', `${runtime}${s.hub?.runtime ? '' : runtime === 'in-process' ? ` (up to ${IN_PROCESS_HUB_MAX_AGENTS} agents)` : ` (past ${IN_PROCESS_HUB_MAX_AGENTS} agents: off the harness's event loop)`}  (--hub-runtime)`]);
   if (s.agent?.backoff) defaults.push(['backoff', fields(s.agent.backoff)]);
   if (s.agent?.pollIntervalMs !== undefined) defaults.push(['polling', `every ${formatMs(s.agent.pollIntervalMs)} while the WebSocket is down`]);
   const lines = [`${s.name}: ${s.description}`, '', 'defaults:', ...table(defaults)];

@@ -96,5 +96,6 @@ export function outcomeOf(run: PlannedRun, result: RunResult, elapsedMs: number)
 function oneLine(error: unknown): string {
   const e = error as { code?: string; message?: string };
   const text = `${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}`;
-  return text.split('\n')[0]!.slice(0, 300);
+  // Lines joined, not cut: a hub that would not start says why after its first line (its last output).
+  return text.split('\n').map((l) => l.trim()).filter(Boolean).join(' | ').slice(0, 600);
 }

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { tmpdir } from 'node:os';
+import { isAbsolute, relative } from 'node:path';
 import { EXIT } from '../../common/errors.ts';
-import { planMatrix } from './plan.ts';
+import { plannedMs, planMatrix } from './plan.ts';
 import { runMatrix } from './run-matrix.ts';
 
 const USAGE = `npm run matrix -- [options]
@@ -10,10 +11,15 @@ Runs every catalogued defect (harness/matrix/catalog.ts) with the scenario
 meant to catch it, and every built-in scenario clean over N seeds on the
 reference hub and the foreign hub fixture; writes docs/detection-matrix.md.
 
-  --seeds N       clean seeds per scenario and hub (default 1, 3 for loop: about 15 min on 2 cores; capped for storm, soak, steady)
-  --sweep         the false-alarm sweep: 20 seeds per scenario and hub (no caps), 50 for loop (hours on 2 cores;
-                  add --only "clean .* reference" for the reference hub alone)
-  --quick         a short version: 1 seed (2 for loop), short runs, slow scenarios left out of the clean runs
+Clean runs use each scenario's defaults (agents, duration, hub runtime), as
+\`npm run scenario NAME\` does; only --quick shrinks them. No mode runs a defect
+shorter than its catalogue entry's minDurationMs.
+
+  --seeds N       clean seeds per scenario and hub (default 1, 3 for loop: about 29 min on 2 cores; capped for storm, soak, steady)
+  --sweep         the false-alarm sweep: 20 seeds per scenario and hub (no caps), 50 for loop (about 6 h on 2 cores;
+                  add --only "clean .* reference" for the reference hub alone, about 3.3 h)
+  --quick         a short version (about 11 min): 1 seed (2 for loop), shorter clean runs of the fast scenarios,
+                  slow scenarios left out of the clean runs, each defect at its catalogued minimum
   --only PATTERN  only runs whose label matches, e.g. "defect", "clean loop", "replace-loop" (regular expression)
   --jobs N        runs at once (default 1: runs are timing-sensitive on 2 cores)
   --out FILE      where the markdown goes (default docs/detection-matrix.md)
@@ -50,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
   if (values.list) {
     const runs = planMatrix({ seeds, quick: values.quick, sweep: values.sweep, only: values.only, stateDir: tmpdir() });
     for (const r of runs) process.stdout.write(`${r.label}  (${r.options.agents} agents, ${(r.options.durationMs ?? 0) / 1_000} s)\n`);
-    process.stdout.write(`${runs.length} runs\n`);
+    process.stdout.write(`${runs.length} runs, about ${Math.ceil(plannedMs(runs, jobs) / 60_000)} min\n`);
     return EXIT.passed;
   }
   const abort = new AbortController();
@@ -66,11 +72,10 @@ async function main(argv: string[]): Promise<number> {
     sweep: values.sweep,
     only: values.only,
     outFile: values.out,
-    command: ['npm run matrix', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
+    command: commandShown(argv),
     signal: abort.signal,
     onPlan: (runs) => {
-      const plannedMs = runs.reduce((sum, r) => sum + (r.options.durationMs ?? 0) + 5_000, 0) / (jobs ?? 1);
-      process.stderr.write(`matrix: ${runs.length} runs planned (${runs.filter((r) => r.kind === 'defect').length} defects), about ${Math.ceil(plannedMs / 60_000)} min\n`);
+      process.stderr.write(`matrix: ${runs.length} runs planned (${runs.filter((r) => r.kind === 'defect').length} defects), about ${Math.ceil(plannedMs(runs, jobs) / 60_000)} min\n`);
     },
     onOutcome: (o, done, total) => {
       const detail = o.status === 'failed' ? ` (${o.failed.join(', ')})` : o.status === 'could-not-judge' ? ` (${o.error})` : '';
@@ -80,6 +85,19 @@ async function main(argv: string[]): Promise<number> {
   });
   process.stderr.write(`matrix: ${outcomes.length} runs in ${((performance.now() - t0) / 60_000).toFixed(1)} min; wrote ${outFile}\n`);
   return abort.signal.aborted ? EXIT.harness : EXIT.passed;
+}
+
+/**
+ * The command line as the doc prints it: words quoted as a shell needs them, and a path under the
+ * working directory (--out) relative to it, so the committed doc names no path of this machine.
+ */
+function commandShown(argv: readonly string[]): string {
+  const words = argv.map((word) => {
+    const rel = isAbsolute(word) ? relative(process.cwd(), word) : word;
+    const shown = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : word;
+    return /^[A-Za-z0-9_./:=@-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, `'\\''`)}'`;
+  });
+  return ['npm run matrix', ...(words.length > 0 ? ['--', ...words] : [])].join(' ');
 }
 
 function wholeNumber(flag: string, text: string | undefined, min: number): number | undefined | null {

@@ -2,10 +2,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { CATALOG } from './catalog.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import { CATALOG, loopCyclesMs } from './catalog.ts';
 import { executeOne, outcomeOf, type RunOutcome } from './execute.ts';
 import type { RunResult } from '../runner/result.ts';
-import { planMatrix } from './plan.ts';
+import { PROFILES, planMatrix } from './plan.ts';
 import { defectResult, renderMatrixMarkdown } from './render.ts';
 import { runMatrix } from './run-matrix.ts';
 
@@ -18,7 +19,7 @@ import { runMatrix } from './run-matrix.ts';
 const tmp = mkdtempSync(join(tmpdir(), 'edge-chaos-matrix-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const duplicateHandler = { ...CATALOG.find((e) => e.id === 'duplicate-ws-handler')!, quickDurationMs: 6_000 };
+const duplicateHandler = CATALOG.find((e) => e.id === 'duplicate-ws-handler')!;
 
 describe('the detection matrix', () => {
   test('plans every catalogue entry and each scenario clean on both hubs; --only narrows by label', () => {
@@ -34,7 +35,7 @@ describe('the detection matrix', () => {
     expect(sweep.filter((r) => r.label.startsWith('clean storm reference'))).toHaveLength(20);
     const zoo = runs.find((r) => r.label === 'defect replace-loop:7000 on loop')!;
     expect(zoo.options.hub).toMatchObject({ kind: 'command' });
-    expect(zoo.options.hub?.kind === 'command' && zoo.options.hub.command).toMatch(/foreign-hub\.mjs' --state '.*' --misbehave replace-loop:7000$/);
+    expect(zoo.options.hub?.kind === 'command' && zoo.options.hub.command).toMatch(/^node harness\/runtime\/hubs\/fixtures\/foreign-hub\.mjs --state \S+ --misbehave replace-loop:7000$/);
     expect(runs.find((r) => r.label === 'defect volatile-queue on redeploy')!.options.hubDefects).toEqual(['volatile-queue']);
     // A leak needs the soak's own fleet and length even in --quick: a shorter run would report a miss it caused.
     for (const plan of [runs, planMatrix({ stateDir: tmp, quick: true })]) {
@@ -42,6 +43,49 @@ describe('the detection matrix', () => {
       expect(leak.options).toMatchObject({ agents: 20, durationMs: 120_000, hub: { kind: 'command', command: expect.stringMatching(/^node '.*foreign-hub\.mjs' --state '.*' --misbehave leak$/) } });
     }
     expect(planMatrix({ stateDir: tmp, only: 'defect (misroute|no-ping) ' }).map((r) => r.label)).toEqual(['defect no-ping on half-open', 'defect misroute on loop']);
+  });
+
+  test('no mode plans a defect shorter than its catalogue entry needs; --quick runs exactly that', () => {
+    for (const mode of [{}, { quick: true }, { sweep: true }] as const) {
+      const runs = planMatrix({ stateDir: tmp, ...mode }).filter((r) => r.kind === 'defect');
+      expect(runs).toHaveLength(CATALOG.length);
+      for (const run of runs) {
+        const entry = run.defect!;
+        expect(run.options.durationMs, `${run.label} ${JSON.stringify(mode)}`).toBeGreaterThanOrEqual(entry.minDurationMs);
+        if ('quick' in mode) expect(run.options.durationMs).toBe(entry.minDurationMs);
+        else expect(run.options.durationMs).toBe(Math.max(entry.minDurationMs, entry.durationMs ?? SCENARIOS.get(entry.scenario)!.defaults.durationMs));
+      }
+    }
+    // Derived, not typed: three 7 s connections and loop's slowest first retry (2 s) each. The run that
+    // missed it was 20 s long; the loops it showed had a period of about 8.6 s.
+    const replaceLoop = CATALOG.find((e) => e.id === 'replace-loop:7000')!;
+    expect(replaceLoop.minDurationMs).toBe(loopCyclesMs('loop', 3, 7_000));
+    expect(replaceLoop.minDurationMs).toBeGreaterThanOrEqual(3 * 8_600);
+  });
+
+  test('the default matrix and the sweep run every scenario clean at its own defaults; only --quick shrinks, as its profile says', () => {
+    expect(Object.keys(PROFILES).sort()).toEqual([...SCENARIOS.keys()].sort());
+    for (const mode of [{}, { sweep: true }] as const) {
+      for (const run of planMatrix({ stateDir: tmp, ...mode }).filter((r) => r.kind === 'clean')) {
+        const { defaults } = SCENARIOS.get(run.scenario)!;
+        expect([run.options.agents, run.options.durationMs], run.label).toEqual([defaults.agents, defaults.durationMs]);
+      }
+    }
+    for (const run of planMatrix({ stateDir: tmp, quick: true }).filter((r) => r.kind === 'clean')) {
+      const { defaults } = SCENARIOS.get(run.scenario)!;
+      expect(PROFILES[run.scenario]!.slow).toBeFalsy();
+      const quick = PROFILES[run.scenario]!.quick;
+      expect([run.options.agents, run.options.durationMs], run.label).toEqual([quick?.agents ?? defaults.agents, quick?.durationMs ?? defaults.durationMs]);
+    }
+    // storm at its defaults: 500 agents for 20 s, the hub in its own process by fleet size (no hub option: the scenario's default).
+    const storm = planMatrix({ stateDir: tmp, only: 'clean storm reference seed 1' })[0]!;
+    expect(storm.options).toEqual({ agents: 500, durationMs: 20_000, seed: '1' });
+  });
+
+  test('a state folder under the working directory is named relative to it in the foreign hub command', () => {
+    const run = planMatrix({ stateDir: join('reports', 'matrix-x'), only: 'defect misroute' })[0]!;
+    const command = run.options.hub?.kind === 'command' ? run.options.hub.command : '';
+    expect(command).toMatch(/^node harness\/runtime\/hubs\/fixtures\/foreign-hub\.mjs --state reports\/matrix-x\/queue-\d+\.json --misbehave misroute$/);
   });
 
   test('an invalid run is "could not judge" and names the validity check that made it so', () => {
@@ -89,7 +133,7 @@ describe('the detection matrix', () => {
     expect(defectResult(defect!).result).toBe('caught');
     expect(clean.map((o) => o.run.hub)).toEqual(['reference', 'foreign']);
     expect(readFileSync(outFile, 'utf8')).toBe(`${markdown}\n`);
-    expect(markdown).toMatch(/\| `duplicate-ws-handler` \| reference-hub \| loop \| 10 agents, 6 s, seed 1 \| connection-loop, hub-handlers-per-connection \| \*\*caught\*\* \| [a-z-, ]*connection-loop/);
+    expect(markdown).toMatch(/\| `duplicate-ws-handler` \| reference-hub \| loop \| 10 agents, 7 s, seed 1 \| connection-loop, hub-handlers-per-connection \| \*\*caught\*\* \| [a-z-, ]*connection-loop/);
     expect(markdown).toMatch(/\| loop \| reference \| 1 \| /);
     expect(markdown).toMatch(/\| loop \| foreign \| 1 \| /);
     expect(markdown).toMatch(/- machine: \d+ cores/);

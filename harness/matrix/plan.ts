@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import type { RunOptions } from '../runner/run.ts';
 import { CATALOG, type CatalogEntry } from './catalog.ts';
@@ -10,55 +10,64 @@ export const FOREIGN_HUB = fileURLToPath(new URL('../runtime/hubs/fixtures/forei
 export type MatrixHub = 'reference' | 'foreign';
 
 /**
- * How the matrix runs a scenario: short enough that many seeds fit, long
- * enough that each fault and redeploy still plays out (their times are
- * fractions of the run). Expensive scenarios cap their seeds.
+ * How the matrix runs a scenario clean. The default matrix and the sweep run
+ * every scenario at its own defaults (agents, duration, hub runtime by fleet
+ * size), so what they prove is what `npm run scenario NAME` runs; only
+ * --quick shrinks a run, and then its profile says how. Expensive scenarios
+ * cap their seeds outside the sweep.
  */
 interface Profile {
-  agents: number;
-  durationMs: number;
-  quickDurationMs: number;
+  /** What --quick runs instead of the scenario's defaults; unset fields keep them. Slow scenarios have none: --quick skips them. */
+  quick?: { agents?: number; durationMs?: number };
   /** At most this many clean seeds per hub, whatever --seeds says (the sweep runs them all). */
   maxSeeds?: number;
   /** Skipped in --quick clean runs (too slow for a test suite). */
   slow?: boolean;
   /** The foreign hub cannot serve it, and why. */
   foreignUnsupported?: string;
-  /** Reference hub runtime, when the in-process default would mix its process with the matrix's. */
+  /** Reference hub runtime, when the one a user gets would mix its process with the matrix's (which runs every run in one process). */
   referenceRuntime?: 'child-process';
 }
 
 export const PROFILES: Readonly<Record<string, Profile>> = {
-  loop: { agents: 10, durationMs: 10_000, quickDurationMs: 4_000 },
-  latency: { agents: 10, durationMs: 12_000, quickDurationMs: 6_000 },
-  'half-open': { agents: 10, durationMs: 20_000, quickDurationMs: 20_000, slow: true },
-  reset: { agents: 10, durationMs: 15_000, quickDurationMs: 15_000, slow: true },
-  partition: { agents: 10, durationMs: 15_000, quickDurationMs: 15_000, slow: true },
-  flap: { agents: 10, durationMs: 20_000, quickDurationMs: 20_000, slow: true },
-  bandwidth: { agents: 10, durationMs: 12_000, quickDurationMs: 6_000 },
-  // Two redeploys 3 s down with a 5 s backoff ceiling need the scenario's own 30 s.
-  redeploy: { agents: 10, durationMs: 30_000, quickDurationMs: 30_000, slow: true },
-  crash: { agents: 10, durationMs: 30_000, quickDurationMs: 30_000, slow: true },
-  rolling: { agents: 10, durationMs: 12_000, quickDurationMs: 8_000 },
-  storm: { agents: 200, durationMs: 8_000, quickDurationMs: 8_000, maxSeeds: 3, slow: true },
+  loop: { quick: { durationMs: 4_000 } },
+  latency: { quick: { durationMs: 6_000 } },
+  'half-open': { slow: true },
+  reset: { slow: true },
+  partition: { slow: true },
+  flap: { slow: true },
+  bandwidth: { quick: { durationMs: 6_000 } },
+  redeploy: { slow: true },
+  crash: { slow: true },
+  rolling: { quick: { durationMs: 8_000 } },
+  storm: { maxSeeds: 3, slow: true },
   soak: {
-    agents: 10,
-    durationMs: 60_000,
-    quickDurationMs: 30_000,
     maxSeeds: 2,
     slow: true,
+    // Its growth check reads the harness's own memory, which in the matrix is every run's before it.
     referenceRuntime: 'child-process',
-    foreignUnsupported: 'a minute per seed; kept to the reference hub so the matrix fits its time',
+    foreignUnsupported: 'two minutes per seed; kept to the reference hub so the matrix fits its time',
   },
-  steady: { agents: 200, durationMs: 20_000, quickDurationMs: 20_000, maxSeeds: 2, slow: true },
+  steady: { maxSeeds: 2, slow: true },
 };
 
+/**
+ * Setup, settle and teardown around a run's steady phase, ms, for the time estimate. The default
+ * matrix of 2026-12-02 (45 runs, 16.5 min of steady phases) took 18.5 min on 2 cores: under 3 s a run.
+ */
+export const RUN_OVERHEAD_MS = 5_000;
+
+/** About how long a plan takes, ms, with `jobs` runs at once. */
+export function plannedMs(runs: readonly PlannedRun[], jobs = 1): number {
+  return runs.reduce((sum, r) => sum + (r.options.durationMs ?? 0) + RUN_OVERHEAD_MS, 0) / Math.max(1, jobs);
+}
+
 export interface MatrixOptions {
-  /** Clean seeds per scenario and hub. Default 1 (3 for loop): the whole matrix in about 15 min on 2 cores; 1 (2 for loop) with quick. --sweep is 20 (50 for loop). */
+  /** Clean seeds per scenario and hub. Default 1 (3 for loop): the whole matrix in about 29 min on 2 cores (it ran in 18.5 min when clean runs were shortened); 1 (2 for loop) with quick. --sweep is 20 (50 for loop). */
   seeds?: number;
-  /** Few seeds, short runs, slow scenarios left out of the clean runs. */
+  /** Few seeds, short clean runs (each profile's quick), slow scenarios left out of the clean runs, each defect at its catalogued minimum. */
   quick?: boolean;
-  /** The false-alarm sweep: 20 clean seeds per scenario and hub, 50 for loop (hours on 2 cores). */
+  /** The false-alarm sweep: 20 clean seeds per scenario and hub, 50 for loop, at the scenarios' defaults (about 6 h on 2 cores; the reference hub alone about 3.3 h). */
   sweep?: boolean;
   /** Only runs whose label matches (a case-insensitive regular expression, or plain text when it is not one). */
   only?: string;
@@ -91,14 +100,18 @@ export function planMatrix(options: MatrixOptions): PlannedRun[] {
   const foreignHub = (misbehave: readonly string[] = []) => {
     // The queue in a file survives the harness's redeploys, as a real hub's would. The ping
     // interval reaches it the way it reaches any --hub-cmd hub: PING_INTERVAL_MS.
-    const parts = ['node', quote(FOREIGN_HUB), '--state', quote(join(options.stateDir, `queue-${++stateFiles}.json`))];
+    // Paths as the matrix's working directory (the repo root) sees them, so a replay line in the
+    // committed docs runs on any checkout: no machine's absolute paths.
+    const parts = ['node', quote(relativePath(FOREIGN_HUB)), '--state', quote(relativePath(join(options.stateDir, `queue-${++stateFiles}.json`)))];
     for (const m of misbehave) parts.push('--misbehave', m);
     return { kind: 'command' as const, command: parts.join(' ') };
   };
   for (const entry of options.catalog ?? CATALOG) {
     const profile = profileOf(entry.scenario);
-    const durationMs = options.quick ? (entry.quickDurationMs ?? profile.quickDurationMs) : (entry.durationMs ?? profile.durationMs);
-    const run: RunOptions = { agents: entry.agents ?? profile.agents, durationMs, seed: '1' };
+    const defaults = SCENARIOS.get(entry.scenario)!.defaults;
+    // Never shorter than the catalogue says the defect needs to show; --quick runs exactly that.
+    const durationMs = options.quick ? entry.minDurationMs : Math.max(entry.minDurationMs, entry.durationMs ?? defaults.durationMs);
+    const run: RunOptions = { agents: entry.agents ?? defaults.agents, durationMs, seed: '1' };
     if (entry.source === 'reference-hub') {
       run.hubDefects = [entry.id];
       if (profile.referenceRuntime) run.hub = { kind: profile.referenceRuntime };
@@ -113,13 +126,15 @@ export function planMatrix(options: MatrixOptions): PlannedRun[] {
     const profile = profileOf(scenario);
     if (options.quick && profile.slow) continue;
     const wanted = options.seeds ?? (options.sweep ? (scenario === 'loop' ? 50 : 20) : options.quick ? (scenario === 'loop' ? 2 : 1) : scenario === 'loop' ? 3 : 1);
-    // The caps keep the default matrix near 15 min; the sweep is the false-alarm evidence and
+    // The caps keep the default matrix near half an hour; the sweep is the false-alarm evidence and
     // runs every scenario over its full seed count.
     const seeds = options.sweep ? wanted : Math.min(wanted, profile.maxSeeds ?? Infinity);
     const hubs: MatrixHub[] = profile.foreignUnsupported ? ['reference'] : ['reference', 'foreign'];
+    const defaults = SCENARIOS.get(scenario)!.defaults;
+    const size = { agents: defaults.agents, durationMs: defaults.durationMs, ...(options.quick ? profile.quick : {}) };
     for (const hub of hubs) {
       for (let seed = 1; seed <= seeds; seed++) {
-        const run: RunOptions = { agents: profile.agents, durationMs: options.quick ? profile.quickDurationMs : profile.durationMs, seed: String(seed) };
+        const run: RunOptions = { ...size, seed: String(seed) };
         if (hub === 'foreign') run.hub = foreignHub();
         else if (profile.referenceRuntime) run.hub = { kind: profile.referenceRuntime };
         runs.push({ kind: 'clean', label: `clean ${scenario} ${hub} seed ${seed}`, scenario, hub, options: run });
@@ -151,5 +166,11 @@ function matcher(pattern: string): (run: PlannedRun) => boolean {
 }
 
 function quote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_./:=@-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A path relative to the working directory when it lies under it; else as given. */
+function relativePath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }

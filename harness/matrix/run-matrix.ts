@@ -1,5 +1,5 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { executeMatrix, type RunOutcome } from './execute.ts';
 import { foreignExclusions, planMatrix, type MatrixOptions, type PlannedRun } from './plan.ts';
@@ -21,7 +21,10 @@ export async function runMatrix(options: RunMatrixOptions = {}): Promise<{ outco
   const startedAt = new Date();
   const t0 = performance.now();
   const loadBefore = loadavg();
-  const stateDir = await mkdtemp(join(tmpdir(), 'edge-chaos-matrix-'));
+  // Under the working directory's git-ignored reports/, so the replay lines the doc prints name
+  // it relative to the repo root rather than a temporary folder of this machine.
+  await mkdir('reports', { recursive: true });
+  const stateDir = await mkdtemp(join('reports', 'matrix-'));
   try {
     const runs = planMatrix({ ...options, stateDir });
     options.onPlan?.(runs);

@@ -11,7 +11,8 @@ const DEFAULT_SETTLE_MS = 10_000;
 const DEADLINE_MARGIN_S = 600;
 
 /** How long the fleet takes to start every agent, ms: the scenario's, else 2 ms per agent up to 5 s. */
-function rampMs(scenario: ScenarioDefinition, params: Pick<ResolvedParams, 'agents'>): number {
+/** How long the fleet's start is spread over, ms: the scenario's ramp, else 2 ms per agent up to 5 s. */
+export function rampMs(scenario: ScenarioDefinition, params: Pick<ResolvedParams, 'agents'>): number {
   return scenario.defaults.rampMs ?? Math.min(5_000, params.agents * 2);
 }
 

@@ -15,7 +15,7 @@ export interface RunOptions {
   hubDefects?: string[];
   /** Target a hub someone else runs instead of starting the reference hub (shorthand for hub: { kind: 'external', url }). */
   hubUrl?: string;
-  /** Where the hub runs. Default: the reference hub in this process. */
+  /** Where the hub runs. Default: the scenario's hub.runtime, else the reference hub in this process up to 50 agents and in its own process past that (IN_PROCESS_HUB_MAX_AGENTS). */
   hub?: HubChoice;
   /**
    * The hub's ping interval, ms: the agents expect it and interval-based checks scale with it; a hub the

@@ -4,6 +4,7 @@ import type { BackoffOptions } from '../../agent/backoff.ts';
 import { AGENT_ID_MAX_LENGTH, DEFAULT_PING_INTERVAL_MS, isValidAgentId } from '../../protocol/v1.ts';
 import { resolveFaults, resolveRedeploys, type ScenarioDefinition } from '../scenario/define.ts';
 import { HarnessError } from '../errors.ts';
+import { defaultHubRuntime } from '../runtime/hubs/default-runtime.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
 import { checkRunOptions } from './check-options.ts';
@@ -20,7 +21,9 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
   if (!isValidAgentId(`${agentIdPrefix}${agents}`)) {
     throw new HarnessError('EC_BAD_OPTION', `agent id prefix ${JSON.stringify(agentIdPrefix)} makes invalid edge_agent_ids`, `use only A-Z a-z 0-9 . _ : - in --agent-id-prefix, at most ${AGENT_ID_MAX_LENGTH - String(agents).length} characters (ids are the prefix and a number up to ${agents}, ${AGENT_ID_MAX_LENGTH} characters in all)`);
   }
-  const hub: HubChoice = options.hub ?? (options.hubUrl ? { kind: 'external', url: options.hubUrl } : { kind: scenario.hub?.runtime ?? 'in-process' });
+  // The scenario's runtime, else one by fleet size: a big fleet's hub kept off the judge's event loop.
+  const hubRuntimeDefault = scenario.hub?.runtime ?? defaultHubRuntime(agents);
+  const hub: HubChoice = options.hub ?? (options.hubUrl ? { kind: 'external', url: options.hubUrl } : { kind: hubRuntimeDefault });
   const pingIntervalMs = resolvePingInterval(scenario, hub, options.hubPingIntervalMs);
   const hubDefects = options.hubDefects ?? [];
   const reference = hub.kind === 'in-process' || hub.kind === 'child-process' || (hub.kind === 'container' && hub.image === undefined);
@@ -51,6 +54,8 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
     durationMs,
     agentIdPrefix,
     hub,
+    /** The reference hub's runtime had none been chosen, so the replay command names a chosen in-process hub. */
+    hubRuntimeDefault,
     /** The ping interval the agents assume and every hub the harness starts is told, ms. */
     pingIntervalMs,
     /** Whether --hub-ping-interval chose it, so the replay command passes it back. */

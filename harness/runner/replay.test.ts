@@ -27,3 +27,26 @@ describe('the replay command of a fleet runner', () => {
     expect(replayCommand('loop', resolveParams(loop, { fleetRunner: own }))).not.toContain('--fleet-runner');
   });
 });
+
+describe('the hub runtime a run picks and its replay', () => {
+  test('a big fleet gets the reference hub in its own process; an in-process hub asked for over that default is named in the replay', () => {
+    const storm = SCENARIOS.get('storm')!;
+    const byDefault = resolveParams(storm, { seed: '1' });
+    expect(byDefault.hub).toEqual({ kind: 'child-process' });
+    expect(replayCommand('storm', byDefault)).toContain('--hub-runtime child-process');
+    const asked = resolveParams(storm, { seed: '1', hub: { kind: 'in-process' } });
+    expect(asked.hub).toEqual({ kind: 'in-process' });
+    const replay = replayCommand('storm', asked);
+    expect(replay).toContain('--hub-runtime in-process');
+    expect(parseCliArgs(['storm', ...replay.split(' -- ')[1]!.split(' ')]).hub).toEqual({ kind: 'in-process' });
+  });
+
+  test('a small fleet keeps the in-process hub, and its replay adds no --hub-runtime', () => {
+    const loop = SCENARIOS.get('loop')!;
+    expect(resolveParams(loop, {}).hub).toEqual({ kind: 'in-process' });
+    expect(replayCommand('loop', resolveParams(loop, {}))).not.toContain('--hub-runtime');
+    // The same scenario scaled past the bound moves its hub off the judge's loop.
+    expect(resolveParams(loop, { agents: 51 }).hub).toEqual({ kind: 'child-process' });
+    expect(resolveParams(loop, { agents: 50 }).hub).toEqual({ kind: 'in-process' });
+  });
+});

@@ -14,6 +14,8 @@ export function replayCommand(scenario: string, params: ResolvedParams): string 
   else if (hub.kind === 'command') args.push(`--hub-cmd ${shellQuote(hub.command)}`);
   else if (hub.kind === 'container') args.push(hub.image ? `--hub-image ${hub.image}${hub.port ? ` --hub-port ${hub.port}` : ''}` : '--hub-runtime container');
   else if (hub.kind === 'child-process') args.push('--hub-runtime child-process');
+  // In-process is named only where it was asked for over a default that is not (a big fleet's, a scenario's).
+  else if (hub.kind === 'in-process' && params.hubRuntimeDefault !== 'in-process') args.push('--hub-runtime in-process');
   if (params.toxiproxyChosen && params.toxiproxy) args.push(`--toxiproxy ${toxiproxyArg(params.toxiproxy)}`);
   if (params.pingIntervalChosen) args.push(`--hub-ping-interval ${formatDuration(params.pingIntervalMs)}`);
   if (params.fleetShards !== undefined) args.push(`--fleet-shards ${params.fleetShards}`);

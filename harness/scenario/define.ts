@@ -34,7 +34,7 @@ export interface ScenarioDefinition {
   hub?: {
     /** The hub's ping interval, ms: agents expect it and every hub the harness starts is told it (a --hub-cmd hub as PING_INTERVAL_MS). Default 10_000. */
     pingIntervalMs?: number;
-    /** Where the reference hub runs unless the command line says otherwise. Default 'in-process'. */
+    /** Where the reference hub runs unless the command line says otherwise. Default: 'in-process' up to 50 agents, 'child-process' past that (IN_PROCESS_HUB_MAX_AGENTS). */
     runtime?: 'in-process' | 'child-process';
   };
   agent?: {

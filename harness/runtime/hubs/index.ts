@@ -10,6 +10,7 @@ import type { HubRuntime, HubSettings } from './types.ts';
 
 export type { HubExit, HubKind, HubRuntime, HubSettings, StopHow } from './types.ts';
 export { scrapeHubMetrics } from './scrape.ts';
+export { defaultHubRuntime, IN_PROCESS_HUB_MAX_AGENTS } from './default-runtime.ts';
 
 /** Which hub a run uses, as chosen on the command line. */
 export type HubChoice =
