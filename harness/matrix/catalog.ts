@@ -235,8 +235,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     // As slow-leak: the soak's growth bounds are sized for its own 20 agents and 2 min, and a
     // process hub restarts at each redeploy, so each incarnation needs the full slot to show a slope.
     agents: 20,
-    durationMs: 120_000,
-    quickDurationMs: 120_000,
+    minDurationMs: 120_000,
     expect: ['resource-growth'],
     note: 'the leak lives in node, the child of the `sh -c` that --hub-cmd starts: only the sum over the shell\'s process tree shows it (the shell\'s own RSS never moves); the evidence names the node process',
   },
@@ -255,6 +254,8 @@ export const CATALOG: readonly CatalogEntry[] = [
     source: 'zoo',
     description: 'accepts each WebSocket and answers each poll 6 s late, on timers: slow while the machine idles',
     scenario: 'redeploy',
+    // The redeploy scenario's own 30 s: two redeploys, each followed by polls the slow hub answers too late.
+    minDurationMs: 30_000,
     expect: ['polling-fallback', 'recovery'],
     note: 'polls time out (the agents wait 5 s) while the hub is up and the machine has headroom: machine-headroom must leave the failure standing',
   },

@@ -40,7 +40,7 @@ describe('the detection matrix', () => {
     // A leak needs the soak's own fleet and length even in --quick: a shorter run would report a miss it caused.
     for (const plan of [runs, planMatrix({ stateDir: tmp, quick: true })]) {
       const leak = plan.find((r) => r.label === 'defect leak on soak')!;
-      expect(leak.options).toMatchObject({ agents: 20, durationMs: 120_000, hub: { kind: 'command', command: expect.stringMatching(/^node '.*foreign-hub\.mjs' --state '.*' --misbehave leak$/) } });
+      expect(leak.options).toMatchObject({ agents: 20, durationMs: 120_000, hub: { kind: 'command', command: expect.stringMatching(/^node \S*foreign-hub\.mjs --state \S+ --misbehave leak$/) } });
     }
     expect(planMatrix({ stateDir: tmp, only: 'defect (misroute|no-ping) ' }).map((r) => r.label)).toEqual(['defect no-ping on half-open', 'defect misroute on loop']);
   });
