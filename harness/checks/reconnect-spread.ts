@@ -12,6 +12,24 @@ import type { Checker } from './types.ts';
  */
 export const SPREAD_SIGNIFICANCE = 1e-4;
 
+/**
+ * The longest the harness's event loop may stall while a fleet of `agents`
+ * reconnects before the spread check could miss a herd. Attempts are placed
+ * when they were due, and a stall does not move that; what it moves is when
+ * the agents see their closes (a stalled loop delivers them in one burst
+ * after it, one by one as it works through them), and a herd's due times
+ * spread as wide as that burst. Spread over S ms, a herd of n lands at most
+ * n·slice/(S + slice) in one slice; it still fails the check while that is at
+ * least the failing count k, so S may be up to slice·(n/k − 1): 461 ms for
+ * 500 agents over a 1 s window in 100 ms slices, 334 ms for 200, 25 ms for 10.
+ * Undefined when the fleet is too small for the check to judge at all.
+ */
+export function herdMaskingStallMs(agents: number, windowMs: number, sliceMs = 100, redeploys = 1): number | undefined {
+  const k = improbableBusiestCount(agents, sliceMs, windowMs, SPREAD_SIGNIFICANCE / Math.max(1, redeploys));
+  if (!Number.isFinite(k)) return undefined;
+  return Math.floor(sliceMs * (agents / k - 1));
+}
+
 export interface ReconnectSpreadOptions {
   /**
    * The jitter window, ms: the narrowest spread the agents' full-jitter

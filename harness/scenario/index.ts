@@ -7,3 +7,4 @@ export { defineScenario, resolveFaults, resolveRedeploys, type ScenarioDefinitio
 export type { FaultSpec, FaultStep, GroupSpec, RedeployStep, Stream } from './steps.ts';
 export { loadScenario } from './load.ts';
 export { firstRetryWindowMs, type BackoffOptions } from './backoff.ts';
+export { herdMaskingStallMs } from '../checks/reconnect-spread.ts';
