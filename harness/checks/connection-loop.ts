@@ -96,7 +96,7 @@ export const checkConnectionLoop: Checker<ConnectionLoopOptions, ConnectionLoopE
   looping.sort((a, b) => a.firstSeenAtMs - b.firstSeenAtMs);
 
   const identity = identityNote(input.hubMetrics);
-  const base = { id: 'connection-loop', title: `No connection loops (${minCycles}+ connections in a row each shorter than ${formatMs(maxConnectionMs)}, or ending the same way at a regular period)` };
+  const base = { title: `No connection loops (${minCycles}+ connections in a row each shorter than ${formatMs(maxConnectionMs)}, or ending the same way at a regular period)` };
   const evidence: ConnectionLoopEvidence = { minCycles, maxConnectionMs, explainedByDisruption, looping, ...(identity ? { identity } : {}) };
   if (looping.length === 0) {
     const network = explainedByDisruption > 0 ? ` (${explainedByDisruption} close(s) explained by faults or redeploys)` : '';
