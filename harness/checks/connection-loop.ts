@@ -49,6 +49,11 @@ export interface ConnectionLoopEvidence {
 
 type Close = EventOf<'ws.close'>;
 
+/** What makes a loop, with the defaults: every report states them (`params.loop`), whether the check ran or not. */
+export function loopThresholds(options: ConnectionLoopOptions = {}): { minCycles: number; maxConnectionMs: number } {
+  return { minCycles: options.minCycles ?? 3, maxConnectionMs: options.maxConnectionMs ?? 5_000 };
+}
+
 /**
  * Flags agents whose connections keep ending the same way: the incident's
  * signature, whatever its period. A loop is either minCycles connections in
@@ -66,8 +71,7 @@ type Close = EventOf<'ws.close'>;
  * The harness stopping the agent is never a close that counts.
  */
 export const checkConnectionLoop: Checker<ConnectionLoopOptions, ConnectionLoopEvidence> = (input, options) => {
-  const minCycles = options.minCycles ?? 3;
-  const maxConnectionMs = options.maxConnectionMs ?? 5_000;
+  const { minCycles, maxConnectionMs } = loopThresholds(options);
   const graceMs = options.faultGraceMs ?? 1_000;
   const regular = { share: options.regularShare ?? 0.25, slackMs: options.regularSlackMs ?? 1_000 };
   const windows = faultWindows(input.events, input.endMs);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { CHECKERS, CHECK_NAMES, evaluateChecks, type ChecksConfig } from './index.ts';
+import { CHECKERS, CHECK_NAMES, anyCheckHas, evaluateChecks, type ChecksConfig } from './index.ts';
 import { HistoryBuilder } from './history.test-support.ts';
 
 describe('evaluateChecks', () => {
@@ -67,6 +67,12 @@ describe('evaluateChecks', () => {
     expect(results.map((r) => r.id)).toEqual([...Object.values(before), 'machine-headroom', 'history-complete']);
     // id first, kind last, as the checks' own results had them: summary.json keeps its key order.
     for (const r of results) expect([Object.keys(r)[0], Object.keys(r).at(-1)]).toEqual(['id', 'kind']);
+  });
+
+  test('the settle phase waits for the whole fleet only for checks that judge its end state', () => {
+    expect(CHECK_NAMES.filter((name) => anyCheckHas({ [name]: {} }, 'waitsForWholeFleet'))).toEqual(['hubHealth', 'recovery']);
+    expect(anyCheckHas({}, 'waitsForWholeFleet')).toBe(false);
+    expect(anyCheckHas({ connectionLoop: {}, recovery: { withinMs: 1_000 } }, 'waitsForWholeFleet')).toBe(true);
   });
 });
 

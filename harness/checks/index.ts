@@ -32,14 +32,13 @@ export type { CheckInput, CheckOutcome, CheckResult, Checker, TimeWindow } from 
  * applied, the history is complete): one failed makes the run invalid, exit 2.
  */
 export const CHECKERS = {
-  /** Also makes the settle phase wait for the whole fleet. */
-  hubHealth: hub('hub-health', checkHubHealth, { minFailedProbes: true, graceMs: true }),
+  hubHealth: hub('hub-health', checkHubHealth, { minFailedProbes: true, graceMs: true }, { waitsForWholeFleet: true }),
   connectionLoop: hub('connection-loop', checkConnectionLoop, { minCycles: true, maxConnectionMs: true, faultGraceMs: true, regularShare: true, regularSlackMs: true }),
   reconnects: hub('reconnects', checkReconnects, { maxPerAgent: true }),
   connectionDurations: hub('connection-durations', checkConnectionDurations, { minP50Ms: true }),
   connectTime: hub('connect-time', checkConnectTime, { percent: true, withinMs: true }),
   commandDelivery: hub('command-delivery', checkCommandDelivery, { maxP50LatencyMs: true, minP50LatencyDuringFaultsMs: true, ackReceivedAfterMs: true }),
-  recovery: hub('recovery', checkRecovery, { percent: true, withinMs: true, earlier: true }),
+  recovery: hub('recovery', checkRecovery, { percent: true, withinMs: true, earlier: true }, { waitsForWholeFleet: true }),
   deadDetection: hub('dead-detection', checkDeadDetection, { withinMs: true }),
   liveness: hub('liveness', checkLiveness, { pingIntervalMs: true, maxGapIntervals: true }),
   reconnectStorm: hub('reconnect-storm', checkReconnectStorm, { minBackoffMs: true, windowMs: true }, { reads: ['ws.connecting'] }),
@@ -68,6 +67,11 @@ export const CHECKERS = {
 export type CheckKind = 'hub' | 'validity';
 
 interface Traits {
+  /**
+   * Judges the fleet's end state (everyone back, the hub answering), so the settle phase waits for
+   * every agent to be connected before the checks run. Off for the rest: a looping fleet never settles.
+   */
+  waitsForWholeFleet?: boolean;
   /** Event kinds the check reads that the history drops past its cap (history.ts ALWAYS_KEPT lists the rest). */
   reads?: readonly HistoryEvent['type'][];
   /** Runs in every run, with {} as options, whether the scenario names it or not. */
@@ -104,6 +108,11 @@ export type ChecksConfig = { [Name in CheckName]?: OptionsOf<(typeof CHECKERS)[N
 
 /** Every check's config name, in report order. */
 export const CHECK_NAMES = Object.keys(CHECKERS) as CheckName[];
+
+/** Whether any check this config runs (the always-on ones included) has the trait, e.g. `waitsForWholeFleet`. */
+export function anyCheckHas(config: ChecksConfig, trait: 'waitsForWholeFleet'): boolean {
+  return CHECK_NAMES.some((name) => (config[name] !== undefined || CHECKERS[name].always === true) && (CHECKERS[name] as Traits)[trait] === true);
+}
 
 /** The option names a check takes (`maxPerAgent` for reconnects). */
 export function checkOptionNames(name: CheckName): readonly string[] {
