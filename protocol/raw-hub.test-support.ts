@@ -31,13 +31,18 @@ export class RawHub extends EventEmitter implements AsyncDisposable {
   pollCommands: Command[] = [];
   /** When set, GET /edge/commands answers this instead (the paging extension's `more`, for one). */
   pollAnswer: (() => PollResponse) | undefined;
+  /** Take every GET /edge/commands and never answer it (a hub that died mid-request, or hangs). Can be changed later. */
+  holdPolls = false;
   polls = 0;
+  /** WebSocket connections accepted so far. */
+  connections = 0;
   readonly wsAcks: string[] = [];
   readonly httpAcks: string[] = [];
   readonly sockets = new Set<WebSocket>();
   readonly #server: Server;
   readonly #wss = new WebSocketServer({ noServer: true });
   readonly #pingIntervalMs: number | undefined;
+  readonly #held = new Set<ServerResponse>();
   #pingTimer: NodeJS.Timeout | undefined;
 
   private constructor(options: RawHubOptions) {
@@ -75,6 +80,7 @@ export class RawHub extends EventEmitter implements AsyncDisposable {
     }
     const agentId = new URL(req.url ?? '/', 'http://x').searchParams.get('edge_agent_id') ?? '';
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      this.connections++;
       this.sockets.add(ws);
       ws.on('error', () => {});
       ws.on('close', () => this.sockets.delete(ws));
@@ -95,6 +101,11 @@ export class RawHub extends EventEmitter implements AsyncDisposable {
     if (req.method === 'GET' && path === '/edge/commands') {
       this.polls++;
       this.emit('poll');
+      if (this.holdPolls) {
+        this.#held.add(res);
+        res.on('close', () => this.#held.delete(res));
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.pollAnswer?.() ?? { commands: this.pollCommands }));
       return;
     }
@@ -135,6 +146,7 @@ export class RawHub extends EventEmitter implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     clearInterval(this.#pingTimer);
     for (const s of this.sockets) s.terminate();
+    for (const res of this.#held) res.destroy();
     this.#wss.close();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
