@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { DEAD_AFTER_PING_INTERVALS } from '../protocol/v1.ts';
 import { startHub } from '../server/start.ts';
-import { RawHub, startAgent } from './agent.test-support.ts';
+import { RawHub } from '../protocol/raw-hub.test-support.ts';
+import { startAgent } from './agent.test-support.ts';
 import type WebSocket from 'ws';
 
 const c = (id: string) => ({ id, name: `do-${id}`, payload: { id } });

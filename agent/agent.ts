@@ -7,6 +7,7 @@ import { PingGaps } from './ping-gaps.ts';
 import { AgentProfile, type AgentSettings } from './profile.ts';
 import { WAKE, WAKE_SLOT, wakeups, type Sleeper } from './wakeups.ts';
 import type { Rng } from '../common/rng.ts';
+import { Deadline } from '../common/deadline.ts';
 
 /** What tells one agent of a fleet from another; the rest is the fleet's AgentProfile. */
 export interface AgentIdentity {
@@ -284,18 +285,11 @@ export class EdgeAgent implements Sleeper {
   }
 
   async #pollOnce(): Promise<void> {
-    const abort = new AbortController();
-    if (this.#polling) this.#polling.abort = abort;
-    const signal = abort.signal;
-    // Our own timer, not AbortSignal.any([..., AbortSignal.timeout()]): on Node 20 the combined signal
-    // holds its sources weakly, a collected timeout signal never fires, and a poll to a hub that died
-    // mid-request hung for good (seen at 5,000 agents: an agent stopped polling for the rest of a crash).
-    let timedOut = false;
+    // The deadline covers the poll, its body and the acks it posts; pausing polling aborts it early.
     const httpTimeoutMs = this.#profile.httpTimeoutMs;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abort.abort();
-    }, httpTimeoutMs);
+    const deadline = new Deadline(httpTimeoutMs);
+    if (this.#polling) this.#polling.abort = deadline;
+    const signal = deadline.signal;
     // Paging extension: the hub holds more than this answer. The next page comes at once, but only after
     // this one was acked and brought something new, so a hub that keeps answering the same page cannot spin us.
     let nextPageNow = false;
@@ -315,10 +309,10 @@ export class EdgeAgent implements Sleeper {
         nextPageNow = body.more === true && anyNew && acked;
       }
     } catch (error) {
-      if (abort.signal.aborted && !timedOut) return; // polling paused or agent stopped: not a failure
-      this.#observe({ type: 'poll', ok: false, commands: 0, error: timedOut ? `no answer within ${httpTimeoutMs} ms` : errorText(error) });
+      if (signal.aborted && !deadline.expired) return; // polling paused or agent stopped: not a failure
+      this.#observe({ type: 'poll', ok: false, commands: 0, error: deadline.expired ? `no answer within ${httpTimeoutMs} ms` : errorText(error) });
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
     }
     if (this.#polling) this.#polling.timer = setTimeout(() => void this.#pollOnce(), nextPageNow ? 0 : this.#profile.pollIntervalMs);
   }

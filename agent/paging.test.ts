@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { RawHub, startAgent } from './agent.test-support.ts';
+import { RawHub } from '../protocol/raw-hub.test-support.ts';
+import { startAgent } from './agent.test-support.ts';
 
 const c = (id: string) => ({ id, name: `do-${id}`, payload: { id } });
 

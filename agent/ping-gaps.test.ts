@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import type WebSocket from 'ws';
 import { DEAD_AFTER_PING_INTERVALS } from '../protocol/v1.ts';
-import { RawHub, startAgent } from './agent.test-support.ts';
+import { RawHub } from '../protocol/raw-hub.test-support.ts';
+import { startAgent } from './agent.test-support.ts';
 import { PingGaps } from './ping-gaps.ts';
 
 describe('PingGaps', () => {

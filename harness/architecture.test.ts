@@ -59,6 +59,10 @@ describe('the folders import downward only', () => {
   test('reporters read the result, not the runtime', () => {
     expect(violations(under('harness/reporters'), under('harness/runtime', 'harness/cli', 'server', 'toxiproxy'))).toEqual([]);
   });
+  test('the harness imports scenarios/ only from the CLI, the matrix and the library index (the rest is given scenarios)', () => {
+    const mayImportScenarios = (f: string) => f === 'harness/index.ts' || under('harness/cli', 'harness/matrix')(f);
+    expect(violations((f) => under('harness')(f) && !mayImportScenarios(f), under('scenarios'))).toEqual([]);
+  });
   test('the library (harness/index.ts) does not import the CLI', () => {
     expect(violations((f) => f === 'harness/index.ts', under('harness/cli'))).toEqual([]);
   });

@@ -17,7 +17,7 @@ import { notPassed, shortCrash } from './short-variants.test-support.ts';
  * interval the agents expect from PING_INTERVAL_MS (the fixture is given no
  * --ping-interval here), so scenarios that ping every 2 s pass on it.
  */
-const FOREIGN_HUB = fileURLToPath(new URL('../harness/runtime/hubs/fixtures/foreign-hub.mjs', import.meta.url));
+const FOREIGN_HUB = fileURLToPath(new URL('../harness/runtime/hubs/zoo/foreign-hub.mjs', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'edge-chaos-liveness-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let queues = 0;

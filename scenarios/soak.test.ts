@@ -74,7 +74,7 @@ test('a short soak: flat on the sound hub, a named slope with slow-leak', async 
   expect(leaky.verdict).toBe('failed');
 }, 60_000);
 
-const FOREIGN_HUB = fileURLToPath(new URL('../harness/runtime/hubs/fixtures/foreign-hub.mjs', import.meta.url));
+const FOREIGN_HUB = fileURLToPath(new URL('../harness/runtime/hubs/zoo/foreign-hub.mjs', import.meta.url));
 
 /**
  * A --hub-cmd hub behind `sh -c`, shortened: the leak lives in the node the

@@ -160,7 +160,7 @@ function main(): number {
     writeFileSync(join(consumer, 'chaos/no-tsx.ts'), readFileSync(join(consumer, 'my-scenario.mjs'), 'utf8'));
     check('npx edge-chaos ./chaos/no-tsx.ts without tsx installed: exit 2, says to install tsx', 'npx', ['edge-chaos', './chaos/no-tsx.ts'], consumer, (out) => exitIs(2)(out) ?? (/^error: .*is TypeScript.*\nfix: install tsx/.test(out.stderr) ? undefined : 'no error/fix naming tsx'));
     check('npx edge-chaos hub --help', 'npx', ['edge-chaos', 'hub', '--help'], consumer, (out) => exitIs(0)(out) ?? (out.stdout.includes('npx edge-chaos hub') ? undefined : 'the usage does not name npx edge-chaos hub'));
-    const foreignHub = join(ROOT, 'harness/runtime/hubs/fixtures/foreign-hub.mjs');
+    const foreignHub = join(ROOT, 'harness/runtime/hubs/zoo/foreign-hub.mjs');
     check(
       'examples/ci/edge-chaos.sh loop nosuch (a hub written apart from ours as --hub-cmd): exit 2 carried, loop reported',
       'bash',

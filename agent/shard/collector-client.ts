@@ -1,3 +1,4 @@
+import { DeadlineError, fetchWithDeadline } from '../../common/deadline.ts';
 import { sleep } from '../../common/sleep.ts';
 import { EdgeChaosError } from '../../common/errors.ts';
 import { COLLECTOR_PATHS, NDJSON, encodeBatch, estimateClock, type BatchAck, type ClockEstimate, type ClockReply, type ShardBatch, type ShardHello } from './wire.ts';
@@ -95,27 +96,24 @@ export class CollectorClient {
   }
 
   async #request(method: 'GET' | 'POST', path: string, body?: string, contentType?: string): Promise<Response> {
-    // Its own timer rather than AbortSignal.timeout inside AbortSignal.any, which can lose the timeout on Node 20.
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(new Error(`no answer within ${this.#options.requestTimeoutMs} ms`)), this.#options.requestTimeoutMs);
-    const onClose = () => abort.abort(new Error('the shard is stopping'));
-    this.#closed.signal.addEventListener('abort', onClose, { once: true });
+    const { requestTimeoutMs } = this.#options;
+    // close() cuts the requests in flight; one begun after it goes out as it always has (a listener on an
+    // aborted signal never fired), and #retrying gives up on its failure.
+    const closed = this.#closed.signal.aborted ? undefined : this.#closed.signal;
     try {
-      const response = await fetch(new URL(path, this.#options.url), {
-        method,
-        body,
-        headers: { authorization: `Bearer ${this.#options.token}`, ...(contentType ? { 'content-type': contentType } : {}) },
-        signal: abort.signal,
-      });
-      // Read the body inside the timeout too: a reset can cut the answer half-way.
-      const text = await response.text();
-      return new Response(text, { status: response.status });
+      // Read the body inside the deadline too: a reset can cut the answer half-way.
+      const answer = await fetchWithDeadline(
+        new URL(path, this.#options.url),
+        { method, body, headers: { authorization: `Bearer ${this.#options.token}`, ...(contentType ? { 'content-type': contentType } : {}) }, signal: closed },
+        requestTimeoutMs,
+        (response) => response.text().then((text) => ({ text, status: response.status })),
+      );
+      return new Response(answer.text, { status: answer.status });
     } catch (error) {
+      if (error instanceof DeadlineError) throw new Error(`no answer within ${requestTimeoutMs} ms`);
+      if (closed?.aborted && error === closed.reason) throw new Error('the shard is stopping');
       const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-      throw new Error(abort.signal.aborted ? String((abort.signal.reason as Error)?.message ?? abort.signal.reason) : (cause?.code ?? cause?.message ?? (error as Error).message));
-    } finally {
-      clearTimeout(timer);
-      this.#closed.signal.removeEventListener('abort', onClose);
+      throw new Error(cause?.code ?? cause?.message ?? (error as Error).message);
     }
   }
 

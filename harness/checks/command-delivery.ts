@@ -45,7 +45,6 @@ const isNoRoute = (f: IssueFailure) => f.status === 404 || f.status === 405;
  * metrics, none may remain pending.
  */
 export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, options) => {
-  const id = 'command-delivery';
   const title = 'Every command applied exactly once, by its agent';
   const issued = new Map<string, { agent: string; t: number; name: string }>();
   const idOfName = new Map<string, string>();
@@ -60,12 +59,11 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
   }
   if (issued.size === 0 && failures.length > 0 && failures.every(isNoRoute)) {
     const reason = input.commandsMissing ?? `the hub has no POST /admin/commands (HTTP 404/405 to all ${failures.length} call(s)), so the harness cannot issue commands`;
-    return { id, title, status: 'skipped', summary: `skipped: ${reason}`, reason };
+    return { title, status: 'skipped', summary: `skipped: ${reason}`, reason };
   }
   if (issued.size === 0 && failures.length > 0) {
     // The hub refused every command: that is a finding, not a run without commands.
     return {
-      id,
       title,
       status: 'failed',
       summary: `the hub refused all ${failures.length} command(s) the harness tried to issue (${[...new Set(failures.map((f) => f.error))].slice(0, 5).join('; ')})`,
@@ -74,7 +72,7 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
   }
   if (issued.size === 0) {
     const reason = input.commandsMissing ?? 'the scenario issued no commands';
-    return { id, title, status: 'skipped', summary: `skipped: ${reason}`, reason };
+    return { title, status: 'skipped', summary: `skipped: ${reason}`, reason };
   }
 
   const windows = faultWindows(input.events, input.endMs);
@@ -212,6 +210,6 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
   const latencyText =
     (latency ? `latency p50 ${formatMs(latency.p50Ms)}, p95 ${formatMs(latency.p95Ms)}` : 'no latency') +
     (latencyDuringFaults ? `; during faults p50 ${formatMs(latencyDuringFaults.p50Ms)}` : '');
-  if (problems.length > 0) return { id, title, status: 'failed', summary: `${issued.size} issued: ${problems.join('; ')}`, evidence };
-  return { id, title, status: 'passed', summary: `${issued.size} issued, all applied once by their agent (${latencyText})`, evidence };
+  if (problems.length > 0) return { title, status: 'failed', summary: `${issued.size} issued: ${problems.join('; ')}`, evidence };
+  return { title, status: 'passed', summary: `${issued.size} issued, all applied once by their agent (${latencyText})`, evidence };
 };

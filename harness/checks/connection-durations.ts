@@ -27,7 +27,7 @@ export const checkConnectionDurations: Checker<ConnectionDurationsOptions> = (in
   const overall = distribution(all);
   const evidence = { overall, shortestAgents: perAgent.slice(0, 10), neverConnected: never, minP50Ms: options.minP50Ms };
   const title = options.minP50Ms === undefined ? 'Every agent connected' : `Every agent connected; median connection at least ${formatMs(options.minP50Ms)}`;
-  const base = { id: 'connection-durations', title };
+  const base = { title };
   const describe = overall ? `connections: ${overall.count}, min ${formatMs(overall.minMs)}, p50 ${formatMs(overall.p50Ms)}, p95 ${formatMs(overall.p95Ms)}` : 'no connection opened';
   if (never.length > 0) {
     return { ...base, status: 'failed', summary: `${never.length} agent(s) never connected (${never.slice(0, 5).join(', ')}${never.length > 5 ? ', ...' : ''}); ${describe}`, evidence };

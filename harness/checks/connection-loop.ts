@@ -49,6 +49,11 @@ export interface ConnectionLoopEvidence {
 
 type Close = EventOf<'ws.close'>;
 
+/** What makes a loop, with the defaults: every report states them (`params.loop`), whether the check ran or not. */
+export function loopThresholds(options: ConnectionLoopOptions = {}): { minCycles: number; maxConnectionMs: number } {
+  return { minCycles: options.minCycles ?? 3, maxConnectionMs: options.maxConnectionMs ?? 5_000 };
+}
+
 /**
  * Flags agents whose connections keep ending the same way: the incident's
  * signature, whatever its period. A loop is either minCycles connections in
@@ -66,8 +71,7 @@ type Close = EventOf<'ws.close'>;
  * The harness stopping the agent is never a close that counts.
  */
 export const checkConnectionLoop: Checker<ConnectionLoopOptions, ConnectionLoopEvidence> = (input, options) => {
-  const minCycles = options.minCycles ?? 3;
-  const maxConnectionMs = options.maxConnectionMs ?? 5_000;
+  const { minCycles, maxConnectionMs } = loopThresholds(options);
   const graceMs = options.faultGraceMs ?? 1_000;
   const regular = { share: options.regularShare ?? 0.25, slackMs: options.regularSlackMs ?? 1_000 };
   const windows = faultWindows(input.events, input.endMs);
@@ -96,7 +100,7 @@ export const checkConnectionLoop: Checker<ConnectionLoopOptions, ConnectionLoopE
   looping.sort((a, b) => a.firstSeenAtMs - b.firstSeenAtMs);
 
   const identity = identityNote(input.hubMetrics);
-  const base = { id: 'connection-loop', title: `No connection loops (${minCycles}+ connections in a row each shorter than ${formatMs(maxConnectionMs)}, or ending the same way at a regular period)` };
+  const base = { title: `No connection loops (${minCycles}+ connections in a row each shorter than ${formatMs(maxConnectionMs)}, or ending the same way at a regular period)` };
   const evidence: ConnectionLoopEvidence = { minCycles, maxConnectionMs, explainedByDisruption, looping, ...(identity ? { identity } : {}) };
   if (looping.length === 0) {
     const network = explainedByDisruption > 0 ? ` (${explainedByDisruption} close(s) explained by faults or redeploys)` : '';

@@ -13,11 +13,10 @@ export interface DeadDetectionOptions {
  * fires, or the link closes) within the bound.
  */
 export const checkDeadDetection: Checker<DeadDetectionOptions> = (input, { withinMs }) => {
-  const id = 'dead-detection';
   const title = `Silent connections detected within ${formatMs(withinMs)}`;
   const groups = new GroupMap(input.groups ?? [], input.agents);
   const windows = faultWindows(input.events, input.endMs).filter((w) => w.kind === 'blackhole');
-  if (windows.length === 0) return { id, title, status: 'skipped', summary: 'skipped: no blackhole fault in the run', reason: 'no blackhole fault in the run' };
+  if (windows.length === 0) return { title, status: 'skipped', summary: 'skipped: no blackhole fault in the run', reason: 'no blackhole fault in the run' };
   const times: number[] = [];
   const undetected: { agent: string; fault: string }[] = [];
   let ws_dead = 0;
@@ -44,13 +43,13 @@ export const checkDeadDetection: Checker<DeadDetectionOptions> = (input, { withi
   const dist = distribution(times);
   const evidence = { withinMs, detection: dist, byLivenessCheck: ws_dead, undetected: undetected.slice(0, 20) };
   if (times.length === 0 && undetected.length === 0) {
-    return { id, title, status: 'skipped', summary: 'skipped: no agent was connected when the link went silent', reason: 'no agent was connected when the link went silent' };
+    return { title, status: 'skipped', summary: 'skipped: no agent was connected when the link went silent', reason: 'no agent was connected when the link went silent' };
   }
   if (undetected.length > 0) {
     // The agents' own liveness timers were late: from each silent link's start to its bound.
     const late = new Set(undetected.map((u) => u.fault));
     const lateDuring = windows.filter((w) => late.has(w.fault)).map((w) => ({ fromMs: w.fromMs, toMs: w.fromMs + withinMs }));
-    return { id, title, status: 'failed', summary: `${undetected.length} agent(s) did not detect the silent link within ${formatMs(withinMs)} (${undetected.slice(0, 5).map((u) => u.agent).join(', ')})`, evidence, lateDuring };
+    return { title, status: 'failed', summary: `${undetected.length} agent(s) did not detect the silent link within ${formatMs(withinMs)} (${undetected.slice(0, 5).map((u) => u.agent).join(', ')})`, evidence, lateDuring };
   }
-  return { id, title, status: 'passed', summary: `${times.length} agent(s) detected it: p50 ${formatMs(dist!.p50Ms)}, max ${formatMs(dist!.maxMs)}`, evidence };
+  return { title, status: 'passed', summary: `${times.length} agent(s) detected it: p50 ${formatMs(dist!.p50Ms)}, max ${formatMs(dist!.maxMs)}`, evidence };
 };

@@ -26,10 +26,9 @@ export interface EventLoopLagOptions {
  * then the history itself is wrong. Reads the sampler's per-interval p99.
  */
 export const checkEventLoopLag: Checker<EventLoopLagOptions> = (input, { maxMs = 1_000, component = 'harness', afterMs = 0, toleratedShare = 0.02 }) => {
-  const id = 'event-loop-lag';
   const title = `${component} event loop p99 delay under ${formatMs(maxMs)}`;
   const samples = input.events.flatMap((e) => (e.type === 'resource.sample' && e.component === component && e.loopLagMs !== undefined && e.t >= afterMs ? [{ t: e.t, lagMs: e.loopLagMs }] : []));
-  if (samples.length === 0) return { id, title, status: 'skipped', summary: `skipped: no event loop samples for ${component}`, reason: `no event loop samples for ${component}` };
+  if (samples.length === 0) return { title, status: 'skipped', summary: `skipped: no event loop samples for ${component}`, reason: `no event loop samples for ${component}` };
   const worst = samples.reduce((a, b) => (b.lagMs > a.lagMs ? b : a));
   const over = samples.filter((s) => s.lagMs > maxMs);
   const sorted = samples.map((s) => s.lagMs).sort((a, b) => a - b);
@@ -37,7 +36,7 @@ export const checkEventLoopLag: Checker<EventLoopLagOptions> = (input, { maxMs =
   const evidence = { maxMs, samples: samples.length, medianP99Ms: sorted[Math.floor(sorted.length / 2)], worstP99Ms: worst.lagMs, worstAtMs: Math.round(worst.t), intervalsOver: over.length, intervalsTolerated: tolerated };
   if (over.length <= tolerated) {
     const note = over.length > 0 ? ` (${over.length} interval(s) over ${formatMs(maxMs)}, within the ${tolerated} tolerated)` : '';
-    return { id, title, status: 'passed', summary: `worst p99 ${formatMs(worst.lagMs)} over ${samples.length} intervals${note}`, evidence };
+    return { title, status: 'passed', summary: `worst p99 ${formatMs(worst.lagMs)} over ${samples.length} intervals${note}`, evidence };
   }
-  return { id, title, status: 'failed', summary: `p99 delay reached ${formatMs(worst.lagMs)} at ${formatMs(worst.t)} (${over.length} of ${samples.length} intervals over ${formatMs(maxMs)})`, evidence };
+  return { title, status: 'failed', summary: `p99 delay reached ${formatMs(worst.lagMs)} at ${formatMs(worst.t)} (${over.length} of ${samples.length} intervals over ${formatMs(maxMs)})`, evidence };
 };

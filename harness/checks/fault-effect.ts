@@ -14,12 +14,11 @@ const DISRUPTIVE = new Set(['partition', 'flap', 'reset', 'blackhole', 'redeploy
  * connect or a failed poll), and only those agents.
  */
 export const checkFaultEffect: Checker<FaultEffectOptions> = (input, options) => {
-  const id = 'fault-effect';
   const title = 'Every disruptive fault visibly hit its agents';
   const graceMs = options.graceMs ?? 1_000;
   const groups = new GroupMap(input.groups ?? [], input.agents);
   const windows = faultWindows(input.events, input.endMs).filter((w) => DISRUPTIVE.has(w.kind));
-  if (windows.length === 0) return { id, title, status: 'skipped', summary: 'skipped: no disruptive fault in the run', reason: 'no disruptive fault in the run' };
+  if (windows.length === 0) return { title, status: 'skipped', summary: 'skipped: no disruptive fault in the run', reason: 'no disruptive fault in the run' };
   const byFault = new Map<string, { fault: string; kind: string; target: string; windows: number; agentsHit: Set<string>; disconnects: number; failedConnects: number; failedPolls: number }>();
   for (const w of windows) {
     const entry = byFault.get(w.fault) ?? { fault: w.fault, kind: w.kind, target: w.target, windows: 0, agentsHit: new Set<string>(), disconnects: 0, failedConnects: 0, failedPolls: 0 };
@@ -38,10 +37,9 @@ export const checkFaultEffect: Checker<FaultEffectOptions> = (input, options) =>
   const idle = faults.filter((f) => f.agentsHit === 0 && f.agentsBehind > 0);
   const evidence = { graceMs, faults };
   if (idle.length > 0) {
-    return { id, title, status: 'failed', summary: `fault(s) ${idle.map((f) => f.fault).join(', ')} changed nothing the agents saw: the fault did not reach them`, evidence };
+    return { title, status: 'failed', summary: `fault(s) ${idle.map((f) => f.fault).join(', ')} changed nothing the agents saw: the fault did not reach them`, evidence };
   }
   return {
-    id,
     title,
     status: 'passed',
     summary: faults.map((f) => `${f.fault}: ${f.agentsHit}/${f.agentsBehind} agents hit (${f.disconnects} disconnects, ${f.failedConnects} failed connects, ${f.failedPolls} failed polls)`).join('; '),

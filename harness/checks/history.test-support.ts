@@ -4,7 +4,7 @@
  */
 import type { AgentEvent, HistoryEvent } from '../history/events.ts';
 import type { MetricSamples } from '../../common/prom-text.ts';
-import type { CheckInput, CheckResult } from './types.ts';
+import type { CheckInput, CheckOutcome } from './types.ts';
 
 export const REPLACED = { code: 1000, reason: 'New connection established' } as const;
 
@@ -101,7 +101,7 @@ export class HistoryBuilder {
 }
 
 /** A result's evidence, for passed and failed results (a skipped one has none, which fails the test). */
-export function evidenceOf(result: CheckResult): unknown {
-  if (result.status === 'skipped') throw new Error(`check ${result.id} was skipped: ${result.reason}`);
+export function evidenceOf(result: CheckOutcome): unknown {
+  if (result.status === 'skipped') throw new Error(`check "${result.title}" was skipped: ${result.reason}`);
   return result.evidence;
 }

@@ -80,13 +80,12 @@ const SHOWN = 20;
 export const checkHubHealth: Checker<HubHealthOptions, HubHealthEvidence> = (input, options) => {
   const minFailedProbes = options.minFailedProbes ?? 5;
   const graceMs = options.graceMs ?? 5_000;
-  const id = 'hub-health';
   const title = `hub answered throughout (gone = ${minFailedProbes} failed probes in a row or a process exit, outside planned redeploys) and the fleet ended connected`;
   const stopMs = input.events.find((e) => e.type === 'run.phase' && e.phase === 'stop')?.t ?? input.endMs;
   const events = input.events.filter((e) => e.t <= stopMs);
   const totals = events.findLast((e): e is EventOf<'hub.probes'> => e.type === 'hub.probes');
   if (!totals && !events.some((e) => e.type === 'hub.health')) {
-    return { id, title, status: 'skipped', summary: 'skipped: the hub was not watched (no hub.health events)', reason: 'the hub was not watched (no hub.health events)' };
+    return { title, status: 'skipped', summary: 'skipped: the hub was not watched (no hub.health events)', reason: 'the hub was not watched (no hub.health events)' };
   }
 
   const windows = disruptionWindows(events, stopMs);
@@ -145,7 +144,7 @@ export const checkHubHealth: Checker<HubHealthOptions, HubHealthEvidence> = (inp
     const names = down.unexplained.slice(0, 5).map((d) => d.agent).join(', ');
     problems.push(`${down.unexplained.length}/${input.agents.length} agents not connected at the end with no fault or redeploy to explain it: ${names}${down.unexplained.length > 5 ? ', ...' : ''}`);
   }
-  if (problems.length > 0) return { id, title, status: 'failed', summary: problems.join('; '), evidence, ...lateness(unplannedExits.length, gone, down.unexplained, stopMs) };
+  if (problems.length > 0) return { title, status: 'failed', summary: problems.join('; '), evidence, ...lateness(unplannedExits.length, gone, down.unexplained, stopMs) };
 
   const uptime = evidence.probes === 0 ? '' : ` (${Math.floor((1_000 * evidence.answered) / evidence.probes) / 10}%)`;
   const plannedDown = outages.filter((o) => o.failedProbes > 0 && o.unplannedFailedProbes === 0).length;
@@ -154,7 +153,7 @@ export const checkHubHealth: Checker<HubHealthOptions, HubHealthEvidence> = (inp
   const shortOutages = outages.filter((o) => o.unplannedFailedProbes > 0).length;
   if (shortOutages > 0) parts.push(`${shortOutages} blip(s) shorter than ${minFailedProbes} probes`);
   parts.push(down.explained > 0 ? `${input.agents.length - down.explained}/${input.agents.length} agents connected at the end, ${down.explained} down after a disruption` : `all ${input.agents.length} agents connected at the end`);
-  return { id, title, status: 'passed', summary: parts.join('; '), evidence };
+  return { title, status: 'passed', summary: parts.join('; '), evidence };
 };
 
 /**

@@ -1,48 +1,45 @@
-import type { CheckResult, Checker } from './types.ts';
+import type { CheckOutcome, Checker } from './types.ts';
 
 export interface HubReplacedOptions {
   /** Most connections the hub may close because a newer one registered for the same agent id. Default 0. */
   maxReplaced?: number;
 }
 
-function skipped(id: string, title: string, reason: string): CheckResult {
-  return { id, title, status: 'skipped', summary: `skipped: ${reason}`, reason };
+function skipped(title: string, reason: string): CheckOutcome {
+  return { title, status: 'skipped', summary: `skipped: ${reason}`, reason };
 }
 
 /** With unique agent ids and a sound hub, no connection is ever replaced. */
 export const checkHubReplaced: Checker<HubReplacedOptions> = (input, options) => {
   const maxReplaced = options.maxReplaced ?? 0;
-  const id = 'hub-connections-replaced';
   const title = `Hub replaced at most ${maxReplaced} connection(s)`;
   const metrics = input.hubMetrics;
-  if (!metrics) return skipped(id, title, input.hubMetricsMissing ?? 'the hub exposes no /metrics');
+  if (!metrics) return skipped(title, input.hubMetricsMissing ?? 'the hub exposes no /metrics');
   const replaced = metrics.sum('edge_hub_connections_replaced_total');
-  if (replaced === undefined) return skipped(id, title, 'the hub\'s /metrics has no edge_hub_connections_replaced_total');
+  if (replaced === undefined) return skipped(title, 'the hub\'s /metrics has no edge_hub_connections_replaced_total');
   const disconnects = Object.fromEntries(
     metrics.samples.filter((s) => s.name === 'edge_hub_disconnects_total').map((s) => [`${s.labels.code} "${s.labels.reason}"`, s.value]),
   );
   const evidence = { replaced, maxReplaced, disconnectsByCodeAndReason: disconnects };
-  if (replaced <= maxReplaced) return { id, title, status: 'passed', summary: `hub replaced ${replaced} connection(s)`, evidence };
-  return { id, title, status: 'failed', summary: `hub replaced ${replaced} connection(s) (edge_hub_connections_replaced_total), more than ${maxReplaced}`, evidence };
+  if (replaced <= maxReplaced) return { title, status: 'passed', summary: `hub replaced ${replaced} connection(s)`, evidence };
+  return { title, status: 'failed', summary: `hub replaced ${replaced} connection(s) (edge_hub_connections_replaced_total), more than ${maxReplaced}`, evidence };
 };
 
 /** The incident's root cause, seen from inside the hub: more than one handler ran for a connection. */
 export const checkHubHandlersPerConnection: Checker<Record<string, never>> = (input) => {
-  const id = 'hub-handlers-per-connection';
   const title = 'Hub ran exactly one WebSocket handler per connection';
   const metrics = input.hubMetrics;
-  if (!metrics) return skipped(id, title, input.hubMetricsMissing ?? 'the hub exposes no /metrics');
+  if (!metrics) return skipped(title, input.hubMetricsMissing ?? 'the hub exposes no /metrics');
   const count = metrics.sum('edge_hub_ws_handlers_per_connection_count');
   const sum = metrics.sum('edge_hub_ws_handlers_per_connection_sum');
   const atMostOne = metrics.sum('edge_hub_ws_handlers_per_connection_bucket', { le: '1' });
   if (count === undefined || sum === undefined || atMostOne === undefined) {
-    return skipped(id, title, 'the hub\'s /metrics has no edge_hub_ws_handlers_per_connection histogram');
+    return skipped(title, 'the hub\'s /metrics has no edge_hub_ws_handlers_per_connection histogram');
   }
   const withMore = count - atMostOne;
   const evidence = { connections: count, handlersInvoked: sum, connectionsWithMoreThanOne: withMore };
-  if (withMore === 0) return { id, title, status: 'passed', summary: `${count} connection(s), one handler each`, evidence };
+  if (withMore === 0) return { title, status: 'passed', summary: `${count} connection(s), one handler each`, evidence };
   return {
-    id,
     title,
     status: 'failed',
     summary: `${withMore} of ${count} connection(s) ran more than one WebSocket handler (${sum} handler calls in all): a duplicate route`,

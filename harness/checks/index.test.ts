@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { CHECKERS, CHECK_NAMES, evaluateChecks } from './index.ts';
+import { CHECKERS, CHECK_NAMES, anyCheckHas, evaluateChecks, type ChecksConfig } from './index.ts';
 import { HistoryBuilder } from './history.test-support.ts';
 
 describe('evaluateChecks', () => {
@@ -36,6 +36,43 @@ describe('evaluateChecks', () => {
 
   test('every registry entry is one name; the names are the record keys', () => {
     expect(CHECK_NAMES).toEqual(Object.keys(CHECKERS));
+  });
+
+  test('each entry names its check with the id reports, matrices and matchers have always read, and that id is on its result', () => {
+    // The ids the check functions returned themselves before their entries named them: a report's output may not change.
+    const before: Record<string, string> = {
+      hubHealth: 'hub-health',
+      connectionLoop: 'connection-loop',
+      reconnects: 'reconnects',
+      connectionDurations: 'connection-durations',
+      connectTime: 'connect-time',
+      commandDelivery: 'command-delivery',
+      recovery: 'recovery',
+      deadDetection: 'dead-detection',
+      liveness: 'liveness',
+      reconnectStorm: 'reconnect-storm',
+      reconnectSpread: 'reconnect-spread',
+      pollingFallback: 'polling-fallback',
+      hubReplaced: 'hub-connections-replaced',
+      hubHandlersPerConnection: 'hub-handlers-per-connection',
+      resourceGrowth: 'resource-growth',
+      faultEffect: 'fault-effect',
+      eventLoopLag: 'event-loop-lag',
+      faultsApplied: 'faults-applied',
+      shardsAlive: 'shards-alive',
+    };
+    expect(Object.fromEntries(CHECK_NAMES.map((name) => [name, CHECKERS[name].id]))).toEqual(before);
+    const all = Object.fromEntries(CHECK_NAMES.map((name) => [name, {}])) as ChecksConfig;
+    const results = evaluateChecks(new HistoryBuilder().connections('agent-1', 3).input(['agent-1']), all);
+    expect(results.map((r) => r.id)).toEqual([...Object.values(before), 'machine-headroom', 'history-complete']);
+    // id first, kind last, as the checks' own results had them: summary.json keeps its key order.
+    for (const r of results) expect([Object.keys(r)[0], Object.keys(r).at(-1)]).toEqual(['id', 'kind']);
+  });
+
+  test('the settle phase waits for the whole fleet only for checks that judge its end state', () => {
+    expect(CHECK_NAMES.filter((name) => anyCheckHas({ [name]: {} }, 'waitsForWholeFleet'))).toEqual(['hubHealth', 'recovery']);
+    expect(anyCheckHas({}, 'waitsForWholeFleet')).toBe(false);
+    expect(anyCheckHas({ connectionLoop: {}, recovery: { withinMs: 1_000 } }, 'waitsForWholeFleet')).toBe(true);
   });
 });
 

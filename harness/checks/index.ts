@@ -19,7 +19,7 @@ import { checkFaultsApplied, checkHistoryComplete, checkShardsAlive } from './ru
 import type { HistoryEvent } from '../history/events.ts';
 import type { CheckInput, CheckResult, Checker } from './types.ts';
 
-export type { CheckInput, CheckResult, Checker, TimeWindow } from './types.ts';
+export type { CheckInput, CheckOutcome, CheckResult, Checker, TimeWindow } from './types.ts';
 
 /**
  * Every check, in the order reports list them (Jepsen's checker/compose). The
@@ -32,23 +32,22 @@ export type { CheckInput, CheckResult, Checker, TimeWindow } from './types.ts';
  * applied, the history is complete): one failed makes the run invalid, exit 2.
  */
 export const CHECKERS = {
-  /** Also makes the settle phase wait for the whole fleet. */
-  hubHealth: hub(checkHubHealth, { minFailedProbes: true, graceMs: true }),
-  connectionLoop: hub(checkConnectionLoop, { minCycles: true, maxConnectionMs: true, faultGraceMs: true, regularShare: true, regularSlackMs: true }),
-  reconnects: hub(checkReconnects, { maxPerAgent: true }),
-  connectionDurations: hub(checkConnectionDurations, { minP50Ms: true }),
-  connectTime: hub(checkConnectTime, { percent: true, withinMs: true }),
-  commandDelivery: hub(checkCommandDelivery, { maxP50LatencyMs: true, minP50LatencyDuringFaultsMs: true, ackReceivedAfterMs: true }),
-  recovery: hub(checkRecovery, { percent: true, withinMs: true, earlier: true }),
-  deadDetection: hub(checkDeadDetection, { withinMs: true }),
-  liveness: hub(checkLiveness, { pingIntervalMs: true, maxGapIntervals: true }),
-  reconnectStorm: hub(checkReconnectStorm, { minBackoffMs: true, windowMs: true }, { reads: ['ws.connecting'] }),
-  reconnectSpread: hub(checkReconnectSpread, { windowMs: true, sliceMs: true, horizonMs: true }, { reads: ['ws.connecting'] }),
-  pollingFallback: hub(checkPollingFallback, {}, { reads: ['poll'] }),
-  hubReplaced: hub(checkHubReplaced, { maxReplaced: true }),
-  hubHandlersPerConnection: hub(checkHubHandlersPerConnection, {}),
-  /** Also switches on resource sampling in the runner. */
-  resourceGrowth: hub(checkResourceGrowth, {
+  hubHealth: hub('hub-health', checkHubHealth, { minFailedProbes: true, graceMs: true }, { waitsForWholeFleet: true }),
+  connectionLoop: hub('connection-loop', checkConnectionLoop, { minCycles: true, maxConnectionMs: true, faultGraceMs: true, regularShare: true, regularSlackMs: true }),
+  reconnects: hub('reconnects', checkReconnects, { maxPerAgent: true }),
+  connectionDurations: hub('connection-durations', checkConnectionDurations, { minP50Ms: true }),
+  connectTime: hub('connect-time', checkConnectTime, { percent: true, withinMs: true }),
+  commandDelivery: hub('command-delivery', checkCommandDelivery, { maxP50LatencyMs: true, minP50LatencyDuringFaultsMs: true, ackReceivedAfterMs: true }),
+  recovery: hub('recovery', checkRecovery, { percent: true, withinMs: true, earlier: true }, { waitsForWholeFleet: true }),
+  deadDetection: hub('dead-detection', checkDeadDetection, { withinMs: true }),
+  liveness: hub('liveness', checkLiveness, { pingIntervalMs: true, maxGapIntervals: true }),
+  reconnectStorm: hub('reconnect-storm', checkReconnectStorm, { minBackoffMs: true, windowMs: true }, { reads: ['ws.connecting'] }),
+  reconnectSpread: hub('reconnect-spread', checkReconnectSpread, { windowMs: true, sliceMs: true, horizonMs: true }, { reads: ['ws.connecting'] }),
+  pollingFallback: hub('polling-fallback', checkPollingFallback, {}, { reads: ['poll'] }),
+  hubReplaced: hub('hub-connections-replaced', checkHubReplaced, { maxReplaced: true }),
+  hubHandlersPerConnection: hub('hub-handlers-per-connection', checkHubHandlersPerConnection, {}),
+  /** Its sampleIntervalMs also sets how often the runner samples resources (it samples in every run). */
+  resourceGrowth: hub('resource-growth', checkResourceGrowth, {
     sampleIntervalMs: true,
     warmupFraction: true,
     maxRssGrowthBytesPerMin: true,
@@ -58,16 +57,21 @@ export const CHECKERS = {
     minR2: true,
     minSamples: true,
   }),
-  faultEffect: validity(checkFaultEffect, { graceMs: true }, { reads: ['poll', 'ws.failed'] }),
+  faultEffect: validity('fault-effect', checkFaultEffect, { graceMs: true }, { reads: ['poll', 'ws.failed'] }),
   /** On in every run (the runner always samples its own event loop); scenarios that drive big fleets set a tighter bound. */
-  eventLoopLag: validity(checkEventLoopLag, { maxMs: true, component: true, afterMs: true, toleratedShare: true }, { always: true }),
-  faultsApplied: validity(checkFaultsApplied, {}, { always: true }),
-  shardsAlive: validity(checkShardsAlive, {}, { always: true }),
+  eventLoopLag: validity('event-loop-lag', checkEventLoopLag, { maxMs: true, component: true, afterMs: true, toleratedShare: true }, { always: true }),
+  faultsApplied: validity('faults-applied', checkFaultsApplied, {}, { always: true }),
+  shardsAlive: validity('shards-alive', checkShardsAlive, {}, { always: true }),
 } as const;
 
 export type CheckKind = 'hub' | 'validity';
 
 interface Traits {
+  /**
+   * Judges the fleet's end state (everyone back, the hub answering), so the settle phase waits for
+   * every agent to be connected before the checks run. Off for the rest: a looping fleet never settles.
+   */
+  waitsForWholeFleet?: boolean;
   /** Event kinds the check reads that the history drops past its cap (history.ts ALWAYS_KEPT lists the rest). */
   reads?: readonly HistoryEvent['type'][];
   /** Runs in every run, with {} as options, whether the scenario names it or not. */
@@ -75,6 +79,8 @@ interface Traits {
 }
 
 interface Entry<Options, Evidence> extends Traits {
+  /** The check's name in every report ('connection-loop'); evaluateChecks stamps it on the result. */
+  readonly id: string;
   readonly kind: CheckKind;
   readonly check: Checker<Options, Evidence>;
   /** The names its options may have, so a scenario's misspelt one is refused rather than ignored. */
@@ -84,12 +90,12 @@ interface Entry<Options, Evidence> extends Traits {
 /** Every option name of a check, each `true`: the type refuses a name the options lack and misses none they have. */
 type OptionNames<Options> = { readonly [Name in keyof Required<Options>]: true };
 
-function hub<Options, Evidence>(check: Checker<Options, Evidence>, options: OptionNames<NoInfer<Options>>, traits: Traits = {}): Entry<Options, Evidence> {
-  return { kind: 'hub', check, optionNames: Object.keys(options), ...traits };
+function hub<Options, Evidence>(id: string, check: Checker<Options, Evidence>, options: OptionNames<NoInfer<Options>>, traits: Traits = {}): Entry<Options, Evidence> {
+  return { id, kind: 'hub', check, optionNames: Object.keys(options), ...traits };
 }
 
-function validity<Options, Evidence>(check: Checker<Options, Evidence>, options: OptionNames<NoInfer<Options>>, traits: Traits = {}): Entry<Options, Evidence> {
-  return { kind: 'validity', check, optionNames: Object.keys(options), ...traits };
+function validity<Options, Evidence>(id: string, check: Checker<Options, Evidence>, options: OptionNames<NoInfer<Options>>, traits: Traits = {}): Entry<Options, Evidence> {
+  return { id, kind: 'validity', check, optionNames: Object.keys(options), ...traits };
 }
 
 export type CheckName = keyof typeof CHECKERS;
@@ -102,6 +108,11 @@ export type ChecksConfig = { [Name in CheckName]?: OptionsOf<(typeof CHECKERS)[N
 
 /** Every check's config name, in report order. */
 export const CHECK_NAMES = Object.keys(CHECKERS) as CheckName[];
+
+/** Whether any check this config runs (the always-on ones included) has the trait, e.g. `waitsForWholeFleet`. */
+export function anyCheckHas(config: ChecksConfig, trait: 'waitsForWholeFleet'): boolean {
+  return CHECK_NAMES.some((name) => (config[name] !== undefined || CHECKERS[name].always === true) && (CHECKERS[name] as Traits)[trait] === true);
+}
 
 /** The option names a check takes (`maxPerAgent` for reconnects). */
 export function checkOptionNames(name: CheckName): readonly string[] {
@@ -123,9 +134,10 @@ export function evaluateChecks(input: CheckInput, config: ChecksConfig): CheckRe
     const entry = CHECKERS[name] as Entry<unknown, unknown>;
     const options = config[name] ?? (entry.always ? {} : undefined);
     if (options === undefined) continue;
-    const result = entry.check(input, options);
-    results.push({ ...result, kind: entry.kind });
-    if (entry.reads && result.status !== 'skipped') needs[result.id] = entry.reads;
+    // The entry names the check: id first and kind last, the order every report has always had.
+    const result = { id: entry.id, ...entry.check(input, options), kind: entry.kind };
+    results.push(result);
+    if (entry.reads && result.status !== 'skipped') needs[entry.id] = entry.reads;
   }
   const machine = judgeMachineHeadroom(input, results);
   results = [...machine.results, { ...machine.headroom, kind: 'validity' }];

@@ -54,7 +54,6 @@ export interface LivenessEvidence {
  * connection whose longest one was excused is not judged on its shorter ones.
  */
 export const checkLiveness: Checker<LivenessOptions, LivenessEvidence> = (input, { pingIntervalMs, maxGapIntervals = 2 }) => {
-  const id = 'liveness';
   const maxGapMs = pingIntervalMs * maxGapIntervals;
   const title = `Hub pings every ${formatMs(pingIntervalMs)} as promised (no stretch over ${formatMs(maxGapMs)} without one)`;
   const groups = new GroupMap(input.groups ?? [], input.agents);
@@ -89,14 +88,14 @@ export const checkLiveness: Checker<LivenessOptions, LivenessEvidence> = (input,
   }
   if (judged === 0) {
     const reason = `no connection lasted over ${formatMs(maxGapMs)} (${maxGapIntervals} ping intervals of ${formatMs(pingIntervalMs)}) outside fault and redeploy windows` + (excused > 0 ? ` (${excused} did, but went silent inside one)` : '') + ', so a hub that never pings would look the same';
-    return { id, title, status: 'skipped', summary: `skipped: ${reason}`, reason };
+    return { title, status: 'skipped', summary: `skipped: ${reason}`, reason };
   }
   flagged.sort((a, b) => b.maxPingGapMs - a.maxPingGapMs || a.openedAtMs - b.openedAtMs);
   const agentsFlagged = [...new Set(flagged.map((f) => f.agent))];
   const neverPinged = flagged.filter((f) => f.pings === 0).length;
   const evidence: LivenessEvidence = { pingIntervalMs, maxGapMs, judged, excused, tooShort, longestGapMs, agentsFlagged, flagged: flagged.slice(0, 20), neverPinged };
   if (flagged.length === 0) {
-    return { id, title, status: 'passed', summary: `${judged} connection(s) judged: the longest stretch without a ping was ${formatMs(longestGapMs!)} (promised every ${formatMs(pingIntervalMs)})`, evidence };
+    return { title, status: 'passed', summary: `${judged} connection(s) judged: the longest stretch without a ping was ${formatMs(longestGapMs!)} (promised every ${formatMs(pingIntervalMs)})`, evidence };
   }
   const worst = flagged[0]!;
   const named = agentsFlagged.slice(0, 5).join(', ') + (agentsFlagged.length > 5 ? ', ...' : '');
@@ -105,5 +104,5 @@ export const checkLiveness: Checker<LivenessOptions, LivenessEvidence> = (input,
       ? `the hub never pinged: ${agentsFlagged.length}/${judgedAgents.size} agents heard no ping on connections lasting up to ${formatMs(Math.max(...flagged.map((f) => f.openMs)))}`
       : `the hub pinged slower than promised: ${agentsFlagged.length}/${judgedAgents.size} agents went up to ${formatMs(worst.maxPingGapMs)} without a ping`;
   // A hub that keeps its own interval and ignores the one it was told looks the same: say how to tell the agents.
-  return { id, title, status: 'failed', summary: `${what} (promised every ${formatMs(pingIntervalMs)}, flagged past ${formatMs(maxGapMs)}; ${named}). A hub that keeps its own interval: pass it with --hub-ping-interval`, evidence };
+  return { title, status: 'failed', summary: `${what} (promised every ${formatMs(pingIntervalMs)}, flagged past ${formatMs(maxGapMs)}; ${named}). A hub that keeps its own interval: pass it with --hub-ping-interval`, evidence };
 };

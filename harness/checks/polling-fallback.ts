@@ -36,7 +36,6 @@ function lateness(failed: readonly { atMs: number; status?: number; error?: stri
  * many polls succeeded and how many commands came that way.
  */
 export const checkPollingFallback: Checker<Record<string, never>> = (input) => {
-  const id = 'polling-fallback';
   const title = 'Agents polled while their WebSocket was down in a redeploy, and polls worked';
   const windows = faultWindows(input.events, input.endMs);
   const redeploys = windows.filter((w) => w.kind.startsWith('redeploy:'));
@@ -90,15 +89,15 @@ export const checkPollingFallback: Checker<Record<string, never>> = (input) => {
     commandsAppliedViaPoll: viaPoll,
     neverPolled: [...silent].slice(0, 20),
   };
-  if (redeploys.length === 0 && polls === 0) return { id, title, status: 'skipped', summary: 'skipped: no redeploy in the run and no agent polled', reason: 'no redeploy in the run and no agent polled' };
+  if (redeploys.length === 0 && polls === 0) return { title, status: 'skipped', summary: 'skipped: no redeploy in the run and no agent polled', reason: 'no redeploy in the run and no agent polled' };
   const problems: string[] = [];
   if (failedWhileUp.length > 0) {
     const answers = Object.entries(failedByAnswer).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([answer, n]) => `${answer} ×${n}`);
     problems.push(`${failedWhileUp.length} of ${polls} polls failed while the hub was up (${answers.join('; ')})`);
   }
   if (silent.size > 0) problems.push(`${silent.size} of ${dropped.size} dropped agent(s) reconnected without ever polling (${[...silent].slice(0, 5).join(', ')})`);
-  if (problems.length > 0) return { id, title, status: 'failed', summary: problems.join('; '), evidence, ...lateness(failedWhileUp, silent.size) };
-  if (dropped.size === 0 && polls === 0) return { id, title, status: 'skipped', summary: 'skipped: no agent lost its WebSocket in a redeploy', reason: 'no agent lost its WebSocket in a redeploy' };
+  if (problems.length > 0) return { title, status: 'failed', summary: problems.join('; '), evidence, ...lateness(failedWhileUp, silent.size) };
+  if (dropped.size === 0 && polls === 0) return { title, status: 'skipped', summary: 'skipped: no agent lost its WebSocket in a redeploy', reason: 'no agent lost its WebSocket in a redeploy' };
   const droppedText = dropped.size > 0 ? `${dropped.size} agent(s) dropped in a redeploy, all polled; ` : '';
-  return { id, title, status: 'passed', summary: `${droppedText}${polls} polls (${okPolls} answered, ${excused} failed while the hub was down), ${viaPoll} command(s) applied via polling`, evidence };
+  return { title, status: 'passed', summary: `${droppedText}${polls} polls (${okPolls} answered, ${excused} failed while the hub was down), ${viaPoll} command(s) applied via polling`, evidence };
 };

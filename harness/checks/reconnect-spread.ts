@@ -99,9 +99,8 @@ export const checkReconnectSpread: Checker<ReconnectSpreadOptions, ReconnectSpre
   const { windowMs } = options;
   const sliceMs = options.sliceMs ?? 100;
   const horizonMs = options.horizonMs ?? 30_000;
-  const id = 'reconnect-spread';
   const title = `Reconnects after a redeploy spread over the ${formatMs(windowMs)} jitter window (no ${formatMs(sliceMs)} slice busier than jitter allows, p < ${formatProbability(SPREAD_SIGNIFICANCE)})`;
-  const skip = (reason: string) => ({ id, title, status: 'skipped' as const, summary: `skipped: ${reason}`, reason });
+  const skip = (reason: string) => ({ title, status: 'skipped' as const, summary: `skipped: ${reason}`, reason });
   if (!(windowMs > 0 && sliceMs > 0)) return skip(`no jitter window to judge against (windowMs ${windowMs}, sliceMs ${sliceMs})`);
   const redeploys = faultWindows(input.events, input.endMs).filter((w) => w.kind.startsWith('redeploy:'));
   if (redeploys.length === 0) return skip('no redeploy in the run');
@@ -162,9 +161,9 @@ export const checkReconnectSpread: Checker<ReconnectSpreadOptions, ReconnectSpre
   const unjudged = perRedeploy.filter((r) => !r.judged).map((r) => `${r.redeploy}: ${attempts(r.attempts)}, too few to judge (need ${minSample})`);
   const rest = unjudged.length ? `; ${unjudged.join('; ')}` : '';
   if (bad.length > 0) {
-    return { id, title, status: 'failed', summary: `thundering herd: ${bad.map(describe).join('; ')} (jitter over ${formatMs(windowMs)} would do that with p < ${formatProbability(significance)})${rest}`, evidence };
+    return { title, status: 'failed', summary: `thundering herd: ${bad.map(describe).join('; ')} (jitter over ${formatMs(windowMs)} would do that with p < ${formatProbability(significance)})${rest}`, evidence };
   }
-  return { id, title, status: 'passed', summary: `${counted.map(describe).join('; ')}${rest}`, evidence };
+  return { title, status: 'passed', summary: `${counted.map(describe).join('; ')}${rest}`, evidence };
 };
 
 /** The most of the sorted times in any half-open slice [t, t + sliceMs), and where that slice starts. */

@@ -14,7 +14,6 @@ export interface ReconnectStormOptions {
  * reports the fleet's peak attempts per second.
  */
 export const checkReconnectStorm: Checker<ReconnectStormOptions> = (input, { minBackoffMs, windowMs = 10_000 }) => {
-  const id = 'reconnect-storm';
   const limit = Math.floor(windowMs / minBackoffMs) + 1;
   const title = `Reconnect attempts bounded by backoff (at most ${limit} per agent in any ${formatMs(windowMs)})`;
   const attempts = new Map<string, number[]>();
@@ -39,7 +38,7 @@ export const checkReconnectStorm: Checker<ReconnectStormOptions> = (input, { min
   const [peakSecond, peak] = [...perSecond].sort((a, b) => b[1] - a[1])[0] ?? [0, 0];
   const evidence = { limitPerAgentPerWindow: limit, windowMs, totalAttempts: total, worstAgent: worst, fleetPeakPerSecond: peak, fleetPeakAtMs: peakSecond * 1000 };
   if (worst.count <= limit) {
-    return { id, title, status: 'passed', summary: `${total} reconnect attempt(s); busiest agent ${worst.count} in ${formatMs(windowMs)}; fleet peak ${peak}/s`, evidence };
+    return { title, status: 'passed', summary: `${total} reconnect attempt(s); busiest agent ${worst.count} in ${formatMs(windowMs)}; fleet peak ${peak}/s`, evidence };
   }
-  return { id, title, status: 'failed', summary: `${worst.agent} tried ${worst.count} times in ${formatMs(windowMs)} from ${formatMs(worst.atMs)} (limit ${limit}): a reconnect storm`, evidence };
+  return { title, status: 'failed', summary: `${worst.agent} tried ${worst.count} times in ${formatMs(windowMs)} from ${formatMs(worst.atMs)} (limit ${limit}): a reconnect storm`, evidence };
 };

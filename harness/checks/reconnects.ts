@@ -14,7 +14,7 @@ export const checkReconnects: Checker<ReconnectsOptions> = (input, { maxPerAgent
   const total = perAgent.reduce((sum, a) => sum + a.reconnects, 0);
   const over = perAgent.filter((a) => a.reconnects > maxPerAgent);
   const evidence = { maxPerAgent, total, worst: perAgent.slice(0, 10) };
-  const base = { id: 'reconnects', title: `At most ${maxPerAgent} reconnect(s) per agent` };
+  const base = { title: `At most ${maxPerAgent} reconnect(s) per agent` };
   if (over.length === 0) {
     return { ...base, status: 'passed', summary: `${total} reconnect(s) in all; most by one agent: ${perAgent[0]?.reconnects ?? 0}`, evidence };
   }

@@ -31,10 +31,10 @@ export const checkRecovery: Checker<RecoveryOptions> = (input, options) => {
   const title = `${options.earlier.percent}% of affected agents back within ${formatMs(options.earlier.withinMs)}, ${options.percent ?? 100}% within ${formatMs(options.withinMs)}`;
   const evidence = { [`${options.earlier.percent}%`]: early.status === 'skipped' ? undefined : early.evidence, [`${options.percent ?? 100}%`]: main.evidence };
   const failed = [early, main].filter((r) => r.status === 'failed');
-  if (failed.length === 0) return { id: 'recovery', title, status: 'passed', summary: `${early.summary}; ${main.summary}`, evidence };
+  if (failed.length === 0) return { title, status: 'passed', summary: `${early.summary}; ${main.summary}`, evidence };
   // Late only when every bound that failed was late (a hub that never came back is not late).
   const late = failed.every((f) => f.lateDuring) ? { lateDuring: failed.flatMap((f) => f.lateDuring!) } : {};
-  return { id: 'recovery', title, status: 'failed', summary: failed.map((f) => f.summary).join('; '), evidence, ...late };
+  return { title, status: 'failed', summary: failed.map((f) => f.summary).join('; '), evidence, ...late };
 };
 
 /**
@@ -61,7 +61,6 @@ export function fleetConnectMs(input: Parameters<Checker<RecoveryOptions>>[0]): 
 function checkOneBound(input: Parameters<Checker<RecoveryOptions>>[0], percent: number, withinMs: number): ReturnType<Checker<RecoveryOptions>> {
   const options = { withinMs };
   const rampMs = fleetConnectMs(input);
-  const id = 'recovery';
   const title = `${percent}% of affected agents back within ${formatMs(options.withinMs)} of each heal`;
   const groups = new GroupMap(input.groups ?? [], input.agents);
   // A redeploy whose hub never came back is the worst recovery of all, not a run without one.
@@ -69,7 +68,6 @@ function checkOneBound(input: Parameters<Checker<RecoveryOptions>>[0], percent: 
   if (failedRedeploys.length > 0) {
     const first = failedRedeploys[0]!;
     return {
-      id,
       title,
       status: 'failed',
       summary: `redeploy ${first.name} failed at ${formatMs(first.t)}: ${first.error}; the hub never came back${failedRedeploys.length > 1 ? ` (${failedRedeploys.length} redeploys failed)` : ''}`,
@@ -78,7 +76,7 @@ function checkOneBound(input: Parameters<Checker<RecoveryOptions>>[0], percent: 
   }
   const windows = faultWindows(input.events, input.endMs);
   const healed = windows.filter((w) => w.healed);
-  if (healed.length === 0) return { id, title, status: 'skipped', summary: 'skipped: no fault healed during the run', reason: 'no fault healed during the run' };
+  if (healed.length === 0) return { title, status: 'skipped', summary: 'skipped: no fault healed during the run', reason: 'no fault healed during the run' };
 
   const perFault = healed.map((w) => {
     const agents = groups.agentsHit(w.target);
@@ -142,10 +140,10 @@ function checkOneBound(input: Parameters<Checker<RecoveryOptions>>[0], percent: 
   const bad = perFault.filter((f) => f.timeToPercentMs === undefined || f.timeToPercentMs > deadline(f));
   const evidence = { percent, withinMs: options.withinMs, fleetConnectMs: rampMs, faults: perFault.map((f) => ({ ...f, deadlineMs: deadline(f) })) };
   const worst = Math.max(...perFault.map((f) => f.timeToPercentMs ?? Infinity));
-  if (bad.length === 0) return { id, title, status: 'passed', summary: `${perFault.length} heal(s): ${percent}% back within ${formatMs(worst)} at worst`, evidence };
+  if (bad.length === 0) return { title, status: 'passed', summary: `${perFault.length} heal(s): ${percent}% back within ${formatMs(worst)} at worst`, evidence };
   const f = bad[0]!;
   const what = f.timeToPercentMs === undefined ? `only ${f.back}/${f.agents} came back before the end` : `${percent}% back only after ${formatMs(f.timeToPercentMs)} (deadline ${formatMs(deadline(f))}: ${formatMs(options.withinMs)} plus ${formatMs(deadline(f) - options.withinMs)} for ${f.agents} agents, as long as the start took this machine)`;
   // The time each late heal gave the hub: from the heal to its deadline.
   const lateDuring = bad.map((b) => ({ fromMs: b.healedAtMs, toMs: b.healedAtMs + deadline(b) }));
-  return { id, title, status: 'failed', summary: `after ${f.fault} healed at ${formatMs(f.healedAtMs)}: ${what}${f.notBack.length ? ` (not back: ${f.notBack.slice(0, 5).join(', ')})` : ''}`, evidence, lateDuring };
+  return { title, status: 'failed', summary: `after ${f.fault} healed at ${formatMs(f.healedAtMs)}: ${what}${f.notBack.length ? ` (not back: ${f.notBack.slice(0, 5).join(', ')})` : ''}`, evidence, lateDuring };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { ResourceSampleEvent } from '../history/events.ts';
 import { checkResourceGrowth, type ComponentGrowth, type ResourceGrowthEvidence, type ResourceGrowthOptions } from './resource-growth.ts';
-import type { CheckResult } from './types.ts';
+import type { CheckOutcome } from './types.ts';
 
 const MIB = 1024 * 1024;
 const BOUNDS: ResourceGrowthOptions = { maxHeapGrowthBytesPerMin: 8 * MIB, maxRssGrowthBytesPerMin: 16 * MIB, maxHandleGrowthPerMin: 30 };
@@ -33,16 +33,16 @@ function series(
   return out;
 }
 
-function run(events: ResourceSampleEvent[], options: ResourceGrowthOptions = BOUNDS): CheckResult<ResourceGrowthEvidence> {
+function run(events: ResourceSampleEvent[], options: ResourceGrowthOptions = BOUNDS): CheckOutcome<ResourceGrowthEvidence> {
   return checkResourceGrowth({ events: [...events].sort((a, b) => a.t - b.t), agents: [], endMs: events.at(-1)?.t ?? 0 }, options);
 }
 
-function components(result: CheckResult<ResourceGrowthEvidence>): ComponentGrowth[] {
+function components(result: CheckOutcome<ResourceGrowthEvidence>): ComponentGrowth[] {
   if (result.status === 'skipped') throw new Error(`skipped: ${result.reason}`);
   return result.evidence!.components;
 }
 
-function metric(result: CheckResult<ResourceGrowthEvidence>, component: string, name: string) {
+function metric(result: CheckOutcome<ResourceGrowthEvidence>, component: string, name: string) {
   return components(result).find((c) => c.component === component)!.metrics.find((m) => m.metric === name)!;
 }
 

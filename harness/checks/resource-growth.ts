@@ -98,13 +98,12 @@ export interface ResourceGrowthEvidence {
 }
 
 export const checkResourceGrowth: Checker<ResourceGrowthOptions, ResourceGrowthEvidence> = (input, options) => {
-  const id = 'resource-growth';
   const bounds = METRICS.filter((m) => options[m.bound] !== undefined).map((m) => `${m.label} ${formatRate(options[m.bound]!, m.bytes)}`);
   const title = `No steady resource growth after warm-up${bounds.length > 0 ? ` (at most ${bounds.join(', ')})` : ''}`;
   const samples = input.events.filter((e): e is ResourceSampleEvent => e.type === 'resource.sample');
   if (samples.length === 0) {
     const reason = 'no resource samples in the history (the run ended before the first one, or the runner did not sample)';
-    return { id, title, status: 'skipped', summary: `skipped: ${reason}`, reason };
+    return { title, status: 'skipped', summary: `skipped: ${reason}`, reason };
   }
   const byComponent = new Map<string, ResourceSampleEvent[]>();
   for (const s of samples) {
@@ -120,14 +119,14 @@ export const checkResourceGrowth: Checker<ResourceGrowthOptions, ResourceGrowthE
     minR2: options.minR2 ?? 0.5,
   };
   if (leaks.length > 0) {
-    return { id, title, status: 'failed', summary: leaks.map(({ c, m }) => describeLeak(c, m)).join('; '), evidence };
+    return { title, status: 'failed', summary: leaks.map(({ c, m }) => describeLeak(c, m)).join('; '), evidence };
   }
   const judged = components.flatMap((c) => c.metrics.filter((m) => m.verdict === 'ok'));
   if (judged.length === 0 && bounds.length > 0) {
     const reason = `too few samples after the warm-up to judge a trend (need ${options.minSamples ?? 10} per metric): run longer or sample more often`;
-    return { id, title, status: 'skipped', summary: `skipped: ${reason}`, reason };
+    return { title, status: 'skipped', summary: `skipped: ${reason}`, reason };
   }
-  return { id, title, status: 'passed', summary: components.filter((c) => holdsHub(c.component)).map((c) => describeComponent(c, options)).join('; '), evidence };
+  return { title, status: 'passed', summary: components.filter((c) => holdsHub(c.component)).map((c) => describeComponent(c, options)).join('; '), evidence };
 };
 
 /**

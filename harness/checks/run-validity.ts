@@ -1,6 +1,6 @@
 import { formatMs } from './stats.ts';
 import { isAlwaysKept } from '../history/history.ts';
-import type { Checker } from './types.ts';
+import type { CheckInput, CheckResult, Checker } from './types.ts';
 
 /**
  * Checks of the run itself, not of the hub: whether this run can judge the
@@ -9,13 +9,12 @@ import type { Checker } from './types.ts';
 
 /** Every scheduled fault reached Toxiproxy: a fault that did not apply leaves the checks that need it judging a run that never had it. */
 export const checkFaultsApplied: Checker<Record<string, never>, { applied: number; errors: { atMs: number; error: string }[] }> = (input) => {
-  const id = 'faults-applied';
   const title = 'Every scheduled fault was applied';
   const applied = input.events.filter((e) => e.type === 'fault.applied').length;
   const errors = input.events.flatMap((e) => (e.type === 'fault.error' ? [{ atMs: Math.round(e.t), error: e.error }] : []));
   const evidence = { applied, errors: errors.slice(0, 20) };
-  if (errors.length === 0) return { id, title, status: 'passed', summary: applied === 0 ? 'no faults scheduled' : `${applied} fault application(s), none failed`, evidence };
-  return { id, title, status: 'failed', summary: `${errors.length} fault change(s) could not be applied (first at ${formatMs(errors[0]!.atMs)}: ${errors[0]!.error})`, evidence };
+  if (errors.length === 0) return { title, status: 'passed', summary: applied === 0 ? 'no faults scheduled' : `${applied} fault application(s), none failed`, evidence };
+  return { title, status: 'failed', summary: `${errors.length} fault change(s) could not be applied (first at ${formatMs(errors[0]!.atMs)}: ${errors[0]!.error})`, evidence };
 };
 
 export interface HistoryCompleteOptions {
@@ -32,8 +31,13 @@ export interface HistoryCompleteOptions {
  * drops connect attempts and polls, and a check that counts them would be
  * wrong. Events a shard lost before they reached the history are worse:
  * they may be connections and commands, which every check reads.
+ * Not a CHECKERS entry but a step after them (it judges what the checks
+ * that ran read), so it names its own result.
  */
-export const checkHistoryComplete: Checker<HistoryCompleteOptions, { dropped: Record<string, number>; lost: Record<string, number>; checksMissingEvents: Record<string, string[]> }> = (_input, { needs, dropped, lost = {} }) => {
+export const checkHistoryComplete = (
+  _input: CheckInput,
+  { needs, dropped, lost = {} }: HistoryCompleteOptions,
+): CheckResult<{ dropped: Record<string, number>; lost: Record<string, number>; checksMissingEvents: Record<string, string[]> }> => {
   const id = 'history-complete';
   const title = 'The history kept every event the checks read';
   const missing: Record<string, string[]> = {};
@@ -63,14 +67,13 @@ export const checkHistoryComplete: Checker<HistoryCompleteOptions, { dropped: Re
  * shard stop observing, and the checks would read their silence as the hub's doing.
  */
 export const checkShardsAlive: Checker<Record<string, never>, { exits: { shard: number; agents: string; atMs: number; how: string }[] }> = (input) => {
-  const id = 'shards-alive';
   const title = 'Every fleet shard lived to the end and delivered its events';
   const exits = input.events.flatMap((e) =>
     e.type === 'fleet.shard.exit' ? [{ shard: e.shard, agents: e.agents, atMs: Math.round(e.t), how: e.how }] : e.type === 'fleet.shard.lost' ? [{ shard: e.shard, agents: e.agents, atMs: Math.round(e.t), how: e.why }] : [],
   );
-  if (exits.length === 0) return { id, title, status: 'passed', summary: 'no shard died', evidence: { exits } };
+  if (exits.length === 0) return { title, status: 'passed', summary: 'no shard died', evidence: { exits } };
   const first = exits[0]!;
   const event = input.events.find((e) => e.type === 'fleet.shard.exit' || e.type === 'fleet.shard.lost')!;
   const what = event.type === 'fleet.shard.exit' ? `died at ${formatMs(first.atMs)} (${first.how})` : `was lost at ${formatMs(first.atMs)}: ${first.how}`;
-  return { id, title, status: 'failed', summary: `fleet shard ${first.shard} (agents ${first.agents}) ${what}${exits.length > 1 ? ` and ${exits.length - 1} more` : ''}`, evidence: { exits } };
+  return { title, status: 'failed', summary: `fleet shard ${first.shard} (agents ${first.agents}) ${what}${exits.length > 1 ? ` and ${exits.length - 1} more` : ''}`, evidence: { exits } };
 };

@@ -6,15 +6,23 @@ import type { MetricSamples } from '../../common/prom-text.ts';
  * Generic over its evidence, so a test or reporter that knows which check it
  * holds reads the evidence typed (see `EvidenceOf` in index.ts).
  */
-export type CheckResult<Evidence = unknown> = CheckHead &
-  ({ status: 'passed'; evidence?: Evidence } | { status: 'failed'; evidence: Evidence } | { status: 'skipped'; reason: string });
+export type CheckResult<Evidence = unknown> = CheckHead & Verdict<Evidence>;
 
-interface CheckHead {
+/** What a check function returns: its result without the id and kind, which its CHECKERS entry stamps. */
+export type CheckOutcome<Evidence = unknown> = OutcomeHead & Verdict<Evidence>;
+
+type Verdict<Evidence> = { status: 'passed'; evidence?: Evidence } | { status: 'failed'; evidence: Evidence } | { status: 'skipped'; reason: string };
+
+interface CheckHead extends OutcomeHead {
+  /** The check's name in reports ('connection-loop'): its CHECKERS entry's `id`. */
   id: string;
-  title: string;
-  summary: string;
   /** 'hub': judges the hub (a failure is exit 1); 'validity': judges whether the run could judge (a failure is exit 2). Set by evaluateChecks. */
   kind?: 'hub' | 'validity';
+}
+
+interface OutcomeHead {
+  title: string;
+  summary: string;
   /**
    * On a failed check whose every reason is that something took too long (an agent back late, a
    * poll or probe unanswered in time, a silent link noticed late): the stretches of the run the
@@ -58,4 +66,4 @@ export interface CheckInput {
 }
 
 /** A pure function from a history (and scraped metrics) to a verdict with evidence. */
-export type Checker<Options, Evidence = unknown> = (input: CheckInput, options: Options) => CheckResult<Evidence>;
+export type Checker<Options, Evidence = unknown> = (input: CheckInput, options: Options) => CheckOutcome<Evidence>;

@@ -13,7 +13,7 @@ import { describeProcs, killAll, recordDescendants, survivorsAfter, type ProcInf
  */
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const START_ONCE = fileURLToPath(new URL('../runtime/hubs/fixtures/start-once.sh', import.meta.url));
-const FOREIGN_HUB = fileURLToPath(new URL('../runtime/hubs/fixtures/foreign-hub.mjs', import.meta.url));
+const FOREIGN_HUB = fileURLToPath(new URL('../runtime/hubs/zoo/foreign-hub.mjs', import.meta.url));
 const REDEPLOY_ONCE = fileURLToPath(new URL('./fixtures/redeploy-once.ts', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'edge-chaos-leftovers-'));
 const trees = new Set<ReturnType<typeof recordDescendants>>();

@@ -13,7 +13,7 @@ import { describeProcs, killAll, recordDescendants, survivorsAfter, type ProcInf
  * is often SIGTERM to npm alone; npm can also die under the harness.
  */
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
-const FOREIGN_HUB = fileURLToPath(new URL('../runtime/hubs/fixtures/foreign-hub.mjs', import.meta.url));
+const FOREIGN_HUB = fileURLToPath(new URL('../runtime/hubs/zoo/foreign-hub.mjs', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'edge-chaos-signals-'));
 const groups = new Set<number>();
 const trees = new Set<ReturnType<typeof recordDescendants>>();

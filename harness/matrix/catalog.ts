@@ -8,7 +8,7 @@ import type { ScenarioDefinition } from '../scenario/define.ts';
  * Every defect the project knows, each with the scenario meant to catch it
  * and the check(s) expected to fire: the reference hub's defects
  * (server/defects/), the agent's (agent/defects.ts) and the zoo of
- * misbehaving foreign hubs (harness/runtime/hubs/fixtures/foreign-hub.mjs
+ * misbehaving foreign hubs (harness/runtime/hubs/zoo/foreign-hub.mjs
  * --misbehave). `npm run matrix` runs each entry and says which were caught.
  *
  * A new defect is one entry here. Expected checks are check ids as they

@@ -4,7 +4,7 @@ import { SCENARIOS } from '../../scenarios/index.ts';
 import type { RunOptions } from '../runner/run.ts';
 import { CATALOG, type CatalogEntry } from './catalog.ts';
 
-export const FOREIGN_HUB = fileURLToPath(new URL('../runtime/hubs/fixtures/foreign-hub.mjs', import.meta.url));
+export const FOREIGN_HUB = fileURLToPath(new URL('../runtime/hubs/zoo/foreign-hub.mjs', import.meta.url));
 
 /** Which hub a clean run judges. */
 export type MatrixHub = 'reference' | 'foreign';

@@ -37,7 +37,7 @@ export function renderMatrixMarkdown(report: MatrixReport): string {
   const lines: string[] = [
     '# Detection matrix',
     '',
-    'Written by `npm run matrix` (harness/matrix/). Each defect in harness/matrix/catalog.ts runs once with the scenario meant to catch it; each built-in scenario runs clean over several seeds on the reference hub and on the foreign hub fixture (harness/runtime/hubs/fixtures/foreign-hub.mjs), at its own defaults unless the command below has `--quick` (harness/matrix/plan.ts PROFILES say how quick shrinks them). No defect runs shorter than the minimum its catalogue entry gives. A run that ended in a harness error or without a passed/failed verdict is shown as "could not judge", never as caught or clean.',
+    'Written by `npm run matrix` (harness/matrix/). Each defect in harness/matrix/catalog.ts runs once with the scenario meant to catch it; each built-in scenario runs clean over several seeds on the reference hub and on the foreign hub of the zoo (harness/runtime/hubs/zoo/foreign-hub.mjs), at its own defaults unless the command below has `--quick` (harness/matrix/plan.ts PROFILES say how quick shrinks them). No defect runs shorter than the minimum its catalogue entry gives. A run that ended in a harness error or without a passed/failed verdict is shown as "could not judge", never as caught or clean.',
     '',
     `- date: ${report.startedAt.toISOString()}, took ${formatMinutes(report.elapsedMs)}`,
     `- machine: ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}`,

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, test } from 'vitest';
-import { WebSocketServer } from 'ws';
+import type WebSocket from 'ws';
+import { RawHub } from '../../protocol/raw-hub.test-support.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import type { LoopingAgent } from '../checks/connection-loop.ts';
 import type { CheckResult } from '../checks/types.ts';
@@ -17,51 +18,20 @@ function check(checks: CheckResult[], id: string): CheckResult {
 }
 
 /**
- * A hub that is not ours: protocol v1 in a few lines of node:http and ws.
- * WebSocket on /ws with edge_agent_id, an empty polling endpoint, and nothing
- * else: no /metrics, no admin API. `closeAfterMs` makes it close every
- * connection that long after it opens, with 1000 and its own reason.
+ * A hub that is not ours: the tests' stand-in v1 hub, with no /metrics and no
+ * admin API. `closeAfterMs` makes it close every connection that long after
+ * it opens, with 1000 and its own reason.
  */
-async function startForeignHub(options: { closeAfterMs?: number } = {}): Promise<{ url: string; connections: number } & AsyncDisposable> {
-  const wss = new WebSocketServer({ noServer: true });
-  const timers = new Set<NodeJS.Timeout>();
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://foreign');
-    if (req.method === 'GET' && url.pathname === '/edge/commands') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"commands":[]}');
-    } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not here');
-    }
-  });
-  const state = { url: '', connections: 0 };
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://foreign');
-    if (url.pathname !== '/ws' || !url.searchParams.get('edge_agent_id')) {
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      state.connections++;
-      ws.on('error', () => {});
-      if (options.closeAfterMs !== undefined) {
-        const timer = setTimeout(() => ws.close(1000, 'session superseded'), options.closeAfterMs);
-        timers.add(timer);
-        ws.on('close', () => timers.delete(timer));
-      }
+async function startForeignHub(options: { closeAfterMs?: number } = {}): Promise<RawHub> {
+  const hub = await RawHub.start();
+  const { closeAfterMs } = options;
+  if (closeAfterMs !== undefined) {
+    hub.on('connection', (ws: WebSocket) => {
+      const timer = setTimeout(() => ws.close(1000, 'session superseded'), closeAfterMs);
+      ws.on('close', () => clearTimeout(timer));
     });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return Object.assign(state, {
-    async [Symbol.asyncDispose]() {
-      for (const timer of timers) clearTimeout(timer);
-      for (const ws of wss.clients) ws.terminate();
-      wss.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  });
+  }
+  return hub;
 }
 
 async function closedPort(): Promise<number> {

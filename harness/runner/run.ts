@@ -1,5 +1,6 @@
 import { createRng } from '../../common/rng.ts';
-import { evaluateChecks, type ChecksConfig } from '../checks/index.ts';
+import { anyCheckHas, evaluateChecks, type ChecksConfig } from '../checks/index.ts';
+import { loopThresholds } from '../checks/connection-loop.ts';
 import type { HistoryEvent } from '../history/events.ts';
 import { History } from '../history/history.ts';
 import type { MetricSamples } from '../../common/prom-text.ts';
@@ -104,7 +105,7 @@ async function runPhases(ctx: RunContext, run: StartedRun): Promise<Observed> {
   const settleMs = scenario.settleMs ?? 10_000;
   const settleDeadline = performance.now() + settleMs;
   // Waiting for every agent only matters where recovery or the fleet's end state is judged; a looping fleet would never settle.
-  const needsWholeFleet = ctx.checks.recovery !== undefined || ctx.checks.hubHealth !== undefined;
+  const needsWholeFleet = anyCheckHas(ctx.checks, 'waitsForWholeFleet');
   await waitFor(history, () => tally.outstanding.size === 0 && (!needsWholeFleet || tally.connected === params.agents), settleMs, signal);
   const scraped = await scrapeUntilAcked(run, settleDeadline, signal);
   if ('missing' in scraped) observed.metricsMissing = scraped.missing;
@@ -148,10 +149,7 @@ function assembleResult(ctx: RunContext, run: StartedRun | undefined, observed: 
       pingIntervalMs: params.pingIntervalMs,
       hubDefects: params.hubDefects,
       agentDefects: params.agentDefects,
-      loop: {
-        minCycles: ctx.checks.connectionLoop?.minCycles ?? 3,
-        maxConnectionMs: ctx.checks.connectionLoop?.maxConnectionMs ?? 5_000,
-      },
+      loop: loopThresholds(ctx.checks.connectionLoop),
     },
     groups: groups.map((g) => ({ name: g.name, agents: g.endIndex - g.startIndex, firstAgent: agentIds[g.startIndex] ?? '', lastAgent: agentIds[g.endIndex - 1] ?? '' })),
     // A Toxiproxy the harness did not start draws its own randomness: say so, since --seed cannot replay it.

@@ -1,3 +1,4 @@
+import { CHECKERS } from '../../checks/index.ts';
 import { checkEventLoopLag } from '../../checks/event-loop-lag.ts';
 import { checkResourceGrowth } from '../../checks/resource-growth.ts';
 import type { HistoryEvent, ResourceSampleEvent } from '../../history/events.ts';
@@ -49,9 +50,10 @@ export function withResourceSamples(result: RunResult, options: { intervalMs?: n
   const input = { events, agents: result.agentIds, endMs: result.elapsedMs };
   const checks = [
     ...result.checks,
-    checkResourceGrowth(input, { maxHeapGrowthBytesPerMin: 16 * MIB, maxExternalGrowthBytesPerMin: 8 * MIB, maxRssGrowthBytesPerMin: 24 * MIB, maxHandleGrowthPerMin: 60 }),
+    // Named by their registry entries, as evaluateChecks names them in a real run.
+    { id: CHECKERS.resourceGrowth.id, ...checkResourceGrowth(input, { maxHeapGrowthBytesPerMin: 16 * MIB, maxExternalGrowthBytesPerMin: 8 * MIB, maxRssGrowthBytesPerMin: 24 * MIB, maxHandleGrowthPerMin: 60 }) },
     // evaluateChecks marks it so in a real run: the harness's own lag says whether the run can judge.
-    { ...checkEventLoopLag(input, { maxMs: 100 }), kind: 'validity' as const },
+    { id: CHECKERS.eventLoopLag.id, ...checkEventLoopLag(input, { maxMs: 100 }), kind: 'validity' as const },
   ];
   return { ...result, events, checks, stats: { ...result.stats, events: events.length } };
 }

@@ -22,7 +22,7 @@ import { parsePrometheusText } from '../../../common/prom-text.ts';
  * nothing half done.
  */
 const START_ONCE = fileURLToPath(new URL('../../runtime/hubs/fixtures/start-once.sh', import.meta.url));
-const FOREIGN_HUB = fileURLToPath(new URL('../../runtime/hubs/fixtures/foreign-hub.mjs', import.meta.url));
+const FOREIGN_HUB = fileURLToPath(new URL('../../runtime/hubs/zoo/foreign-hub.mjs', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'edge-chaos-redeploys-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -10,13 +10,13 @@ import { runScenario } from '../../runner/run.ts';
 import { pidsSurvivingAfter } from '../process-tree.test-support.ts';
 
 /**
- * --hub-cmd with a hub that is not ours (fixtures/foreign-hub.mjs: protocol
+ * --hub-cmd with a hub that is not ours (zoo/foreign-hub.mjs: protocol
  * v1 in plain Node with ws, no /metrics). It has a minimal POST
  * /admin/commands and, with --state, keeps its queue in a file, so the
  * redeploy variant covers command delivery across a foreign hub's restart;
  * with --no-admin the command checks skip, with the reason.
  */
-const FOREIGN_HUB = fileURLToPath(new URL('./fixtures/foreign-hub.mjs', import.meta.url));
+const FOREIGN_HUB = fileURLToPath(new URL('./zoo/foreign-hub.mjs', import.meta.url));
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const tmp = mkdtempSync(join(tmpdir(), 'edge-chaos-hub-cmd-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -15,7 +15,7 @@ import { runScenario } from '../../runner/run.ts';
  * and the reference hub, pass. Measured over 5 seeds each before committing
  * (all caught, all clean); two seeds here keep the file short.
  */
-const FOREIGN_HUB = fileURLToPath(new URL('./fixtures/foreign-hub.mjs', import.meta.url));
+const FOREIGN_HUB = fileURLToPath(new URL('./zoo/foreign-hub.mjs', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'edge-chaos-delivery-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let runs = 0;

@@ -12,7 +12,7 @@ import { ProcessTreeReader } from '../process-tree.ts';
  * misbehaviour observed. The matrix (harness/matrix/) relies on each switch
  * doing what its name says; these tests are what says so.
  */
-const FOREIGN_HUB = fileURLToPath(new URL('./fixtures/foreign-hub.mjs', import.meta.url));
+const FOREIGN_HUB = fileURLToPath(new URL('./zoo/foreign-hub.mjs', import.meta.url));
 
 interface StartedFixture extends AsyncDisposable {
   url: string;

@@ -6,7 +6,7 @@ import { startHubWatcher, type HubWatchEvent } from './health.ts';
 import { startCommandHub } from './reference-process.ts';
 import type { HubRuntime } from './types.ts';
 
-const FOREIGN_HUB = fileURLToPath(new URL('./fixtures/foreign-hub.mjs', import.meta.url));
+const FOREIGN_HUB = fileURLToPath(new URL('./zoo/foreign-hub.mjs', import.meta.url));
 
 /** A real HTTP server on port 0 whose handler the test swaps; `requests` counts what reached it. */
 async function server(handler: (req: IncomingMessage, res: ServerResponse) => void) {

@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+import { DeadlineError, fetchWithDeadline } from '../../../common/deadline.ts';
 import { causeText } from '../../errors.ts';
 import type { HubExitEvent, HubHealthEvent, HubProbesEvent } from '../../history/events.ts';
 import type { HubRuntime } from './types.ts';
@@ -98,7 +100,10 @@ export function startHubWatcher(options: HubWatcherOptions): HubWatcher {
     while (!stopped && queue[0]?.outcome) apply(queue.shift()!);
   };
 
-  const inFlight = new Set<AbortController>();
+  // One signal for every probe in flight: stop() drops them all. A hung hub holds timeoutMs / intervalMs
+  // probes in flight, each listening on it, so Node's warning at 11 listeners would be a false alarm.
+  const stopping = new AbortController();
+  setMaxListeners(0, stopping.signal);
   const settle = (probe: Probe, outcome: NonNullable<Probe['outcome']>) => {
     if (probe.outcome) return;
     probe.outcome = outcome;
@@ -110,24 +115,14 @@ export function startHubWatcher(options: HubWatcherOptions): HubWatcher {
     follow(hub);
     const probe: Probe = { t: clock(), url: hub.url };
     queue.push(probe);
-    // Our own timer decides the timeout, so a probe settles at it whatever fetch does and never holds up
-    // the ones behind it (seen: with AbortSignal.any([AbortSignal.timeout(ms), ...]) probes to a hung hub stopped settling).
-    const controller = new AbortController();
-    inFlight.add(controller);
-    const timer = setTimeout(() => {
-      settle(probe, { ok: false, reason: `no answer within ${timeoutMs} ms`, latencyMs: Math.round(clock() - probe.t) });
-      controller.abort();
-    }, timeoutMs);
+    // The deadline settles a probe at the timeout whatever fetch does, so it never holds up the ones behind it.
     try {
-      const response = await fetch(new URL('/healthz', hub.url), { signal: controller.signal });
+      const response = await fetchWithDeadline(new URL('/healthz', hub.url), { signal: stopping.signal }, timeoutMs);
       const latencyMs = Math.round(clock() - probe.t);
       settle(probe, response.status < 500 ? { ok: true, status: response.status, latencyMs } : { ok: false, reason: `HTTP ${response.status}`, status: response.status, latencyMs });
       await response.body?.cancel().catch(() => undefined);
     } catch (error) {
-      settle(probe, { ok: false, reason: causeText(error), latencyMs: Math.round(clock() - probe.t) });
-    } finally {
-      clearTimeout(timer);
-      inFlight.delete(controller);
+      settle(probe, { ok: false, reason: error instanceof DeadlineError ? `no answer within ${timeoutMs} ms` : causeText(error), latencyMs: Math.round(clock() - probe.t) });
     }
   };
 
@@ -139,7 +134,7 @@ export function startHubWatcher(options: HubWatcherOptions): HubWatcher {
     drain();
     stopped = true;
     clearInterval(timer);
-    for (const controller of inFlight) controller.abort();
+    stopping.abort();
     for (const unsubscribe of exitSubscriptions.values()) unsubscribe();
     exitSubscriptions.clear();
     sink({ t: clock(), type: 'hub.probes', probes, answered, intervalMs, timeoutMs, maxLatencyMs, failedAtMs, failedProbes });

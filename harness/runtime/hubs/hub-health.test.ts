@@ -16,7 +16,7 @@ import { freePort } from '../free-port.ts';
  * hubs written apart from ours with exactly that bug; the hub-health check
  * must fail them, naming when the hub went away.
  */
-const FOREIGN_HUB = fileURLToPath(new URL('./fixtures/foreign-hub.mjs', import.meta.url));
+const FOREIGN_HUB = fileURLToPath(new URL('./zoo/foreign-hub.mjs', import.meta.url));
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const tmp = mkdtempSync(join(tmpdir(), 'edge-chaos-hub-health-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
