@@ -35,7 +35,7 @@ describe('the detection matrix', () => {
     expect(sweep.filter((r) => r.label.startsWith('clean storm reference'))).toHaveLength(20);
     const zoo = runs.find((r) => r.label === 'defect replace-loop:7000 on loop')!;
     expect(zoo.options.hub).toMatchObject({ kind: 'command' });
-    expect(zoo.options.hub?.kind === 'command' && zoo.options.hub.command).toMatch(/^node harness\/runtime\/hubs\/fixtures\/foreign-hub\.mjs --state \S+ --misbehave replace-loop:7000$/);
+    expect(zoo.options.hub?.kind === 'command' && zoo.options.hub.command).toMatch(/^node harness\/runtime\/hubs\/zoo\/foreign-hub\.mjs --state \S+ --misbehave replace-loop:7000$/);
     expect(runs.find((r) => r.label === 'defect volatile-queue on redeploy')!.options.hubDefects).toEqual(['volatile-queue']);
     // A leak needs the soak's own fleet and length even in --quick: a shorter run would report a miss it caused.
     for (const plan of [runs, planMatrix({ stateDir: tmp, quick: true })]) {
@@ -85,7 +85,7 @@ describe('the detection matrix', () => {
   test('a state folder under the working directory is named relative to it in the foreign hub command', () => {
     const run = planMatrix({ stateDir: join('reports', 'matrix-x'), only: 'defect misroute' })[0]!;
     const command = run.options.hub?.kind === 'command' ? run.options.hub.command : '';
-    expect(command).toMatch(/^node harness\/runtime\/hubs\/fixtures\/foreign-hub\.mjs --state reports\/matrix-x\/queue-\d+\.json --misbehave misroute$/);
+    expect(command).toMatch(/^node harness\/runtime\/hubs\/zoo\/foreign-hub\.mjs --state reports\/matrix-x\/queue-\d+\.json --misbehave misroute$/);
   });
 
   test('an invalid run is "could not judge" and names the validity check that made it so', () => {
