@@ -74,6 +74,9 @@ export class RawHub extends EventEmitter implements AsyncDisposable {
   }
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Node hands an upgraded socket over without an error listener: an agent that resets it (its
+    // test ending) must not throw out of the process, which vitest reports as an unhandled error.
+    socket.on('error', () => {});
     if (!this.acceptUpgrades) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
