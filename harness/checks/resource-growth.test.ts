@@ -156,6 +156,28 @@ describe('checkResourceGrowth', () => {
     expect(result.summary).toMatch(/^hub \(python3 hub\.py, pid 900\): RSS [+-]\d+\.\d\d MiB\/min over /);
   });
 
+  test('a container hub is named by its container, then its processes, the init that only waits last', () => {
+    // Two containers (a redeploy), each read from its cgroup: docker-init (the pid the engine reports) and the hub below it.
+    const events = [0, 1].flatMap((k) =>
+      series({ rss: (t, i) => 60 * MIB + ((t - k * 60_000) / 60_000) * 30 * MIB + MIB * noise(i + k * 100) }, { component: 'hub', pid: 1200 + 10 * k, fromMs: k * 60_000, toMs: k * 60_000 + 58_000 }).map((e) => ({
+        ...e,
+        container: { id: `${k}8b0e068332d6428cf1a92dba007c7fd7be60b751f3535b14ff0ccab820bcce0`, name: `hub-${k}`, memory: 'cgroup' as const },
+        processes: [
+          { pid: 1200 + 10 * k, command: '/sbin/docker-init -- node --import tsx server/main.ts --port 4000' },
+          { pid: 1207 + 10 * k, command: 'node --import tsx server/main.ts --port 4000' },
+        ],
+      })),
+    );
+    const result = run([...events, ...series({ rss: (_t, i) => 120 * MIB + MIB * noise(i) })]);
+    expect(result.status).toBe('failed');
+    expect(result.summary).toMatch(/^hub \(container hub-1 18b0e068332d, cgroup memory: node --import tsx main\.ts --port 4000, pid 1217; docker-init, pid 1210\) RSS grows 29\.\d\d MiB\/min .* across 2 incarnations$/);
+    expect(components(result).find((c) => c.component === 'hub')!.incarnations?.map((i) => [i.pid, i.container?.name])).toEqual([[1200, 'hub-0'], [1210, 'hub-1']]);
+
+    // A container with one process, whose memory had to be summed over its processes: said so.
+    const lone = series({ rss: (_t, i) => 60 * MIB + MIB * noise(i) }, { component: 'hub', pid: 1300 }).map((e) => ({ ...e, container: { id: 'abcdef0123456789', name: 'py-hub', memory: 'processes' as const }, processes: [{ pid: 1300, command: 'python3 /srv/hub.py' }] }));
+    expect(run(lone).summary).toMatch(/^hub \(container py-hub abcdef012345, memory of its processes: python3 hub\.py, pid 1300\): RSS [+-]\d+\.\d\d MiB\/min over /);
+  });
+
   test("the harness's own helpers (fleet shards, proxy servers) are reported, not judged: their growth is not the hub's", () => {
     const growing = (component: string, pid: number) => series({ rss: (t, i) => 60 * MIB + (t / 60_000) * 40 * MIB + MIB * noise(i + pid) }, { component, pid });
     const result = run([...growing('shard-1', 801), ...growing('proxy', 802), ...series({ rss: (_t, i) => 120 * MIB + MIB * noise(i) })]);

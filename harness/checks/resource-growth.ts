@@ -77,7 +77,7 @@ export interface ComponentGrowth {
    * component read as a process tree: a `--hub-cmd` hub and the `sh -c` it runs under): every
    * process seen in that incarnation, the root first, at most 20.
    */
-  incarnations?: { pid: number; processes: { pid: number; command: string }[] }[];
+  incarnations?: { pid: number; container?: { id: string; name: string; memory: 'cgroup' | 'processes' }; processes: { pid: number; command: string }[] }[];
 }
 
 /**
@@ -158,7 +158,8 @@ function componentGrowth(component: string, list: readonly ResourceSampleEvent[]
   const incarnations = pids.flatMap((pid) => {
     const seen = new Map<number, string>();
     for (const s of list) if (s.pid === pid) for (const p of s.processes ?? []) if (seen.size < MAX_NAMED_PROCESSES && !seen.has(p.pid)) seen.set(p.pid, p.command);
-    return seen.size === 0 ? [] : [{ pid, processes: [...seen].map(([pid, command]) => ({ pid, command })) }];
+    const container = list.findLast((s) => s.pid === pid && s.container)?.container;
+    return seen.size === 0 ? [] : [{ pid, ...(container ? { container } : {}), processes: [...seen].map(([pid, command]) => ({ pid, command })) }];
   });
   return {
     component,
@@ -233,11 +234,24 @@ const MAX_NAMED_PROCESSES = 20;
 function componentLabel(c: ComponentGrowth): string {
   const latest = c.incarnations?.at(-1);
   if (!latest) return c.component;
+  if (latest.container) return `${c.component} (${containerLabel(latest.container, latest.processes)})`;
   const [root, ...below] = latest.processes;
   if (below.length === 0) return `${c.component} (${shortCommand(root!.command)}, pid ${root!.pid})`;
   const tokens = root!.command.split(' ');
   const rootName = tokens[1] === '-c' ? `${baseName(tokens[0]!)} -c` : shortCommand(root!.command);
   return `${c.component} (${below.map((p) => `${shortCommand(p.command)}, pid ${p.pid}`).join('; ')}, under ${rootName}, pid ${root!.pid})`;
+}
+
+/**
+ * `container hub-x 58b0e068332d, cgroup memory: node --import tsx server/main.ts, pid 10064;
+ * docker-init, pid 10054`: the container first, as the engine lists it, then its processes,
+ * its init (docker-init or tini, which only waits) last and by its name alone.
+ */
+function containerLabel(container: { id: string; name: string; memory: 'cgroup' | 'processes' }, processes: readonly { pid: number; command: string }[]): string {
+  const [init, ...rest] = processes;
+  const named = [...rest.map((p) => `${shortCommand(p.command)}, pid ${p.pid}`), ...(init ? [`${rest.length > 0 ? baseName(init.command.split(' ')[0]!) : shortCommand(init.command)}, pid ${init.pid}`] : [])];
+  const memory = container.memory === 'cgroup' ? 'cgroup memory' : 'memory of its processes';
+  return `container ${container.name} ${container.id.slice(0, 12)}, ${memory}: ${named.join('; ')}`;
 }
 
 /** A command line for a summary: paths cut to their file names (URLs kept), at most 80 characters. */

@@ -121,6 +121,13 @@ export interface ResourceSampleEvent {
    * evidence can name the command it measured.
    */
   processes?: { pid: number; command: string }[];
+  /**
+   * When the component is a container (a `--hub-runtime container` hub): the container, whose
+   * init process `pid` is on this host. Its memory is then the cgroup's anon + mapped file
+   * memory ('cgroup'), or its processes' VmRSS summed where no memory cgroup could be read
+   * ('processes'); its CPU the cgroup's.
+   */
+  container?: { id: string; name: string; memory: 'cgroup' | 'processes' };
 }
 
 /**

@@ -11,7 +11,7 @@ import { startHubWatcher, type HubWatcher } from '../runtime/hubs/health.ts';
 import { startHubRuntime, type HubRuntime } from '../runtime/hubs/index.ts';
 import { HubMetricsTracker } from '../runtime/hubs/metrics-tracker.ts';
 import { startFaultProxy, type FaultProxy } from '../runtime/proxy.ts';
-import { defaultSampleIntervalMs, startResourceSampler } from '../runtime/resources.ts';
+import { defaultSampleIntervalMs, startResourceSampler, type SampledChild } from '../runtime/resources.ts';
 import { startMetricsServer } from '../runtime/metrics-server.ts';
 import { RunMetrics } from '../runtime/run-metrics.ts';
 import type { ShardLauncher } from '../runtime/shards/launcher.ts';
@@ -190,10 +190,12 @@ async function startPart<T>(part: string, code: HarnessErrorCode, start: () => P
  * The processes the harness started besides itself, by component, each read at every sample:
  * the serving hub ('hub': a redeploy gives a new pid), the Toxiproxy servers of `--toxiproxy
  * process` ('proxy', or 'proxy-N' when there are several) and the fleet's shard processes on
- * this machine ('shard-N'). Each is sampled as its process tree, with its CPU share.
+ * this machine ('shard-N'). Each is sampled as its process tree, with its CPU share; a
+ * container hub (--hub-runtime container) as its container's cgroup and processes.
  */
-function sampledChildren(redeploys: RedeployDriver, proxy: FaultProxy | undefined, fleet: FleetHandle): Record<string, () => number | undefined> {
-  const children: Record<string, () => number | undefined> = { hub: () => redeploys.current.pid };
+function sampledChildren(redeploys: RedeployDriver, proxy: FaultProxy | undefined, fleet: FleetHandle): Record<string, () => SampledChild | undefined> {
+  // A container hub is read from its cgroup, a process hub as its process tree.
+  const children: Record<string, () => SampledChild | undefined> = { hub: () => redeploys.current.container ?? redeploys.current.pid };
   const proxyPids = proxy?.serverPids ?? [];
   proxyPids.forEach((pid, i) => (children[proxyPids.length === 1 ? 'proxy' : `proxy-${i + 1}`] = () => pid));
   if (fleet.shardPids) for (let i = 0; i < fleet.shards; i++) children[`shard-${i + 1}`] = () => fleet.shardPids!()[i];

@@ -148,11 +148,24 @@ export class ProcessTreeReader {
    * hub exited: mid-redeploy), or there is no /proc.
    */
   async read(root: number): Promise<ProcessTreeReading | undefined> {
+    return this.#read(root, () => this.#descendants(root));
+  }
+
+  /**
+   * Like read(), over a given set of processes instead of `root`'s descendants (a container's:
+   * its cgroup's list, which holds a process started into it with `docker exec` too). `root`
+   * leads the set and keys it, as a tree's root does; `members` may include it.
+   */
+  async readGroup(root: number, members: readonly number[]): Promise<ProcessTreeReading | undefined> {
+    return this.#read(root, async () => members.filter((pid) => pid !== root));
+  }
+
+  async #read(root: number, others: () => Promise<number[]>): Promise<ProcessTreeReading | undefined> {
     const hz = await clockTicksPerSecond();
     const rootStat = await readStat(root);
     if (!rootStat || rootStat.state === 'Z' || rootStat.state === 'X') return undefined;
     const atMs = performance.now();
-    const pids = [root, ...(await this.#descendants(root))];
+    const pids = [root, ...(await others())];
     const stats = (await Promise.all(pids.map((pid) => (pid === root ? rootStat : readStat(pid))))).filter((s): s is ProcStat => s !== undefined);
     let rssBytes = 0;
     let handles: number | undefined;

@@ -2,6 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { HarnessError } from '../errors.ts';
 import type { MachineSampleEvent, ResourceSampleEvent } from '../history/events.ts';
 import { machineReader } from './machine.ts';
+import { ContainerReader, type SampledContainer } from './container-resources.ts';
 import { ProcessTreeReader } from './process-tree.ts';
 
 export interface ResourceSamplerOptions {
@@ -11,12 +12,16 @@ export interface ResourceSamplerOptions {
   clock: () => number;
   sink: (event: ResourceSampleEvent | MachineSampleEvent) => void;
   /**
-   * Child processes to sample, by component name. Each getter is read at every
-   * sample, so a child restarted by a redeploy is followed to its new pid;
-   * undefined (not running right now) skips it for that sample.
+   * Child processes to sample, by component name: a pid (read as its process tree) or a
+   * container (read from its cgroup). Each getter is read at every sample, so a child
+   * restarted by a redeploy is followed to its new pid or container; undefined (not running
+   * right now) skips it for that sample.
    */
-  children?: Readonly<Record<string, () => number | undefined>>;
+  children?: Readonly<Record<string, () => SampledChild | undefined>>;
 }
+
+/** What a child component is read as: a process tree by its root pid, or a container. */
+export type SampledChild = number | SampledContainer;
 
 export interface ResourceSampler extends AsyncDisposable {
   /** Stops sampling; resolves once a child read under way has finished, so no sample lands after it. */
@@ -38,11 +43,13 @@ export function defaultSampleIntervalMs(durationMs: number): number {
  * Samples RSS, heap, handles, CPU and event-loop lag of this process, RSS,
  * open file descriptors and CPU of named child processes, each summed over
  * the child and everything below it (Linux /proc, see process-tree.ts;
- * elsewhere children are skipped), and how busy the whole machine is, every
+ * elsewhere children are skipped) or, for a container, read from its cgroup
+ * (container-resources.ts), and how busy the whole machine is, every
  * intervalMs. One sample costs a
  * process.memoryUsage() call and, per child, a few small /proc reads per
- * process of its tree, so it can run for hours; nothing is kept here beyond
- * each tree's last CPU total, each sample goes to the sink.
+ * process of its tree (and three cgroup files for a container), so it can run
+ * for hours; nothing is kept here beyond each child's last CPU total, each
+ * sample goes to the sink.
  */
 export function startResourceSampler(options: ResourceSamplerOptions): ResourceSampler {
   const intervalMs = options.intervalMs ?? 1_000;
@@ -94,19 +101,30 @@ export function startResourceSampler(options: ResourceSamplerOptions): ResourceS
   };
 
   const trees = new ProcessTreeReader();
+  const containers = new ContainerReader();
+  const pidOf = (child: SampledChild | undefined) => (typeof child === 'object' ? child.pid : child);
   const sampleChildren = async (): Promise<void> => {
     const roots = new Set<number>();
-    for (const [component, pidOf] of children) {
-      const pid = pidOf();
-      if (pid === undefined) continue;
-      roots.add(pid);
+    const seenContainers: SampledContainer[] = [];
+    for (const [component, childOf] of children) {
+      const child = childOf();
+      if (child === undefined) continue;
+      const pid = typeof child === 'object' ? child.pid : child;
       const t = options.clock();
-      // The whole tree: a --hub-cmd hub is the child of `sh -c`, whose own figures never move.
-      const read = await trees.read(pid);
+      let read;
+      if (typeof child === 'object') {
+        seenContainers.push(child);
+        read = await containers.read(child);
+      } else {
+        roots.add(child);
+        // The whole tree: a --hub-cmd hub is the child of `sh -c`, whose own figures never move.
+        read = await trees.read(child);
+      }
       // A child that began stopping during the read (a redeploy) gives no sample: its tree may be half gone.
-      if (read && !stopped && pidOf() === pid) options.sink({ t, type: 'resource.sample', component, pid, ...read });
+      if (read && !stopped && pidOf(childOf()) === pid) options.sink({ t, type: 'resource.sample', component, pid, ...read });
     }
     trees.retain(roots);
+    containers.retain(seenContainers);
   };
 
   let ticks = 0;

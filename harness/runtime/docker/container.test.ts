@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { HEALTH_PATH } from '../../../protocol/v1.ts';
@@ -82,9 +82,15 @@ describe.skipIf(gate.skip)(`hub container on the local engine${gate.suffix}`, ()
     expect(containerExists(hub.id)).toBe(false);
   });
 
-  test('restart keeps the port, waits until ready again, and keeps collecting logs', async () => {
+  test('restart keeps the port, waits until ready again, and keeps collecting logs; the init pid follows the new process', async () => {
     await using hub = await new HostContainer(image).withCommand(ECHO).withHttpWait('/').start();
+    const firstPid = hub.pid;
+    // The engine's State.Pid, on this host: the container's init, in the container's cgroup.
+    expect(readFileSync(`/proc/${firstPid}/cgroup`, 'utf8')).toContain(hub.id);
+    expect(hub.name).toMatch(/^[\w.-]+$/);
     await hub.restart();
+    expect(hub.pid).not.toBe(firstPid);
+    expect(readFileSync(`/proc/${hub.pid}/cgroup`, 'utf8')).toContain(hub.id);
     expect(await (await fetch(hub.url)).text()).toBe(`ok ${hub.port}`);
     await vi.waitFor(() => {
       const listening = hub.logs().filter((line) => line === `listening on 127.0.0.1:${hub.port}`);

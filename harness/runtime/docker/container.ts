@@ -29,6 +29,14 @@ export type ContainerStopOptions = {
 
 export interface StartedHostContainer extends AsyncDisposable {
   readonly id: string;
+  /** The engine's name for it (docker ps's NAMES). */
+  readonly name: string;
+  /**
+   * Its init process's pid on this host (docker inspect State.Pid; docker-init, the hub below
+   * it), as of the last start or restart (stale once it has exited: the pid may be reused, so
+   * check the process is still the container's). For sampling its cgroup.
+   */
+  readonly pid: number;
   readonly image: string;
   /** Always 127.0.0.1: the container shares the host's network. */
   readonly host: string;
@@ -145,7 +153,9 @@ export class HostContainer {
         { cause: err },
       );
     }
-    return new StartedHost(started, this.#image, port, url, logs);
+    const host = new StartedHost(started, this.#image, port, url, logs);
+    await host.inspectState();
+    return host;
   }
 }
 
@@ -178,8 +188,10 @@ function trackedContainerClass({ GenericContainer }: Testcontainers): new (image
 
 class StartedHost implements StartedHostContainer {
   readonly id: string;
+  readonly name: string;
   readonly image: string;
   readonly host = LOOPBACK;
+  #pid = 0;
   readonly port: number;
   readonly url: string;
   readonly #started: StartedTestContainer;
@@ -189,10 +201,24 @@ class StartedHost implements StartedHostContainer {
   constructor(started: StartedTestContainer, image: string, port: number, url: string, logs: LogCollector) {
     this.#started = started;
     this.id = started.getId();
+    // The API names containers with a leading slash; docker ps does not.
+    this.name = started.getName().replace(/^\//, '');
     this.image = image;
     this.port = port;
     this.url = url;
     this.#logs = logs;
+  }
+
+  get pid(): number {
+    return this.#pid;
+  }
+
+  /** Reads the pid of its (new) init process from the engine: after a start and each restart. */
+  async inspectState(): Promise<{ startedAtS: number }> {
+    const client = await (await loadTestcontainers()).getContainerRuntimeClient();
+    const { State } = await client.container.inspect(client.container.getById(this.id));
+    this.#pid = State.Pid;
+    return { startedAtS: Date.parse(State.StartedAt) / 1000 };
   }
 
   logs(): string[] {
@@ -230,7 +256,7 @@ class StartedHost implements StartedHostContainer {
     await this.#started.restart({ timeout: opts.timeoutMs ?? 10_000 });
     const client = await (await loadTestcontainers()).getContainerRuntimeClient();
     const container = client.container.getById(this.id);
-    const startedAtS = Date.parse((await container.inspect()).State.StartedAt) / 1000;
+    const { startedAtS } = await this.inspectState();
     // The old follow stream ended with the old process; only lines from the
     // new one, which started at startedAtS.
     this.#logs.attach(await client.container.logs(container, { since: startedAtS }));

@@ -5,7 +5,7 @@
  * trusted to match the sources it was built from.
  */
 import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Folders the hub, its tests and tsx may load code from (tsconfig's include). */
@@ -30,12 +30,12 @@ export async function listProjectFiles(projectDir: string): Promise<{ sources: P
   const sources: ProjectFile[] = [];
   for (const entry of await sortedEntries(projectDir)) {
     if (entry.isFile() && ROOT_FILE.test(entry.name)) {
-      sources.push(await describe(projectDir, entry.name));
+      sources.push(await describe(join(projectDir, entry.name), entry.name));
     }
   }
   for (const dir of SOURCE_DIRS) {
     if (await isDir(join(projectDir, dir))) {
-      await walk(projectDir, dir, sources, (name) => !EXCLUDED_NAMES.has(name) && !name.endsWith('.log'));
+      await walk(join(projectDir, dir), dir, sources, (name) => !EXCLUDED_NAMES.has(name) && !name.endsWith('.log'));
     }
   }
   for (const file of sources) {
@@ -45,9 +45,13 @@ export async function listProjectFiles(projectDir: string): Promise<{ sources: P
     }
   }
   const nodeModules: ProjectFile[] = [];
-  if (await isDir(join(projectDir, 'node_modules'))) {
+  // Followed when it is a symlink (a git worktree sharing the main checkout's install): taken
+  // as a link, the image got no node_modules, and under the same tag as a good one, since the
+  // tag hashes the sources and package-lock.json only.
+  const modulesDir = await realpath(join(projectDir, 'node_modules')).catch(() => undefined);
+  if (modulesDir !== undefined && (await isDir(modulesDir))) {
     // Build caches of vite/vitest live here and change on every run.
-    await walk(projectDir, 'node_modules', nodeModules, (name, rel) => !(rel === 'node_modules' && name.startsWith('.') && name !== '.bin'));
+    await walk(modulesDir, 'node_modules', nodeModules, (name, rel) => !(rel === 'node_modules' && name.startsWith('.') && name !== '.bin'));
   }
   return { sources, nodeModules };
 }
@@ -77,29 +81,29 @@ export async function inputsHash(parts: {
   return hash.digest('hex');
 }
 
+/** Lists the folder at `abs` as `rel` in the image, and everything below it. */
 async function walk(
-  root: string,
+  abs: string,
   rel: string,
   out: ProjectFile[],
   keep: (name: string, parentRel: string) => boolean,
 ): Promise<void> {
-  const self = await describe(root, rel);
+  const self = await describe(abs, rel);
   out.push(self);
   if (self.kind !== 'dir') return;
-  for (const entry of await sortedEntries(join(root, rel))) {
+  for (const entry of await sortedEntries(abs)) {
     if (!keep(entry.name, rel)) continue;
     const childRel = `${rel}/${entry.name}`;
     if (entry.isDirectory()) {
-      await walk(root, childRel, out, keep);
+      await walk(join(abs, entry.name), childRel, out, keep);
     } else if (entry.isFile() || entry.isSymbolicLink()) {
-      out.push(await describe(root, childRel));
+      out.push(await describe(join(abs, entry.name), childRel));
     }
     // Sockets, fifos and devices have no place in an image.
   }
 }
 
-async function describe(root: string, rel: string): Promise<ProjectFile> {
-  const abs = join(root, rel);
+async function describe(abs: string, rel: string): Promise<ProjectFile> {
   const stat = await lstat(abs);
   if (stat.isSymbolicLink()) return { kind: 'symlink', rel, target: await readlink(abs) };
   if (stat.isDirectory()) return { kind: 'dir', rel, mode: stat.mode & 0o7777 };

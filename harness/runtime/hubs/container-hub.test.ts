@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { expectEveryAgentReconnected, notPassed, redeployWindow, shortRedeploy } from '../../../scenarios/short-variants.test-support.ts';
+import type { ResourceSampleEvent } from '../../history/events.ts';
 import { runScenario } from '../../runner/run.ts';
 import { LABEL_OWNED, LABEL_OWNER_PID } from '../docker/cleanup.ts';
 import { buildHubImage } from '../docker/node-image.ts';
@@ -62,6 +63,13 @@ describe.skipIf(gate.skip)(`the container hub runtime${gate.suffix}`, () => {
     expect(redeployWindow(result, 'deploy-1').begin.detail).toMatchObject({ hub: 'container' });
     expectEveryAgentReconnected(result, 'deploy-1', { code: 1012 });
     expect(seen.size, `containers seen during the run: ${[...seen].map((id) => id.slice(0, 12)).join(', ')}`).toBeGreaterThanOrEqual(2);
+    // The hub is sampled from its container's cgroup, each container one incarnation (its init's pid).
+    const hubSamples = result.events.filter((e): e is ResourceSampleEvent => e.type === 'resource.sample' && e.component === 'hub');
+    const sampledContainers = new Map(hubSamples.map((s) => [s.pid, s.container?.id]));
+    expect(sampledContainers.size, 'hub incarnations sampled').toBeGreaterThanOrEqual(2);
+    expect([...sampledContainers.values()].every((id) => id !== undefined && seen.has(id))).toBe(true);
+    expect(hubSamples.every((s) => s.rssBytes > 10 * 1024 * 1024 && s.container?.memory === 'cgroup')).toBe(true);
+    expect(hubSamples.some((s) => s.processes?.some((p) => /^node .*server\/main\.ts/.test(p.command)))).toBe(true);
     expect(await ourContainers(), 'containers left after the run').toEqual([]);
     expect(notPassed(result)).toEqual([]);
     expect(result.verdict).toBe('passed');

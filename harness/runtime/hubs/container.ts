@@ -76,6 +76,9 @@ export async function startContainerHub(settings: HubSettings, options: Containe
     get running() {
       return current !== undefined;
     },
+    get container() {
+      return current && { id: current.id, name: current.name, pid: current.pid };
+    },
     logs: () => [...logs, ...(current?.logs() ?? [])],
     stop,
     start,

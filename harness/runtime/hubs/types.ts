@@ -31,6 +31,12 @@ export interface HubRuntime extends AsyncDisposable {
   readonly running: boolean;
   /** The OS process the hub runs as, while it runs and is not being stopped (process runtimes only; a redeploy changes it). For resource sampling. */
   readonly pid?: number;
+  /**
+   * The container the hub runs in, while it runs and is not being stopped (container runtime
+   * only; a redeploy starts a new one): its id, name and init process's pid on this host. For
+   * resource sampling, from its cgroup.
+   */
+  readonly container?: { id: string; name: string; pid: number };
   /** The hub's output so far (process and container runtimes), newest last. */
   logs(): string[];
   stop(how?: StopHow): Promise<void>;
