@@ -165,7 +165,7 @@ export const checkHubHealth: Checker<HubHealthOptions, HubHealthEvidence> = (inp
  */
 function lateness(exits: number, gone: readonly HubOutage[], down: readonly AgentDownAtEnd[], stopMs: number): { lateDuring?: TimeWindow[] } {
   if (exits > 0 || gone.some((o) => !o.reason.startsWith('no answer'))) return {};
-  const windows: TimeWindow[] = gone.map((o) => ({ fromMs: o.unplannedFromMs!, toMs: o.toMs }));
+  const windows: TimeWindow[] = gone.map((o) => ({ fromMs: o.unplannedFromMs!, toMs: o.toMs, waitingOn: 'hub' as const }));
   if (down.length > 0) windows.push({ fromMs: Math.min(...down.map((d) => d.lastCloseMs ?? 0)), toMs: stopMs });
   return windows.length > 0 ? { lateDuring: windows } : {};
 }

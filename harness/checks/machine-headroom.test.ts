@@ -141,3 +141,39 @@ test('a loop caught on a saturated machine still fails the run: machine-headroom
   expect(byId(results, 'machine-headroom').status).toBe('failed');
   expect(verdictOf(results, false).verdict).toBe('failed');
 });
+
+describe('starved or not: the processes the late thing waited on must have waited for a CPU', () => {
+  /** Polls unanswered in time from 25 s on, the machine saturated 20-30 s; each second the hub and the harness waited for a CPU this share of it. */
+  const unansweredPolls = (hubWait: number, harnessWait: number) => {
+    const h = history(500, { busy: during(20_000, 30_000, 0.97) });
+    for (const agent of h.agents) h.events.push({ t: 10_500, agent, type: 'poll', ok: true, commands: 0 });
+    for (let i = 0; i < 10; i++) h.events.push({ t: 25_000 + i * 100, agent: `agent-${i + 1}`, type: 'poll', ok: false, commands: 0, error: 'no answer within 5000 ms' });
+    for (let t = 1_000; t <= 40_000; t += 1_000) {
+      h.events.push({ t, type: 'resource.sample', component: 'hub', pid: 7, rssBytes: 50e6, cpuCores: 0.02, cpuWaitShare: t > 20_000 && t <= 30_000 ? hubWait : 0 });
+      h.events.push({ t, type: 'resource.sample', component: 'harness', pid: 1, rssBytes: 50e6, cpuCores: 0.3, cpuWaitShare: t > 20_000 && t <= 30_000 ? harnessWait : 0 });
+    }
+    h.events.sort((a, b) => a.t - b.t);
+    return evaluateChecks(h, { pollingFallback: {} });
+  };
+
+  test('a hub that hangs on a busy machine waits for no CPU: its unanswered polls stand, however starved the harness', () => {
+    const results = unansweredPolls(0.01, 0.6);
+    expect(byId(results, 'polling-fallback').status).toBe('failed');
+    expect(byId(results, 'machine-headroom').status).toBe('passed');
+    expect(verdictOf(results, false).verdict).toBe('failed');
+  });
+
+  test('a hub starved of CPU on the same machine: its unanswered polls are not judged', () => {
+    const results = unansweredPolls(0.4, 0.6);
+    expect(byId(results, 'polling-fallback').status).toBe('skipped');
+    expect(byId(results, 'machine-headroom').status).toBe('failed');
+  });
+
+  test('an agent back late while no process of the run waited for a CPU: the machine was busy with something that did not touch the run', () => {
+    const h = history(15_000, { busy: during(10_000, 20_000, 0.98) });
+    for (let t = 1_000; t <= 40_000; t += 1_000) h.events.push({ t, type: 'resource.sample', component: 'shard-1', pid: 9, rssBytes: 50e6, cpuCores: 0.2, cpuWaitShare: 0.02 });
+    h.events.sort((a, b) => a.t - b.t);
+    const results = evaluateChecks(h, { recovery: { withinMs: 5_000 } });
+    expect(byId(results, 'recovery').status).toBe('failed');
+  });
+});

@@ -20,6 +20,19 @@ export const SATURATION = { busyShare: 0.9, runQueuePerCore: 2, ownProcessCores:
  */
 export const SATURATED_SHARE = 0.2;
 
+/**
+ * A process waited for a CPU at least this share of an interval (100 ms a
+ * second): it was starved. A saturated machine excuses lateness only where
+ * the processes the late thing waited on were starved: a hub that hangs, or
+ * waits on its own timers, accrues no wait however busy the machine is.
+ */
+export const STARVED_WAIT_SHARE = 0.1;
+
+/** Components on the hub's side of the agents' traffic: the hub and the proxies between it and the fleet. */
+function isHubSide(component: string): boolean {
+  return component === 'hub' || component === 'proxy' || component.startsWith('proxy-');
+}
+
 /** Components that are the run's own processes, not the hub (whose CPU is the hub's to spend). */
 function isOwnComponent(component: string): boolean {
   return component === 'harness' || component === 'proxy' || component.startsWith('proxy-') || component.startsWith('shard');
@@ -55,7 +68,12 @@ interface Interval {
   fromMs: number;
   toMs: number;
   machine: EventOf<'machine.sample'>;
+  /** The machine ran out (cores busy, run queue long) or one of the run's own processes used a whole core. */
   saturated: boolean;
+  /** A process of the run, any of them, waited for a CPU past STARVED_WAIT_SHARE; undefined when no wait was measured. */
+  starvedAny?: boolean;
+  /** The same for the hub's side (the hub, the proxies; the harness when neither was sampled: then they ran in it). */
+  starvedHubSide?: boolean;
 }
 
 /**
@@ -75,7 +93,7 @@ export function judgeMachineHeadroom(input: CheckInput, results: readonly CheckR
   const title = 'The machine had headroom whenever a check failed on time';
   const intervals = saturationIntervals(input);
   const busiest = intervals.reduce<Interval | undefined>((a, b) => (a && a.machine.busyShare >= b.machine.busyShare ? a : b), undefined);
-  const saturatedMs = intervals.reduce((sum, i) => sum + (i.saturated ? i.toMs - i.fromMs : 0), 0);
+  const saturatedMs = intervals.reduce((sum, i) => sum + (i.saturated && i.starvedAny !== false ? i.toMs - i.fromMs : 0), 0);
   const evidence: MachineHeadroomEvidence = {
     samples: intervals.length,
     ...(busiest ? { cores: busiest.machine.cores, busyMaxShare: busiest.machine.busyShare, runQueueMax: Math.max(...intervals.map((i) => i.machine.runQueue)) } : {}),
@@ -126,22 +144,42 @@ function describeWindow(w: WindowFigures): string {
   return `${formatMs(w.saturatedMs)} of the ${formatMs(w.toMs - w.fromMs)} from ${formatMs(w.fromMs)}: ${w.cores} cores up to ${Math.round(w.busyMaxShare * 100)}% busy, run queue up to ${w.runQueueMax}${own ? `, CPU in cores: ${own}` : ''}`;
 }
 
-/** Each machine sample as the interval it covers (from the previous sample), marked saturated or not. */
+/** Each machine sample as the interval it covers (from the previous sample), marked saturated, and starved where waits were measured. */
 function saturationIntervals(input: CheckInput): Interval[] {
   const machine = input.events.filter((e): e is EventOf<'machine.sample'> => e.type === 'machine.sample');
-  const own = input.events.filter((e): e is EventOf<'resource.sample'> => e.type === 'resource.sample' && e.cpuCores !== undefined && isOwnComponent(e.component));
-  // An own process using a whole core pins the machine interval its sample is nearest to (children are read just after the machine).
+  const samples = input.events.filter((e): e is EventOf<'resource.sample'> => e.type === 'resource.sample');
+  // Each component sample joins the machine interval it is nearest to (children are read just after the machine).
   const pinnedAt = new Set<number>();
-  for (const r of own) {
-    if (r.cpuCores! < SATURATION.ownProcessCores || machine.length === 0) continue;
-    pinnedAt.add(nearest(machine, r.t));
+  const waitAny = new Map<number, number>();
+  const waitHubSide = new Map<number, number>();
+  const waitHarness = new Map<number, number>();
+  let hubSideSampled = false;
+  let waitsMeasured = false;
+  for (const r of samples) {
+    if (machine.length === 0) break;
+    const at = nearest(machine, r.t);
+    if (r.cpuCores !== undefined && r.cpuCores >= SATURATION.ownProcessCores && isOwnComponent(r.component)) pinnedAt.add(at);
+    if (r.cpuWaitShare === undefined) continue;
+    waitsMeasured = true;
+    const max = (m: Map<number, number>) => m.set(at, Math.max(m.get(at) ?? 0, r.cpuWaitShare!));
+    max(waitAny);
+    if (isHubSide(r.component)) {
+      hubSideSampled = true;
+      max(waitHubSide);
+    }
+    if (r.component === 'harness') max(waitHarness);
   }
   const intervals: Interval[] = [];
   for (let i = 0; i < machine.length; i++) {
     const m = machine[i]!;
     const fromMs = i === 0 ? Math.max(0, m.t - (machine[1] ? machine[1].t - m.t : 1_000)) : machine[i - 1]!.t;
     const saturated = m.busyShare >= SATURATION.busyShare || m.runQueue > SATURATION.runQueuePerCore * m.cores || pinnedAt.has(i);
-    intervals.push({ fromMs, toMs: m.t, machine: m, saturated });
+    const interval: Interval = { fromMs, toMs: m.t, machine: m, saturated };
+    if (waitsMeasured) {
+      interval.starvedAny = (waitAny.get(i) ?? 0) >= STARVED_WAIT_SHARE || pinnedAt.has(i);
+      interval.starvedHubSide = ((hubSideSampled ? waitHubSide : waitHarness).get(i) ?? 0) >= STARVED_WAIT_SHARE;
+    }
+    intervals.push(interval);
   }
   return intervals;
 }
@@ -166,7 +204,9 @@ function figuresFor(window: TimeWindow, check: string, intervals: readonly Inter
   for (const i of intervals) {
     const overlap = Math.min(i.toMs, window.toMs) - Math.max(i.fromMs, window.fromMs);
     if (overlap <= 0) continue;
-    if (i.saturated) saturatedMs += overlap;
+    // Where waits were measured, the machine being busy is not enough: the late thing's processes must have been starved.
+    const starved = window.waitingOn === 'hub' ? i.starvedHubSide : i.starvedAny;
+    if (i.saturated && starved !== false) saturatedMs += overlap;
     busyMaxShare = Math.max(busyMaxShare, i.machine.busyShare);
     runQueueMax = Math.max(runQueueMax, i.machine.runQueue);
     cores = i.machine.cores;
@@ -176,5 +216,5 @@ function figuresFor(window: TimeWindow, check: string, intervals: readonly Inter
     if (e.type !== 'resource.sample' || e.cpuCores === undefined || e.t < window.fromMs || e.t > window.toMs + 1_000) continue;
     componentCores[e.component] = Math.max(componentCores[e.component] ?? 0, e.cpuCores);
   }
-  return { fromMs: Math.round(window.fromMs), toMs: Math.round(window.toMs), checks: [check], saturatedMs: Math.round(saturatedMs), busyMaxShare, runQueueMax, cores, componentCores };
+  return { fromMs: Math.round(window.fromMs), toMs: Math.round(window.toMs), ...(window.waitingOn ? { waitingOn: window.waitingOn } : {}), checks: [check], saturatedMs: Math.round(saturatedMs), busyMaxShare, runQueueMax, cores, componentCores };
 }

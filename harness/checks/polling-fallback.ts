@@ -25,7 +25,7 @@ function lateness(failed: readonly { atMs: number; status?: number; error?: stri
     if (last && from <= last.toMs) last.toMs = Math.max(last.toMs, f.atMs);
     else windows.push({ fromMs: from, toMs: f.atMs });
   }
-  return { lateDuring: windows.map((w) => ({ fromMs: Math.round(w.fromMs), toMs: Math.round(w.toMs) })) };
+  return { lateDuring: windows.map((w) => ({ fromMs: Math.round(w.fromMs), toMs: Math.round(w.toMs), waitingOn: 'hub' as const })) };
 }
 
 /**

@@ -43,6 +43,12 @@ interface OutcomeHead {
 export interface TimeWindow {
   fromMs: number;
   toMs: number;
+  /**
+   * On a late window: 'hub' when what came late was an answer the hub owed (a probe, a poll), so
+   * only the hub's side being starved (the hub, a proxy) excuses it; absent when the fleet's own
+   * timers are part of it too (an agent back late, a silent link noticed late).
+   */
+  waitingOn?: 'hub';
 }
 
 export interface CheckInput {

@@ -115,6 +115,13 @@ export interface ResourceSampleEvent {
    */
   cpuCores?: number;
   /**
+   * Time the component's processes were runnable but waiting for a CPU since its previous sample,
+   * over the wall time (the kernel's run_delay of each process's main thread, summed: 0.3 is 300 ms
+   * of waiting a second). A process that wanted CPU and could not get it was starved; a hub that
+   * hangs or waits on its own timers accrues none. Left out where it cannot be read.
+   */
+  cpuWaitShare?: number;
+  /**
    * The processes summed into this sample when the component is a process tree (a `--hub-cmd`
    * hub behind `sh -c` and its descendants), each with its command line (cut at 200 characters).
    * Left out of the harness's own sample; a child component lists even a lone process, so the

@@ -25,6 +25,12 @@ export interface ProcessTreeReading {
    * between them, in cores; absent on the first read of a root (a new pid: a redeploy).
    */
   cpuCores?: number;
+  /**
+   * Time the processes' main threads spent runnable but waiting for a CPU since the previous read
+   * of the same root, over the wall time between them (summed: 0.3 is 300 ms of waiting a second);
+   * absent on the first read of a root.
+   */
+  cpuWaitShare?: number;
   /** The processes summed, the root first, then its descendants breadth first. */
   processes: { pid: number; command: string }[];
 }
@@ -109,6 +115,18 @@ async function descendantsByScan(root: number): Promise<number[]> {
   return out;
 }
 
+/**
+ * How long the process's main thread has been runnable but waiting for a CPU, ns since it
+ * started (the second field of /proc/PID/schedstat, the scheduler's run_delay). For an event
+ * loop (Node, Python asyncio) the main thread is the one that answers; a hub that waits on its
+ * own timers or a hang accrues none, a starved one accrues it fast.
+ */
+export async function readRunDelayNs(pid: number | 'self'): Promise<number | undefined> {
+  const text = await readFile(`/proc/${pid}/schedstat`, 'utf8').catch(() => undefined);
+  const ns = text === undefined ? NaN : Number(text.split(' ')[1]);
+  return Number.isFinite(ns) ? ns : undefined;
+}
+
 async function readRssBytes(pid: number): Promise<number | undefined> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
   const kb = status === undefined ? undefined : /^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1];
@@ -137,7 +155,7 @@ async function readCommand(p: ProcStat): Promise<string> {
  */
 export class ProcessTreeReader {
   /** Root key (pid/start) -> the tree's CPU total and when it was read. */
-  #last = new Map<string, { cpuTicks: number; atMs: number }>();
+  #last = new Map<string, { cpuTicks: number; waitNs: number; atMs: number }>();
   /** pid/start -> command line: read once per process. */
   #commands = new Map<string, string>();
   /** False once the kernel turned out not to have task/N/children (CONFIG_PROC_CHILDREN off). */
@@ -170,6 +188,7 @@ export class ProcessTreeReader {
     let rssBytes = 0;
     let handles: number | undefined;
     let cpuTicks = 0;
+    let waitNs = 0;
     const processes: { pid: number; command: string }[] = [];
     const live = new Set<string>();
     const measured = new Set<ProcStat>();
@@ -178,9 +197,10 @@ export class ProcessTreeReader {
         // A zombie child has exited: its CPU counts (it moves to its parent's cutime once reaped), its memory is gone.
         cpuTicks += s.cpuTicks;
         if (s.state === 'Z' || s.state === 'X') return;
-        const [rss, fds] = await Promise.all([readRssBytes(s.pid), countFds(s.pid)]);
+        const [rss, fds, delay] = await Promise.all([readRssBytes(s.pid), countFds(s.pid), readRunDelayNs(s.pid)]);
         if (rss === undefined) return; // exiting: its memory is already gone
         measured.add(s);
+        waitNs += delay ?? 0;
         rssBytes += rss;
         if (fds !== undefined) handles = (handles ?? 0) + fds;
       }),
@@ -199,16 +219,19 @@ export class ProcessTreeReader {
 
     const rootKey = `${root}/${rootStat.startTicks}`;
     const previous = this.#last.get(rootKey);
-    this.#last.set(rootKey, { cpuTicks, atMs });
+    this.#last.set(rootKey, { cpuTicks, waitNs, atMs });
     // Only the roots read in this round stay: a redeployed hub's old root is not read again.
     let cpuCores: number | undefined;
+    let cpuWaitShare: number | undefined;
     if (previous && atMs > previous.atMs) {
+      // A process that left the tree takes its waiting with it: a drop reads 0.
+      cpuWaitShare = Math.round((Math.max(0, waitNs - previous.waitNs) / 1e6 / (atMs - previous.atMs)) * 1_000) / 1_000;
       // The tree's total is continuous when a child is reaped (its time moves into its parent's
       // cutime); a descendant orphaned out of the tree takes its time with it, so a drop reads 0.
       const seconds = (atMs - previous.atMs) / 1_000;
       cpuCores = Math.round((Math.max(0, cpuTicks - previous.cpuTicks) / hz / seconds) * 1_000) / 1_000;
     }
-    return { rssBytes, ...(handles === undefined ? {} : { handles }), ...(cpuCores === undefined ? {} : { cpuCores }), processes };
+    return { rssBytes, ...(handles === undefined ? {} : { handles }), ...(cpuCores === undefined ? {} : { cpuCores }), ...(cpuWaitShare === undefined ? {} : { cpuWaitShare }), processes };
   }
 
   /** Forgets roots other than `keep` (call once per sampling round, with the roots read in it). */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { HarnessError } from '../errors.ts';
 import type { MachineSampleEvent, ResourceSampleEvent } from '../history/events.ts';
@@ -79,9 +80,26 @@ export function startResourceSampler(options: ResourceSamplerOptions): ResourceS
     return wallUs > 0 ? Math.round((usedUs / wallUs) * 1_000) / 1_000 : undefined;
   };
 
+  /** This process's main thread's wait for a CPU over the interval (run_delay of /proc/self/schedstat); undefined without /proc. */
+  let lastWait: { ns: number; at: number } | undefined;
+  const selfCpuWaitShare = (): number | undefined => {
+    let ns: number;
+    try {
+      ns = Number(readFileSync('/proc/self/schedstat', 'utf8').split(' ')[1]);
+    } catch {
+      return undefined;
+    }
+    if (!Number.isFinite(ns)) return undefined;
+    const now = { ns, at: performance.now() };
+    const before = lastWait;
+    lastWait = now;
+    return before && now.at > before.at ? Math.round((Math.max(0, now.ns - before.ns) / 1e6 / (now.at - before.at)) * 1_000) / 1_000 : undefined;
+  };
+
   const sampleSelf = (first: boolean): void => {
     const memory = process.memoryUsage();
     const cpuCores = selfCpuCores();
+    const cpuWaitShare = selfCpuWaitShare();
     // Empty on the first sample (no interval behind it yet): left out rather than reported as 0.
     const loopLagMs = loopDelay.count > 0 ? Math.round(loopDelay.percentile(99) / 1e4) / 100 : undefined;
     loopDelay.reset();
@@ -97,6 +115,7 @@ export function startResourceSampler(options: ResourceSamplerOptions): ResourceS
       ...(loopLagMs === undefined ? {} : { loopLagMs }),
       // The first sample has no interval behind it: what came before the sampler is not the run's.
       ...(first || cpuCores === undefined ? {} : { cpuCores }),
+      ...(cpuWaitShare === undefined ? {} : { cpuWaitShare }),
     });
   };
 
