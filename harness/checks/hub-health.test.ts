@@ -189,8 +189,8 @@ describe('checkHubHealth: agents down at the end', () => {
     expect(result.status).toBe('failed');
     expect(result.summary).toBe('2/3 agents not connected at the end with no fault or redeploy to explain it: agent-2, agent-3');
     expect(evidence(result).downAtEnd).toEqual([
-      { agent: 'agent-2', lastCloseMs: 9_000, code: 1006, reason: '' },
-      { agent: 'agent-3', lastCloseMs: 12_000, code: 1006, reason: '' },
+      { agent: 'agent-2', lastCloseMs: 9_000, code: 1006, reason: '', by: 'remote' },
+      { agent: 'agent-3', lastCloseMs: 12_000, code: 1006, reason: '', by: 'remote' },
     ]);
   });
 

@@ -40,6 +40,8 @@ export interface AgentDownAtEnd {
   lastCloseMs?: number;
   code?: number;
   reason?: string;
+  /** Who ended that connection: the hub ('remote') or the agent's own liveness verdict ('dead'). */
+  by?: 'remote' | 'dead';
 }
 
 export interface HubHealthEvidence {
@@ -159,12 +161,14 @@ export const checkHubHealth: Checker<HubHealthOptions, HubHealthEvidence> = (inp
 /**
  * Late, when nothing but time went wrong: no process exit, every outage
  * was probes unanswered in time (not refused, not an error status), and the
- * agents down at the stop were still on their way back. The hub was given
- * each outage's stretch, and each absent agent the time from its last close
- * (or the start) to the stop.
+ * agents down at the stop were still on their way back from their own
+ * liveness verdict (a starved fleet misses pings) or had never connected.
+ * An agent the hub itself disconnected (a loop's replace) is not late. The
+ * hub was given each outage's stretch, and each absent agent the time from
+ * its last close (or the start) to the stop.
  */
 function lateness(exits: number, gone: readonly HubOutage[], down: readonly AgentDownAtEnd[], stopMs: number): { lateDuring?: TimeWindow[] } {
-  if (exits > 0 || gone.some((o) => !o.reason.startsWith('no answer'))) return {};
+  if (exits > 0 || gone.some((o) => !o.reason.startsWith('no answer')) || down.some((d) => d.by === 'remote')) return {};
   const windows: TimeWindow[] = gone.map((o) => ({ fromMs: o.unplannedFromMs!, toMs: o.toMs, waitingOn: 'hub' as const }));
   if (down.length > 0) windows.push({ fromMs: Math.min(...down.map((d) => d.lastCloseMs ?? 0)), toMs: stopMs });
   return windows.length > 0 ? { lateDuring: windows } : {};
@@ -242,7 +246,7 @@ function downAtEnd(events: readonly HistoryEvent[], input: Parameters<typeof che
       explained++;
       continue;
     }
-    unexplained.push(e ? { agent, lastCloseMs: e.t, code: e.code, reason: e.reason } : { agent });
+    unexplained.push(e ? { agent, lastCloseMs: e.t, code: e.code, reason: e.reason, ...(e.by === 'stop' ? {} : { by: e.by }) } : { agent });
   }
   return { unexplained, explained };
 }

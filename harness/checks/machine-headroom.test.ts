@@ -177,3 +177,18 @@ describe('starved or not: the processes the late thing waited on must have waite
     expect(byId(results, 'recovery').status).toBe('failed');
   });
 });
+
+test('agents the hub itself disconnected are not late, however starved the machine: hub-health stands', () => {
+  const h = history(500, { busy: () => 0.99, shardCores: () => 0.5 });
+  for (let t = 1_000; t <= 40_000; t += 1_000) h.events.push({ t, type: 'resource.sample', component: 'shard-2', pid: 11, rssBytes: 50e6, cpuCores: 0.5, cpuWaitShare: 0.5 });
+  // The hub answered every probe; it closed three agents at 30 s (a replace) and they were not back by the stop.
+  h.events.push({ t: 500, type: 'hub.health', state: 'up', url: 'http://hub', latencyMs: 2, status: 200 });
+  for (const agent of ['agent-1', 'agent-2', 'agent-3']) h.events.push({ t: 30_000, agent, type: 'ws.close', conn: 2, code: 1000, reason: 'New connection established', openMs: 18_000, by: 'remote' });
+  h.events.push({ t: 39_000, type: 'hub.probes', probes: 39, answered: 39, intervalMs: 1_000, timeoutMs: 4_000, maxLatencyMs: 5, failedAtMs: [], failedProbes: 0 });
+  h.events.push({ t: 39_000, type: 'run.phase', phase: 'stop' });
+  h.events.sort((a, b) => a.t - b.t);
+  const results = evaluateChecks(h, { hubHealth: {} });
+  expect(byId(results, 'hub-health').status).toBe('failed');
+  expect(byId(results, 'hub-health').lateDuring).toBeUndefined();
+  expect(verdictOf(results, false).verdict).toBe('failed');
+});
