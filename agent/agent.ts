@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { ACKS_PATH, decodeHubMessage, encodeAck, pollUrl, type Command, type PollResponse } from '../protocol/v1.ts';
+import type { WireCommand, WireRequest } from '../protocol/wire.ts';
 import { backoffDelayMs } from './backoff.ts';
 import type { AgentObservation, Transport } from './events.ts';
 import { PingGaps } from './ping-gaps.ts';
@@ -39,10 +39,12 @@ interface Polling {
 const ON_SOCKET_EVENT = Symbol('onSocketEvent');
 
 /**
- * One simulated edge agent: the client side of protocol v1. It keeps one
- * WebSocket up with reconnect backoff, falls back to HTTP polling while the
- * socket is down, detects a silent (half-open) link, and applies each command
- * id once while acking every delivery.
+ * One simulated edge agent. It keeps one WebSocket up with reconnect
+ * backoff, falls back to HTTP polling while the socket is down, detects a
+ * silent (half-open) link, and applies each command id once while acking
+ * every delivery. How each of those is said on the hub's wire (URLs, frames,
+ * heartbeats, acks, polls) is its protocol's (protocol/wire.ts, in the
+ * profile): the agent keeps the policy, the protocol the wire.
  *
  * A fleet holds thousands in one process, so an agent keeps only what is its
  * own: settings live in a shared AgentProfile, its liveness deadline and
@@ -70,6 +72,12 @@ export class EdgeAgent implements Sleeper {
   /** The open connection's pings; set from its open to its close, so it also says the socket opened. */
   #pingGaps: PingGaps | undefined;
   #closingBy: 'dead' | 'stop' | undefined;
+  /** The close the hub asked for inside the socket (a protocol's disconnect frame), reported as the hub's. */
+  #hubClose: { code: number; reason: string } | undefined;
+  /** This connection already reported a frame its protocol did not recognise (one report per connection). */
+  #misreadConn = 0;
+  /** The agent's own heartbeats, for a protocol whose agents send them; with its counter. */
+  #beat: { timer: NodeJS.Timeout; seq: number } | undefined;
   /** Why the connection being attempted failed, when it did before opening. */
   #failure: { error: string; status?: number } | undefined;
   #resetTimer: NodeJS.Timeout | undefined;
@@ -135,7 +143,8 @@ export class EdgeAgent implements Sleeper {
     this.#state = 'connecting';
     this.#failure = undefined;
     this.#observe({ type: 'ws.connecting', attempt: this.#attempt });
-    this.#socket = new AgentSocket(this.#profile.wsUrl(this.#hubUrl, this.id), this.#wsOptions, this);
+    const wire = this.#profile.wire;
+    this.#socket = new AgentSocket(wire.socketUrl(this.#hubUrl, this.id), wire.subprotocols, this.#wsOptions, this);
   }
 
   /**
@@ -184,6 +193,13 @@ export class EdgeAgent implements Sleeper {
     if (resetAfterMs <= 0) this.#attempt = 0;
     else this.#resetTimer = setTimeout(() => (this.#attempt = 0), resetAfterMs);
     this.#stopPolling(true);
+    const wire = this.#profile.wire;
+    for (const frame of wire.opening(this.id)) this.#socket?.send(frame);
+    if (wire.heartbeat) {
+      const { everyMs, frame } = wire.heartbeat;
+      const beat = { seq: 0, timer: setInterval(() => this.#socket?.send(frame(this.id, ++beat.seq)), everyMs) };
+      this.#beat = beat;
+    }
     // The liveness check: woken when the link could first be dead, and again at each new deadline until it is.
     wakeups.at(this, now + this.#profile.deadAfterMs);
   }
@@ -192,6 +208,15 @@ export class EdgeAgent implements Sleeper {
     this.#flushWsAcks();
     const by = this.#closingBy ?? 'remote';
     this.#closingBy = undefined;
+    if (this.#hubClose) {
+      ({ code } = this.#hubClose);
+      reasonBuffer = Buffer.from(this.#hubClose.reason);
+      this.#hubClose = undefined;
+    }
+    if (this.#beat) {
+      clearInterval(this.#beat.timer);
+      this.#beat = undefined;
+    }
     this.#socket = undefined;
     wakeups.cancel(this);
     clearTimeout(this.#resetTimer);
@@ -234,11 +259,37 @@ export class EdgeAgent implements Sleeper {
   }
 
   #onFrame(text: string): void {
-    const decoded = decodeHubMessage(text);
-    if (!decoded.ok) return;
-    if (!this.#apply(decoded.message, 'ws')) return;
-    this.#socket?.send(encodeAck(decoded.message.id));
-    this.#noteWsAck(decoded.message.id);
+    const frame = this.#profile.wire.read(text, this.id);
+    switch (frame.kind) {
+      case 'command':
+        this.#apply(frame.command, 'ws');
+        if (frame.ack === undefined) return;
+        this.#socket?.send(frame.ack);
+        this.#noteWsAck(frame.command.id);
+        return;
+      case 'heartbeat':
+        this.#pingGaps?.ping(this.#lastHeardAt);
+        if (frame.reply !== undefined) this.#socket?.send(frame.reply);
+        return;
+      case 'control':
+        if (frame.reply) for (const reply of frame.reply) this.#socket?.send(reply);
+        return;
+      case 'disconnect':
+        this.#hubClose = { code: frame.code, reason: frame.reason };
+        this.#socket?.close(1000, frame.reason);
+        return;
+      case 'unrecognised':
+        this.#misread('ws', frame.why);
+        return;
+    }
+  }
+
+  /** Reports, once per connection (or poll session), what the protocol could not read: the profile does not fit the hub. */
+  #misread(transport: Transport, why: string): void {
+    const key = transport === 'ws' ? this.#conn : -1;
+    if (this.#misreadConn === key) return;
+    this.#misreadConn = key;
+    this.#observe({ type: 'wire.unrecognised', transport, why, ...(transport === 'ws' ? { conn: this.#conn } : {}) });
   }
 
   #noteWsAck(id: string): void {
@@ -260,16 +311,15 @@ export class EdgeAgent implements Sleeper {
     return this.#applied?.has(id) ?? false;
   }
 
-  /** Applies a command once per id; returns true so the caller acks every delivery, repeats included. */
-  #apply(command: Command, transport: Transport): boolean {
+  /** Applies a command once per id; the caller acks every delivery, repeats included. */
+  #apply(command: WireCommand, transport: Transport): void {
     const repeat = this.#hasApplied(command.id);
     if (!repeat) (this.#applied ??= new Set()).add(command.id);
     this.#observe({ type: 'command', id: command.id, name: command.name, transport, repeat, ...(transport === 'ws' ? { conn: this.#conn } : {}) });
-    return true;
   }
 
   #startPolling(): void {
-    if (this.#polling) return;
+    if (this.#polling || !this.#profile.wire.polling) return;
     this.#polling = { timer: undefined, abort: undefined };
     this.#observe({ type: 'poll.started' });
     void this.#pollOnce();
@@ -293,20 +343,25 @@ export class EdgeAgent implements Sleeper {
     // Paging extension: the hub holds more than this answer. The next page comes at once, but only after
     // this one was acked and brought something new, so a hub that keeps answering the same page cannot spin us.
     let nextPageNow = false;
+    const polling = this.#profile.wire.polling!;
     try {
-      const response = await fetch(pollUrl(this.#hubUrl, this.id), { headers: this.#profile.authHeaders, signal });
+      const response = await this.#fetch(polling.request(this.id), signal);
       if (!response.ok) {
         await response.body?.cancel();
         this.#observe({ type: 'poll', ok: false, commands: 0, status: response.status });
       } else {
-        const body = (await response.json()) as PollResponse;
-        const commands = Array.isArray(body.commands) ? body.commands : [];
-        this.#observe({ type: 'poll', ok: true, commands: commands.length });
-        const valid = commands.filter((c) => typeof c?.id === 'string');
-        const anyNew = valid.some((c) => !this.#hasApplied(c.id));
-        const ids = valid.filter((c) => this.#apply(c, 'poll')).map((c) => c.id);
-        const acked = ids.length > 0 && (await this.#postAcks(ids, signal));
-        nextPageNow = body.more === true && anyNew && acked;
+        const answer = polling.read(await response.json());
+        if (!answer.ok) {
+          this.#observe({ type: 'poll', ok: false, commands: 0, status: response.status, error: answer.why });
+          this.#misread('poll', answer.why);
+        } else {
+          const { commands } = answer;
+          this.#observe({ type: 'poll', ok: true, commands: commands.length });
+          const anyNew = commands.some((c) => !this.#hasApplied(c.id));
+          for (const command of commands) this.#apply(command, 'poll');
+          const acked = commands.length > 0 && (await this.#postAcks(commands, signal));
+          nextPageNow = answer.more && anyNew && acked;
+        }
       }
     } catch (error) {
       if (signal.aborted && !deadline.expired) return; // polling paused or agent stopped: not a failure
@@ -317,29 +372,46 @@ export class EdgeAgent implements Sleeper {
     if (this.#polling) this.#polling.timer = setTimeout(() => void this.#pollOnce(), nextPageNow ? 0 : this.#profile.pollIntervalMs);
   }
 
-  /** True when the hub took the acks. */
-  async #postAcks(ids: string[], signal: AbortSignal): Promise<boolean> {
-    try {
-      const response = await fetch(new URL(ACKS_PATH, this.#hubUrl), {
-        method: 'POST',
-        headers: { ...this.#profile.authHeaders, 'content-type': 'application/json' },
-        body: JSON.stringify({ edge_agent_id: this.id, ids }),
-        signal,
-      });
-      await response.body?.cancel();
-      if (!response.ok) this.#observe({ type: 'ack.failed', ids, transport: 'poll', error: `HTTP ${response.status}` });
-      else this.#observe({ type: 'command.acked', transport: 'poll', ids, status: response.status });
-      return response.ok;
-    } catch (error) {
-      // Un-acked commands stay pending at the hub and come again; the failure is worth recording.
-      this.#observe({ type: 'ack.failed', ids, transport: 'poll', error: errorText(error) });
-      return false;
+  #fetch(request: WireRequest, signal: AbortSignal): Promise<Response> {
+    return fetch(new URL(request.path, this.#hubUrl), {
+      method: request.method,
+      headers: request.headers,
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      signal,
+    });
+  }
+
+  /** True when the hub took every ack (a protocol without poll acks: there is nothing to take). */
+  async #postAcks(commands: readonly WireCommand[], signal: AbortSignal): Promise<boolean> {
+    const requests = this.#profile.wire.polling!.acks(this.id, commands);
+    if (requests.length === 0) return true;
+    // One id list per request: a batch acks them all, a request per command its own.
+    const idsOf = requests.length === 1 ? [commands.map((c) => c.id)] : commands.map((c) => [c.id]);
+    let all = true;
+    for (let i = 0; i < requests.length; i++) {
+      const ids = idsOf[i]!;
+      try {
+        const response = await this.#fetch(requests[i]!, signal);
+        await response.body?.cancel();
+        if (!response.ok) this.#observe({ type: 'ack.failed', ids, transport: 'poll', error: `HTTP ${response.status}` });
+        else this.#observe({ type: 'command.acked', transport: 'poll', ids, status: response.status });
+        all &&= response.ok;
+      } catch (error) {
+        // Un-acked commands stay pending at the hub and come again; the failure is worth recording.
+        this.#observe({ type: 'ack.failed', ids, transport: 'poll', error: errorText(error) });
+        return false;
+      }
     }
+    return all;
   }
 
   #clearTimers(): void {
     wakeups.cancel(this);
     clearTimeout(this.#resetTimer);
+    if (this.#beat) {
+      clearInterval(this.#beat.timer);
+      this.#beat = undefined;
+    }
   }
 }
 
@@ -352,8 +424,9 @@ export class EdgeAgent implements Sleeper {
 class AgentSocket extends WebSocket {
   readonly #agent: EdgeAgent;
 
-  constructor(url: string, options: WebSocket.ClientOptions, agent: EdgeAgent) {
-    super(url, options);
+  constructor(url: string, subprotocols: readonly string[], options: WebSocket.ClientOptions, agent: EdgeAgent) {
+    if (subprotocols.length > 0) super(url, subprotocols as string[], options);
+    else super(url, options);
     this.#agent = agent;
   }
 

@@ -48,7 +48,13 @@ export type AgentObservation =
    */
   | { type: 'command.acked'; ids: string[]; transport: 'ws'; conn: number }
   | { type: 'command.acked'; ids: string[]; transport: 'poll'; status: number }
-  | { type: 'ack.failed'; ids: string[]; transport: Transport; error: string };
+  | { type: 'ack.failed'; ids: string[]; transport: Transport; error: string }
+  /**
+   * The agent's protocol could not read what the hub sent: a frame no rule
+   * recognised, or a poll answer without its list (`why` quotes it). Once per
+   * connection, or once per polling session: the profile does not fit the hub.
+   */
+  | { type: 'wire.unrecognised'; transport: Transport; why: string; conn?: number };
 
 export type AgentEvent = AgentObservation & { t: number; agent: string };
 

@@ -26,6 +26,8 @@ export function formatAgentLogLine(event: AgentEvent): string | undefined {
       return event.ok ? undefined : `[WARN] HTTP poll failed: ${event.error ?? `HTTP ${event.status}`}`;
     case 'ack.failed':
       return `[WARN] Ack of ${event.ids.length} command(s) failed: ${event.error}`;
+    case 'wire.unrecognised':
+      return `[WARN] Could not read the hub (${event.transport}): ${event.why}`;
     default:
       return undefined;
   }

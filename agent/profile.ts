@@ -1,15 +1,19 @@
 import type WebSocket from 'ws';
-import { DEAD_AFTER_PING_INTERVALS, DEFAULT_PING_INTERVAL_MS, wsUrl } from '../protocol/v1.ts';
+import { DEAD_AFTER_PING_INTERVALS, DEFAULT_PING_INTERVAL_MS } from '../protocol/v1.ts';
+import { builtInProtocol } from '../protocol/registry.ts';
+import type { AgentWire, Protocol } from '../protocol/wire.ts';
 import { DEFAULT_BACKOFF, type BackoffOptions, type ResolvedBackoff } from './backoff.ts';
 import type { AgentObservation } from './events.ts';
 import type { Rng } from '../common/rng.ts';
 
 /** The options every agent of a fleet has in common. */
 export interface AgentSettings {
-  /** Sent as `Authorization: Bearer <token>` when set. */
+  /** The hub's wire (protocol/wire.ts), built once for the fleet. Default: protocol v1 with `token`. */
+  protocol?: Protocol;
+  /** Sent as `Authorization: Bearer <token>` when set, by protocol v1; a given `protocol` was built with its own. */
   token?: string;
   backoff?: BackoffOptions;
-  /** The hub's ping interval the agent expects, ms; silence for 2.5 times this is a dead link. Default 10_000. */
+  /** The hub's heartbeat interval the agent expects, ms; silence for 2.5 times this is a dead link. Default: the protocol's, else 10_000. */
   pingIntervalMs?: number;
   /** Interval between HTTP polls while the WebSocket is down, ms. Default 2_000. */
   pollIntervalMs?: number;
@@ -23,15 +27,12 @@ export interface AgentSettings {
   observe: (observation: AgentObservation, agentId: string) => void;
 }
 
-/** Characters URLSearchParams writes as they are, so an id made of them needs no encoding in a query. */
-const QUERY_SAFE = /^[A-Za-z0-9*._-]*$/;
-
 /**
  * Settings resolved once and shared by every agent of a fleet, rather than
- * copied into each: the backoff, the dead-link threshold, the headers and
- * the `ws` options (one object per source address), and the WebSocket URL
- * parsed once per hub URL. At 5,000 agents per process every per-agent
- * object shows in the fleet's memory.
+ * copied into each: the backoff, the dead-link threshold, the hub's wire
+ * (its protocol, whose headers every upgrade and poll carries) and the `ws`
+ * options (one object per source address). At 5,000 agents per process
+ * every per-agent object shows in the fleet's memory.
  */
 export class AgentProfile {
   readonly backoff: ResolvedBackoff;
@@ -39,24 +40,26 @@ export class AgentProfile {
   readonly deadAfterMs: number;
   readonly pollIntervalMs: number;
   readonly httpTimeoutMs: number;
-  /** `authorization` when there is a token; shared, never mutated (fetch and ws copy it). */
-  readonly authHeaders: Readonly<Record<string, string>>;
+  /** The hub's wire, as the agent speaks it. */
+  readonly wire: AgentWire;
+  /** The protocol's name, for messages. */
+  readonly protocolName: string;
   readonly observe: AgentSettings['observe'];
   /** Source address of agents that bring none of their own. */
   readonly localAddress: string | undefined;
   readonly #handshakeTimeoutMs: number;
   readonly #fleetRng: Rng | undefined;
   readonly #wsOptions = new Map<string | undefined, WebSocket.ClientOptions>();
-  readonly #wsUrlPrefixes = new Map<string, string>();
 
   /** `fleetRng`: the stream whose child, named by the agent id, is the stream of an agent that brings none of its own. */
   constructor(settings: AgentSettings, fleetRng?: Rng) {
     this.backoff = { ...DEFAULT_BACKOFF, ...settings.backoff };
-    this.deadAfterMs = (settings.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS) * DEAD_AFTER_PING_INTERVALS;
+    const protocol = settings.protocol ?? builtInProtocol('v1', { token: settings.token });
+    this.wire = protocol.agent;
+    this.protocolName = protocol.name;
+    this.deadAfterMs = (settings.pingIntervalMs ?? protocol.heartbeatIntervalMs ?? DEFAULT_PING_INTERVAL_MS) * DEAD_AFTER_PING_INTERVALS;
     this.pollIntervalMs = settings.pollIntervalMs ?? 2_000;
     this.httpTimeoutMs = settings.httpTimeoutMs ?? 5_000;
-    const headers: Record<string, string> = settings.token ? { authorization: `Bearer ${settings.token}` } : {};
-    this.authHeaders = Object.freeze(headers);
     this.observe = settings.observe;
     this.localAddress = settings.localAddress;
     this.#handshakeTimeoutMs = settings.handshakeTimeoutMs ?? 10_000;
@@ -77,23 +80,12 @@ export class AgentProfile {
     let options = this.#wsOptions.get(localAddress);
     if (!options) {
       // perMessageDeflate off: protocol v1 frames are small JSON and the reference hub does not offer it.
-      options = { headers: this.authHeaders, handshakeTimeout: this.#handshakeTimeoutMs, perMessageDeflate: false };
+      options = { headers: this.wire.headers, handshakeTimeout: this.#handshakeTimeoutMs, perMessageDeflate: false };
       // Only when set: a `localAddress: undefined` key costs each connect about 3 KiB of garbage in net.Socket.
       if (localAddress !== undefined) options.localAddress = localAddress;
       Object.freeze(options);
       this.#wsOptions.set(localAddress, options);
     }
     return options;
-  }
-
-  /** `wsUrl(hubUrl, agentId)`, with the hub URL parsed once rather than at every connect. */
-  wsUrl(hubUrl: string, agentId: string): string {
-    if (!QUERY_SAFE.test(agentId)) return wsUrl(hubUrl, agentId);
-    let prefix = this.#wsUrlPrefixes.get(hubUrl);
-    if (prefix === undefined) {
-      prefix = wsUrl(hubUrl, '');
-      this.#wsUrlPrefixes.set(hubUrl, prefix);
-    }
-    return prefix + agentId;
   }
 }

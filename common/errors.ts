@@ -25,6 +25,9 @@ export const ERROR_CODES = {
   EC_SHARD_CONFIG: "a network shard's environment or shard config is not valid",
   EC_SHARD_COLLECTOR: "a network shard lost, or was refused by, the coordinator's collector",
   EC_PEER_MISSING: 'an optional package the chosen feature needs is not installed, or does not load',
+  // A hub's wire: a protocol profile (protocol/define.ts) or a built-in protocol's name.
+  EC_BAD_PROTOCOL: 'a protocol profile is not valid',
+  EC_UNKNOWN_PROTOCOL: 'no protocol has that name or path',
   // The reference hub.
   EC_HUB_DUPLICATE_WS_ROUTE: 'a WebSocket path has more than one handler',
   EC_HUB_BAD_OPTION: 'a hub option is invalid',

@@ -24,6 +24,14 @@ export const CLOSE_SERVICE_RESTART = { code: 1012, reason: 'Service Restart' } a
 /** Close code and reason a hub may use for a socket that sends frames faster than it allows (1008 Policy Violation). */
 export const CLOSE_FRAME_RATE = { code: 1008, reason: 'frame rate limit exceeded' } as const;
 
+/** The reference hub's metrics the harness's checks read, by what they mean (protocol/wire.ts HubMetricNames). */
+export const METRIC_NAMES = {
+  replaced: 'edge_hub_connections_replaced_total',
+  disconnects: 'edge_hub_disconnects_total',
+  handlersPerConnection: 'edge_hub_ws_handlers_per_connection',
+  pending: 'edge_hub_commands_pending',
+} as const;
+
 /** Default interval between the hub's WebSocket pings. */
 export const DEFAULT_PING_INTERVAL_MS = 10_000;
 /** An agent that hears nothing for this many ping intervals treats the link as dead. */

@@ -2,6 +2,8 @@ import type { BackoffOptions } from '../backoff.ts';
 import type { AgentEventSink } from '../events.ts';
 import { Fleet } from '../fleet.ts';
 import { createRng } from '../../common/rng.ts';
+import { loadProtocol } from '../../protocol/registry.ts';
+import type { Protocol } from '../../protocol/wire.ts';
 import { EdgeChaosError } from '../../common/errors.ts';
 
 /** Everything a fleet (or one shard of it) needs, as plain data a parent can send to a shard process. */
@@ -13,6 +15,8 @@ export interface ShardConfig {
   idPrefix: string;
   seed: string;
   token?: string;
+  /** The hub's wire: a built-in protocol's name or a profile file's absolute path (protocol/registry.ts). Default v1. */
+  protocol?: string;
   backoff: BackoffOptions;
   pingIntervalMs?: number;
   pollIntervalMs?: number;
@@ -27,8 +31,8 @@ export type SharedShardConfig = Omit<ShardConfig, 'firstIndex' | 'hubUrls'>;
 
 /** The shared fields picked from anything that has them (a fleet spec carries more): the one list of them. */
 export function sharedConfig(from: SharedShardConfig): SharedShardConfig {
-  const { idPrefix, seed, token, backoff, pingIntervalMs, pollIntervalMs, rampMs, sourceAddresses, runStartEpochMs } = from;
-  return { idPrefix, seed, token, backoff, pingIntervalMs, pollIntervalMs, rampMs, sourceAddresses, runStartEpochMs };
+  const { idPrefix, seed, token, protocol, backoff, pingIntervalMs, pollIntervalMs, rampMs, sourceAddresses, runStartEpochMs } = from;
+  return { idPrefix, seed, token, protocol, backoff, pingIntervalMs, pollIntervalMs, rampMs, sourceAddresses, runStartEpochMs };
 }
 
 /** How a shard batches and ships its events; every field has a default. */
@@ -128,6 +132,7 @@ export function checkPlan(value: unknown, index: number): ShardPlan {
   whole('sourceAddresses', 1);
   if (!(typeof plan.runStartEpochMs === 'number' && Number.isFinite(plan.runStartEpochMs))) throw bad('has no runStartEpochMs');
   if (typeof plan.seed !== 'string' || typeof plan.idPrefix !== 'string') throw bad('needs string fields seed and idPrefix');
+  if (plan.protocol !== undefined && typeof plan.protocol !== 'string') throw bad('field protocol must be a protocol name or a profile file path');
   if (typeof plan.backoff !== 'object' || plan.backoff === null) throw bad('has no backoff object');
   if (!Array.isArray(plan.hubUrls) || plan.hubUrls.some((r) => typeof r?.url !== 'string' || !Number.isSafeInteger(r?.count) || r.count < 1)) throw bad('field hubUrls must be a list of { url, count }');
   const covered = plan.hubUrls.reduce((sum, r) => sum + r.count, 0);
@@ -147,8 +152,9 @@ export function checkPlan(value: unknown, index: number): ShardPlan {
  * a shard: the same stream names everywhere, so a seed replays identically
  * however the fleet is split.
  */
-export function buildFleet(config: ShardConfig, clock: () => number, sink: AgentEventSink): Fleet {
+export function buildFleet(config: ShardConfig, protocol: Protocol, clock: () => number, sink: AgentEventSink): Fleet {
   return new Fleet({
+    protocol,
     agents: config.hubUrls.length,
     firstIndex: config.firstIndex,
     idPrefix: config.idPrefix,
@@ -163,6 +169,11 @@ export function buildFleet(config: ShardConfig, clock: () => number, sink: Agent
     clock,
     sink,
   });
+}
+
+/** The protocol a shard's config names, built with its token: from the registry, or loaded from the profile file. */
+export function shardProtocol(config: Pick<ShardConfig, 'protocol' | 'token'>): Promise<Protocol> {
+  return loadProtocol(config.protocol, { token: config.token });
 }
 
 /** The clock a shard stamps events with: ms since the run started, by this machine's clock (the collector corrects the offset). */

@@ -1,5 +1,6 @@
 import type { ParentMessage, ShardMessage } from './messages.ts';
 import { startShard, type RunningShard } from './shard.ts';
+import { shardProtocol } from './config.ts';
 
 /**
  * The IPC transport: a shard forked by the harness on this machine
@@ -29,13 +30,16 @@ export function runIpcShard(): void {
       })();
       return;
     }
-    try {
-      shard = startShard(message.config, ({ events, counts, lost }) => send({ type: 'events', events, counts, lost }), { flushIntervalMs: FLUSH_INTERVAL_MS }, () => undefined);
-    } catch (error) {
-      void send({ type: 'error', message: (error as Error).message });
-      return;
-    }
-    void shard.started.then(() => send({ type: 'started' }));
+    void (async () => {
+      try {
+        const protocol = await shardProtocol(message.config);
+        shard = startShard(message.config, protocol, ({ events, counts, lost }) => send({ type: 'events', events, counts, lost }), { flushIntervalMs: FLUSH_INTERVAL_MS }, () => undefined);
+      } catch (error) {
+        void send({ type: 'error', message: (error as Error).message });
+        return;
+      }
+      void shard.started.then(() => send({ type: 'started' }));
+    })();
   });
 
   // The parent is gone (or closed the channel): stop everything and exit.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { EdgeChaosError } from '../../common/errors.ts';
-import { checkPlan, sliceOf, TRANSPORT_DEFAULTS, type ShardPlan } from './config.ts';
+import { checkPlan, shardProtocol, sliceOf, TRANSPORT_DEFAULTS, type ShardPlan } from './config.ts';
 import { CollectorClient } from './collector-client.ts';
 import { startShard, type RunningShard } from './shard.ts';
 import { SHARD_ENV } from './wire.ts';
@@ -83,7 +83,8 @@ export async function runNetworkShard(env: NodeJS.ProcessEnv, log: (text: string
   const startUp = (async () => {
     const clock = await client.measureClock(transport.clockSamples);
     await client.hello({ instance: randomUUID(), firstIndex: config.firstIndex, agents: config.hubUrls.length, clock, host: hostname(), pid: process.pid });
-    if (!stopping) shard = startShard(config, (batch) => client.send(batch), transport, failUplink);
+    const protocol = await shardProtocol(config);
+    if (!stopping) shard = startShard(config, protocol, (batch) => client.send(batch), transport, failUplink);
   })();
 
   const outcome = await Promise.race([

@@ -2,7 +2,7 @@ import { ACK_CROSSING_MS, certainAcks } from './acks.ts';
 import { GroupMap, faultWindows } from './fault-windows.ts';
 import { distribution, formatMs } from './stats.ts';
 import type { EventOf } from '../history/events.ts';
-import type { Checker } from './types.ts';
+import { hubMetricName, type Checker } from './types.ts';
 
 export interface CommandDeliveryOptions {
   /** Fail when the median issue-to-apply latency exceeds this, ms. Default: no bound. */
@@ -162,7 +162,8 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
     byTransport[a.transport] = (byTransport[a.transport] ?? 0) + 1;
   }
 
-  const pendingAtHub = input.hubMetrics?.sum('edge_hub_commands_pending');
+  const pendingName = hubMetricName(input, 'pending');
+  const pendingAtHub = 'name' in pendingName ? input.hubMetrics?.sum(pendingName.name) : undefined;
   const latency = distribution(latencies);
   const latencyDuringFaults = distribution(faultLatencies);
   const list = <T>(m: Map<string, T> | T[]) => [...m.values()].slice(0, MAX_LISTED);

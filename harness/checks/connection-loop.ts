@@ -1,7 +1,7 @@
 import type { EventOf } from '../history/events.ts';
 import { GroupMap, faultWindows, type FaultWindow } from './fault-windows.ts';
 import { formatMs } from './stats.ts';
-import type { Checker } from './types.ts';
+import { hubMetricName, type CheckInput, type Checker } from './types.ts';
 
 export interface ConnectionLoopOptions {
   /** How many connections in a row make a loop: short ones, or ones ending the same way at a regular period. Default 3. */
@@ -99,7 +99,7 @@ export const checkConnectionLoop: Checker<ConnectionLoopOptions, ConnectionLoopE
   }
   looping.sort((a, b) => a.firstSeenAtMs - b.firstSeenAtMs);
 
-  const identity = identityNote(input.hubMetrics);
+  const identity = identityNote(input);
   const base = { title: `No connection loops (${minCycles}+ connections in a row each shorter than ${formatMs(maxConnectionMs)}, or ending the same way at a regular period)` };
   const evidence: ConnectionLoopEvidence = { minCycles, maxConnectionMs, explainedByDisruption, looping, ...(identity ? { identity } : {}) };
   if (looping.length === 0) {
@@ -197,11 +197,15 @@ function openedAt(close: Close): number {
  * Replacements while every connection ran one handler mean a second client
  * connected with the run's agent ids: the loop is theirs and ours together.
  */
-function identityNote(metrics: import('../../common/prom-text.ts').MetricSamples | undefined): string | undefined {
-  const replaced = metrics?.sum('edge_hub_connections_replaced_total') ?? 0;
-  if (!metrics || replaced <= 0) return undefined;
-  const multi = metrics.samples.filter((s) => s.name === 'edge_hub_ws_handlers_per_connection_bucket' && s.labels['le'] === '1');
-  const count = metrics.sum('edge_hub_ws_handlers_per_connection_count');
+function identityNote(input: CheckInput): string | undefined {
+  const metrics = input.hubMetrics;
+  const replacedName = hubMetricName(input, 'replaced');
+  const handlersName = hubMetricName(input, 'handlersPerConnection');
+  if (!metrics || 'missing' in replacedName || 'missing' in handlersName) return undefined;
+  const replaced = metrics.sum(replacedName.name) ?? 0;
+  if (replaced <= 0) return undefined;
+  const multi = metrics.samples.filter((s) => s.name === `${handlersName.name}_bucket` && s.labels['le'] === '1');
+  const count = metrics.sum(`${handlersName.name}_count`);
   const oneHandler = multi.reduce((sum, s) => sum + s.value, 0);
   if (count === undefined || count === 0 || oneHandler < count) return undefined;
   return `another client holds these ids: the hub replaced ${replaced} connection(s) while each ran one handler`;

@@ -19,10 +19,11 @@ describe('evaluateChecks', () => {
       ['event-loop-lag', 'validity', 'skipped'],
       ['faults-applied', 'validity', 'passed'],
       ['shards-alive', 'validity', 'passed'],
+      ['wire-fit', 'validity', 'passed'],
       ['machine-headroom', 'validity', 'skipped'],
       ['history-complete', 'validity', 'passed'],
     ]);
-    expect(evaluateChecks(input, {}).map((r) => r.id)).toEqual(['event-loop-lag', 'faults-applied', 'shards-alive', 'machine-headroom', 'history-complete']);
+    expect(evaluateChecks(input, {}).map((r) => r.id)).toEqual(['event-loop-lag', 'faults-applied', 'shards-alive', 'wire-fit', 'machine-headroom', 'history-complete']);
   });
 
   test('history-complete fails (a validity failure) when a check that ran reads a kind the history dropped', () => {
@@ -60,6 +61,7 @@ describe('evaluateChecks', () => {
       eventLoopLag: 'event-loop-lag',
       faultsApplied: 'faults-applied',
       shardsAlive: 'shards-alive',
+      wireFit: 'wire-fit',
     };
     expect(Object.fromEntries(CHECK_NAMES.map((name) => [name, CHECKERS[name].id]))).toEqual(before);
     const all = Object.fromEntries(CHECK_NAMES.map((name) => [name, {}])) as ChecksConfig;

@@ -15,6 +15,7 @@ import { checkReconnectStorm } from './reconnect-storm.ts';
 import { checkReconnects } from './reconnects.ts';
 import { checkRecovery } from './recovery.ts';
 import { checkResourceGrowth } from './resource-growth.ts';
+import { checkWireFit } from './wire-fit.ts';
 import { checkFaultsApplied, checkHistoryComplete, checkShardsAlive } from './run-validity.ts';
 import type { HistoryEvent } from '../history/events.ts';
 import type { CheckInput, CheckResult, Checker } from './types.ts';
@@ -62,6 +63,8 @@ export const CHECKERS = {
   eventLoopLag: validity('event-loop-lag', checkEventLoopLag, { maxMs: true, component: true, afterMs: true, toleratedShare: true }, { always: true }),
   faultsApplied: validity('faults-applied', checkFaultsApplied, {}, { always: true }),
   shardsAlive: validity('shards-alive', checkShardsAlive, {}, { always: true }),
+  /** A protocol that misreads the hub (a frame no rule knows, every upgrade refused) cannot judge it. */
+  wireFit: validity('wire-fit', checkWireFit, {}, { always: true }),
 } as const;
 
 export type CheckKind = 'hub' | 'validity';

@@ -1,5 +1,7 @@
 import type { HistoryEvent } from '../history/events.ts';
 import type { MetricSamples } from '../../common/prom-text.ts';
+import type { HubMetricNames } from '../../protocol/wire.ts';
+import { METRIC_NAMES } from '../../protocol/v1.ts';
 
 /**
  * A check's outcome: the only thing reporters and the exit code read.
@@ -57,6 +59,12 @@ export interface CheckInput {
   agents: readonly string[];
   /** The hub's /metrics at the end of the run, when it has one. */
   hubMetrics?: MetricSamples;
+  /** What the hub's metrics the checks read are named on its wire (its protocol's profile); an unnamed one's check skips. Default: protocol v1's names. */
+  hubMetricNames?: HubMetricNames;
+  /** The hub's protocol, for skip reasons. Default 'v1'. */
+  protocol?: string;
+  /** One agent's upgrade URL on that protocol, for messages that say where the agents dial. */
+  upgradeUrl?: string;
   /** Why there are no hub metrics, when there are none. */
   hubMetricsMissing?: string;
   /** Why no commands were issued, when none were. */
@@ -69,6 +77,16 @@ export interface CheckInput {
   eventsDropped?: Readonly<Record<string, number>>;
   /** Events that never reached the history (a fleet shard's buffer overflowed), by kind. */
   eventsLost?: Readonly<Record<string, number>>;
+}
+
+/**
+ * The name the hub's metric `key` has on its wire, or why a check that reads it cannot: a
+ * protocol whose profile does not name it. Without names (a history from a v1 run), v1's.
+ */
+export function hubMetricName(input: Pick<CheckInput, 'hubMetricNames' | 'protocol'>, key: keyof HubMetricNames): { name: string } | { missing: string } {
+  const name = (input.hubMetricNames ?? METRIC_NAMES)[key];
+  if (name !== undefined) return { name };
+  return { missing: `protocol ${JSON.stringify(input.protocol ?? 'v1')} names no hub metric for ${key} (metrics.names.${key} in its profile)` };
 }
 
 /** A pure function from a history (and scraped metrics) to a verdict with evidence. */

@@ -20,6 +20,7 @@ export interface CliArgs {
   hubUrl?: string;
   hubPingIntervalMs?: number;
   agentIdPrefix?: string;
+  protocol?: string;
   token?: string;
   adminToken?: string;
   reportDir?: string;
@@ -77,6 +78,9 @@ options:
   --metrics-port P           serve the run's live Prometheus metrics at http://127.0.0.1:P/metrics
                              (0: any free port; the URL is printed); default: not served
   --agent-id-prefix P        agent ids are P1..PN (default agent-)
+  --protocol P               the hub's wire: v1 (default, the reference hub's), ws (connection-only:
+                             any WebSocket endpoint, no commands), or a profile file describing your
+                             hub's own routes and frames (./my-hub.protocol.ts; docs/protocols.md)
   --token T                  bearer token agents send (the reference hub then requires it);
                              also the admin token unless --admin-token is given
   --admin-token T            bearer token for the hub's /admin/* and /metrics (e.g. a --hub-url hub)
@@ -122,7 +126,7 @@ function parseWhole(flag: string, text: string, min: number, max = Number.MAX_SA
 
 const VALUE_OPTIONS = new Set([
   'agents', 'duration', 'seed', 'defect', 'hub-url', 'hub-runtime', 'hub-cmd', 'hub-image', 'hub-port', 'agent-defect', 'fleet-shards', 'fleet-runner', 'metrics-port',
-  'agent-id-prefix', 'token', 'admin-token', 'report-dir', 'loop-cycles', 'loop-max-connection', 'toxiproxy', 'hub-ping-interval',
+  'agent-id-prefix', 'protocol', 'token', 'admin-token', 'report-dir', 'loop-cycles', 'loop-max-connection', 'toxiproxy', 'hub-ping-interval',
   ...Object.values(SETTING_FLAGS).map((flag) => flag.slice(2)),
 ]);
 
@@ -172,6 +176,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         'fleet-runner': { type: 'string' },
         'metrics-port': { type: 'string' },
         'agent-id-prefix': { type: 'string' },
+        protocol: { type: 'string' },
         token: { type: 'string' },
         'admin-token': { type: 'string' },
         'report-dir': { type: 'string' },
@@ -240,6 +245,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     hubUrl,
     hubPingIntervalMs: values['hub-ping-interval'] === undefined ? undefined : parsePingInterval(values['hub-ping-interval']),
     agentIdPrefix: values['agent-id-prefix'],
+    protocol: values.protocol,
     token: values.token,
     adminToken: values['admin-token'],
     reportDir: values['report-dir'],

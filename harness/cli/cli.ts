@@ -131,6 +131,7 @@ function runOptionsOf(args: ReturnType<typeof parseCliArgs>): RunOptions {
     fleetRunner: args.fleetRunner,
     metricsPort: args.metricsPort,
     agentIdPrefix: args.agentIdPrefix,
+    protocol: args.protocol,
     token: args.token,
     adminToken: args.adminToken,
     loopMinCycles: args.loopMinCycles,

@@ -8,7 +8,8 @@ export type HarnessEvent =
    * One admin call that did not issue its command: `t` when it failed, `sentAtMs` when it was sent,
    * `status` when the hub answered (404/405 included). The hub may still have enqueued `name` (a timeout).
    */
-  | { t: number; type: 'command.issue.failed'; agent: string; name: string; sentAtMs: number; error: string; status?: number }
+  /** `unreadable`: the hub answered 2xx, but without a command id where the protocol says: the profile does not fit its issuing call. */
+  | { t: number; type: 'command.issue.failed'; agent: string; name: string; sentAtMs: number; error: string; status?: number; unreadable?: boolean }
   | { t: number; type: 'fault.applied'; fault: string; kind: string; target: string; detail: Record<string, unknown> }
   | { t: number; type: 'fault.removed'; fault: string; kind: string; target: string; atStop?: boolean }
   | { t: number; type: 'fault.error'; error: string }
@@ -42,7 +43,8 @@ export type HubHealthEvent =
       url: string;
       /** How long the probe took to be answered, ms. */
       latencyMs: number;
-      status: number;
+      /** The health endpoint's HTTP status; absent when the probe was a TCP connect (a hub without one). */
+      status?: number;
       /** The outage this answer ends: when each of its failed probes started (the last 1,000), ms. */
       failedAtMs?: number[];
       /** How many probes of that outage failed (may exceed failedAtMs.length). */

@@ -1,4 +1,5 @@
 import type { SharedShardConfig } from '../../agent/shard/config.ts';
+import { DEFAULT_PROTOCOL } from '../../protocol/registry.ts';
 import { defaultShards } from '../runtime/fleet.ts';
 import { fleetRunner } from '../runtime/shards/runners.ts';
 import type { ScenarioDefinition } from '../scenario/define.ts';
@@ -25,6 +26,7 @@ export function fleetSettings(scenario: ScenarioDefinition, params: ResolvedPara
   return {
     idPrefix: params.agentIdPrefix,
     token: options.token,
+    ...(params.protocolSource === DEFAULT_PROTOCOL ? {} : { protocol: params.protocolSource }),
     rampMs: rampMs(scenario, params),
     seed: params.seed,
     pingIntervalMs: params.pingIntervalMs,

@@ -48,6 +48,11 @@ export interface RunOptions {
   onEndpoint?: (endpoint: { name: 'metrics' | 'collector'; url: string }) => void;
   /** Agent ids are `${agentIdPrefix}1..N`. Default 'agent-'. */
   agentIdPrefix?: string;
+  /**
+   * The hub's wire: a built-in protocol (`v1`, the default; `ws`, connection-only) or the path of a
+   * profile file (`defineProtocol`, docs/protocols.md). Default: the scenario's, else v1.
+   */
+  protocol?: string;
   /** Bearer token agents send (and the in-process hub requires). */
   token?: string;
   /** Bearer token for the hub's /admin/* and /metrics. Default: `token`. */

@@ -2,6 +2,8 @@ import { randomInt } from 'node:crypto';
 import { applyAgentDefects } from '../../agent/defects.ts';
 import type { BackoffOptions } from '../../agent/backoff.ts';
 import { AGENT_ID_MAX_LENGTH, DEFAULT_PING_INTERVAL_MS, isValidAgentId } from '../../protocol/v1.ts';
+import { DEFAULT_PROTOCOL, resolveProtocolSource } from '../../protocol/registry.ts';
+import type { Protocol } from '../../protocol/wire.ts';
 import { resolveFaults, resolveRedeploys, type ScenarioDefinition } from '../scenario/define.ts';
 import { HarnessError } from '../errors.ts';
 import { defaultHubRuntime } from '../runtime/hubs/default-runtime.ts';
@@ -12,9 +14,10 @@ import { validateFleetRunner } from '../runtime/shards/runners.ts';
 import type { RunOptions } from './options.ts';
 
 /** Everything a run needs decided before anything starts, checked once. */
-export function resolveParams(scenario: ScenarioDefinition, options: RunOptions) {
+export function resolveParams(scenario: ScenarioDefinition, options: RunOptions, protocol?: Protocol) {
   // Every option's name, type and range, once (the scenario's defaults were checked by defineScenario).
   checkRunOptions(options);
+  const protocolSource = resolveProtocolSource(options.protocol ?? scenario.protocol ?? DEFAULT_PROTOCOL);
   const agents = options.agents ?? scenario.defaults.agents;
   const durationMs = options.durationMs ?? scenario.defaults.durationMs;
   const agentIdPrefix = options.agentIdPrefix ?? 'agent-';
@@ -24,7 +27,7 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
   // The scenario's runtime, else one by fleet size: a big fleet's hub kept off the judge's event loop.
   const hubRuntimeDefault = scenario.hub?.runtime ?? defaultHubRuntime(agents);
   const hub: HubChoice = options.hub ?? (options.hubUrl ? { kind: 'external', url: options.hubUrl } : { kind: hubRuntimeDefault });
-  const pingIntervalMs = resolvePingInterval(scenario, hub, options.hubPingIntervalMs);
+  const pingIntervalMs = resolvePingInterval(scenario, hub, options.hubPingIntervalMs ?? protocol?.heartbeatIntervalMs);
   const hubDefects = options.hubDefects ?? [];
   const reference = hub.kind === 'in-process' || hub.kind === 'child-process' || (hub.kind === 'container' && hub.image === undefined);
   if (!reference && hubDefects.length > 0) {
@@ -62,6 +65,10 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions)
     pingIntervalChosen: options.hubPingIntervalMs !== undefined,
     hubDefects,
     agentDefects,
+    /** The hub's wire, as every process of the run finds it: a built-in name or a profile file's absolute path. */
+    protocolSource,
+    /** Whether --protocol (or the scenario) chose it, so the replay command passes it back. */
+    protocolChosen: options.protocol !== undefined,
     backoff,
     faults,
     redeploys,

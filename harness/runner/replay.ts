@@ -1,5 +1,6 @@
 import { SETTING_FLAGS, type FleetRunnerSettings } from '../runtime/fleet-runners/choice.ts';
 import type { ToxiproxyChoice } from '../runtime/proxy.ts';
+import { isAbsolute, relative } from 'node:path';
 import { formatDuration } from '../../common/duration.ts';
 import { commandLine } from '../../common/layout.ts';
 import type { ResolvedParams } from './params.ts';
@@ -28,6 +29,7 @@ export function replayCommand(scenario: string, params: ResolvedParams): string 
       if (value !== undefined) args.push(`${flag} ${shellQuote(value)}`);
     }
   }
+  if (params.protocolChosen) args.push(`--protocol ${shellQuote(shownProtocol(params.protocolSource))}`);
   // Never a secret in a report: the replay reads the token from the environment.
   if (params.tokenGiven) args.push(`--token "$${TOKEN_ENV}"`);
   if (params.adminTokenGiven) args.push(`--admin-token "$${ADMIN_TOKEN_ENV}"`);
@@ -61,4 +63,11 @@ function toxiproxyArg(choice: ToxiproxyChoice): string {
 
 function shellQuote(text: string): string {
   return /^[A-Za-z0-9_./:=@-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A protocol as a replay names it: a built-in by name, a profile file relative to where npm runs when it is under it. */
+function shownProtocol(source: string): string {
+  if (!isAbsolute(source)) return source;
+  const rel = relative(process.env.INIT_CWD ?? process.cwd(), source);
+  return rel.startsWith('..') || isAbsolute(rel) ? source : `./${rel}`;
 }

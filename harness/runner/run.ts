@@ -1,6 +1,7 @@
 import { createRng } from '../../common/rng.ts';
 import { anyCheckHas, evaluateChecks, type ChecksConfig } from '../checks/index.ts';
 import { loopThresholds } from '../checks/connection-loop.ts';
+import { shownUpgradeUrl } from '../checks/wire-fit.ts';
 import type { HistoryEvent } from '../history/events.ts';
 import { History } from '../history/history.ts';
 import type { MetricSamples } from '../../common/prom-text.ts';
@@ -9,6 +10,8 @@ import { FaultInjector } from './drivers/faults.ts';
 import { CommandTraffic } from './drivers/traffic.ts';
 import type { RunOptions } from './options.ts';
 import { resolveParams, type ResolvedParams } from './params.ts';
+import { checkRunOptions } from './check-options.ts';
+import { loadProtocol } from '../../protocol/registry.ts';
 import { replayCommand, replayNote } from './replay.ts';
 import { RESULT_SCHEMA_VERSION, verdictOf, type RunResult } from './result.ts';
 import { startRun, type RunContext, type StartedRun } from './start.ts';
@@ -35,7 +38,10 @@ interface Observed {
  * checks run, on success, failure or abort.
  */
 export async function runScenario(scenario: ScenarioDefinition, options: RunOptions = {}): Promise<RunResult> {
-  const params = resolveParams(scenario, options);
+  // The options are checked before the protocol they name is loaded (resolveParams checks them again, cheaply).
+  checkRunOptions(options);
+  const protocol = await loadProtocol(options.protocol ?? scenario.protocol, { token: options.token });
+  const params = resolveParams(scenario, options, protocol);
   const t0 = performance.now();
   const history = new History(options.maxEvents);
   const ctx: RunContext = {
@@ -48,6 +54,7 @@ export async function runScenario(scenario: ScenarioDefinition, options: RunOpti
     clock: () => Math.round((performance.now() - t0) * 10) / 10,
     t0,
     signal: options.signal ?? new AbortController().signal,
+    protocol,
   };
   const startedAt = new Date();
   let started: StartedRun | undefined;
@@ -79,8 +86,9 @@ async function runPhases(ctx: RunContext, run: StartedRun): Promise<Observed> {
 
   setPhase('steady');
   let traffic: CommandTraffic | undefined;
-  if (scenario.traffic) {
-    traffic = new CommandTraffic({ hubUrl: currentHubUrl, agents: run.fleet.ids, rng: createRng(params.seed).child('traffic'), history, clock, token: params.adminToken });
+  const issue = ctx.protocol.hub.issue;
+  if (scenario.traffic && issue) {
+    traffic = new CommandTraffic({ hubUrl: currentHubUrl, issue, agents: run.fleet.ids, rng: createRng(params.seed).child('traffic'), history, clock, token: params.adminToken });
     traffic.start(scenario.traffic.commandIntervalMs);
     run.defer(() => traffic!.stop());
   }
@@ -94,7 +102,7 @@ async function runPhases(ctx: RunContext, run: StartedRun): Promise<Observed> {
   await waitMs(params.durationMs, signal);
   await injector?.stop();
   await run.redeploys.stop();
-  observed.commandsMissing = scenario.traffic ? undefined : 'the scenario issues no commands';
+  observed.commandsMissing = !scenario.traffic ? 'the scenario issues no commands' : !issue ? `protocol ${JSON.stringify(ctx.protocol.name)} carries no commands (connection-only): the harness cannot issue any` : undefined;
   if (signal.aborted) return observed;
 
   setPhase('settle');
@@ -107,7 +115,7 @@ async function runPhases(ctx: RunContext, run: StartedRun): Promise<Observed> {
   // Waiting for every agent only matters where recovery or the fleet's end state is judged; a looping fleet would never settle.
   const needsWholeFleet = anyCheckHas(ctx.checks, 'waitsForWholeFleet');
   await waitFor(history, () => tally.outstanding.size === 0 && (!needsWholeFleet || tally.connected === params.agents), settleMs, signal);
-  const scraped = await scrapeUntilAcked(run, settleDeadline, signal);
+  const scraped = await scrapeUntilAcked(run, ctx.protocol.hub.metricNames.pending, settleDeadline, signal);
   if ('missing' in scraped) observed.metricsMissing = scraped.missing;
   else [observed.hubMetricsText, observed.hubMetrics] = [scraped.text, scraped.samples];
   run.health.stop();
@@ -129,6 +137,9 @@ function assembleResult(ctx: RunContext, run: StartedRun | undefined, observed: 
       events: history.events,
       agents: agentIds,
       hubMetrics: observed.hubMetrics,
+      hubMetricNames: ctx.protocol.hub.metricNames,
+      protocol: ctx.protocol.name,
+      ...(run && agentIds[0] ? { upgradeUrl: shownUpgradeUrl(ctx.protocol.agent.socketUrl(run.hub.url, agentIds[0]), agentIds[0]) } : {}),
       hubMetricsMissing: interrupted ? 'the run was interrupted before the hub was scraped' : observed.metricsMissing,
       groups: groups.map((g) => ({ name: g.name, agents: agentIds.slice(g.startIndex, g.endIndex) })),
       commandsMissing: observed.commandsMissing,
@@ -205,10 +216,10 @@ async function untilAborted(work: Promise<unknown>, signal: AbortSignal): Promis
  * proxy) when it has applied the command. The hub offers no event to wait
  * on, so this polls it.
  */
-async function scrapeUntilAcked(run: StartedRun, deadline: number, signal: AbortSignal): ReturnType<StartedRun['hubMetrics']['final']> {
+async function scrapeUntilAcked(run: StartedRun, pendingMetric: string | undefined, deadline: number, signal: AbortSignal): ReturnType<StartedRun['hubMetrics']['final']> {
   for (;;) {
     const scraped = await run.hubMetrics.final(run.redeploys.current.url);
-    if ('missing' in scraped || !(scraped.samples.sum('edge_hub_commands_pending')! > 0)) return scraped;
+    if ('missing' in scraped || pendingMetric === undefined || !(scraped.samples.sum(pendingMetric)! > 0)) return scraped;
     if (performance.now() >= deadline || signal.aborted) return scraped;
     await waitMs(200, signal);
   }

@@ -24,6 +24,7 @@ import type { RunOptions } from './options.ts';
 import type { ResolvedParams } from './params.ts';
 import type { RunTally } from './tally.ts';
 import { waitFor } from './wait.ts';
+import type { Protocol } from '../../protocol/wire.ts';
 
 /** Longest a redeploy waits for the fleet to be back from the previous one before it goes ahead anyway, ms. */
 const REDEPLOY_SPACING_BOUND_MS = 60_000;
@@ -42,6 +43,8 @@ export interface RunContext {
   readonly signal: AbortSignal;
   /** Running counts (agents connected now) the phases and the timeline wait on. */
   readonly tally: RunTally;
+  /** The hub's wire: how agents talk to it, how commands are issued, what its metrics are named. */
+  readonly protocol: Protocol;
 }
 
 /**
@@ -102,7 +105,7 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
       return proxy.urlFor(group.name, index - group.startIndex);
     };
     // Read before any agent connects: a shared hub's counters and pending commands from before the run are not the run's.
-    const hubMetrics = new HubMetricsTracker(params.adminToken);
+    const hubMetrics = new HubMetricsTracker(params.adminToken, { path: ctx.protocol.hub.metricsPath, protocol: ctx.protocol.name });
     await hubMetrics.started(hub.url);
     // Agents connected when a redeploy began: the next one waits (bounded) until as many are back.
     let connectedAtLastRedeploy = 0;
@@ -128,7 +131,7 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
       for (const h of new Set([redeploys.current, ...redeploys.retired])) if (h !== hub) await h[Symbol.asyncDispose]();
     });
     // Stopped before any hub is disposed, so the run's own teardown is not taken for the hub going away.
-    const health = stack.use(startHubWatcher({ current: () => redeploys.current, clock, sink: (e) => history.append(e) }));
+    const health = stack.use(startHubWatcher({ current: () => redeploys.current, healthPath: ctx.protocol.hub.healthPath ?? false, clock, sink: (e) => history.append(e) }));
     // Registered before the fleet, so it is closed after it and counts the fleet's last events.
     let fleetRef: FleetHandle | undefined;
     const metrics = new RunMetrics({ history, agents: params.agents, counts: () => fleetRef?.counts(), shards: () => fleetRef?.shards ?? 0, clock });
@@ -142,6 +145,7 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
     const fleet = stack.use(
       createFleet({
         ...fleetSettings(scenario, params, options),
+        wire: ctx.protocol,
         network: launcher && { launcher, registry: metrics.registry, onCollector: (url) => options.onEndpoint?.({ name: 'collector', url }) },
         agents: params.agents,
         hubUrlFor: agentHubUrl,

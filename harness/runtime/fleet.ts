@@ -5,6 +5,8 @@ import { buildFleet, sharedConfig, shardSlice, type ShardConfig, type SharedShar
 import type { ParentMessage, ShardMessage } from '../../agent/shard/messages.ts';
 import { nodeEntry } from '../../common/layout.ts';
 import { HarnessError } from '../errors.ts';
+import type { Protocol } from '../../protocol/wire.ts';
+import { builtInProtocol } from '../../protocol/registry.ts';
 import { NetworkFleet, type NetworkFleetOptions } from './shards/network-fleet.ts';
 
 /** What the runner needs of a fleet, in this process or spread over shard processes. */
@@ -24,6 +26,8 @@ export interface FleetHandle extends AsyncDisposable {
 /** A whole fleet: what every shard shares (ShardConfig), plus how to split it and where its events go. */
 export interface FleetSpec extends SharedShardConfig {
   agents: number;
+  /** The protocol `protocol` names, built: agents in this process speak it; shard processes build their own from the name. Default: the built-in `protocol` names (v1). */
+  wire?: Protocol;
   /** The URL agent number `index` (0-based, fleet-wide) dials. */
   hubUrlFor(index: number): string;
   /** 0: every agent in this process. N: N child processes (or network shards), each with a contiguous slice. */
@@ -53,7 +57,7 @@ export function createFleet(spec: FleetSpec): FleetHandle {
   const ids = Array.from({ length: spec.agents }, (_, i) => `${spec.idPrefix}${i + 1}`);
   if (spec.network) return new NetworkFleet(spec, spec.network, ids);
   if (spec.shards <= 0) {
-    const fleet = buildFleet(sliceConfig(spec, 0, spec.agents), spec.clock, spec.sink);
+    const fleet = buildFleet(sliceConfig(spec, 0, spec.agents), spec.wire ?? builtInProtocol(spec.protocol, { token: spec.token }), spec.clock, spec.sink);
     const stop = () => fleet.stop();
     return { ids, shards: 0, start: () => fleet.start(), counts: () => fleet.counts(), stop, [Symbol.asyncDispose]: stop };
   }

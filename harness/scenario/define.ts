@@ -23,6 +23,8 @@ export interface ScenarioDefinition {
   name: string;
   /** One line: what the scenario does and what it proves. */
   description: string;
+  /** The hub's wire: a built-in protocol's name or a profile file's path (relative to where npm runs). Default v1; --protocol overrides it. */
+  protocol?: string;
   defaults: {
     /** Number of agents. */
     agents: number;
@@ -80,7 +82,7 @@ const fieldNames = <T>(fields: FieldNames<T>): readonly string[] => Object.keys(
 
 /** The field names of each part of a definition, so a misspelt one is refused, not ignored. */
 const FIELDS = {
-  '': fieldNames<ScenarioDefinition>({ name: true, description: true, defaults: true, hub: true, agent: true, traffic: true, groups: true, faults: true, redeploys: true, proxy: true, settleMs: true, checks: true }),
+  '': fieldNames<ScenarioDefinition>({ name: true, description: true, protocol: true, defaults: true, hub: true, agent: true, traffic: true, groups: true, faults: true, redeploys: true, proxy: true, settleMs: true, checks: true }),
   defaults: fieldNames<ScenarioDefinition['defaults']>({ agents: true, durationMs: true, rampMs: true }),
   hub: fieldNames<NonNullable<ScenarioDefinition['hub']>>({ pingIntervalMs: true, runtime: true }),
   agent: fieldNames<NonNullable<ScenarioDefinition['agent']>>({ backoff: true, pollIntervalMs: true }),
@@ -129,6 +131,7 @@ export function defineScenario(definition: ScenarioDefinition): ScenarioDefiniti
   if (Array.isArray(definition.groups)) definition.groups.forEach((g, i) => unknownFields(`groups[${i}]`, g, FIELDS.group));
   if (typeof definition.name !== 'string' || !NAME_RE.test(definition.name)) fail('name', 'lower-case words joined by "-"', definition.name);
   if (typeof definition.description !== 'string' || definition.description.trim() === '') fail('description', 'a non-empty string', definition.description);
+  if (definition.protocol !== undefined && (typeof definition.protocol !== 'string' || definition.protocol === '')) fail('protocol', "a protocol's name ('v1', 'ws') or a profile file's path", definition.protocol);
   const d = definition.defaults;
   if (typeof d !== 'object' || d === null) fail('defaults', 'an object with agents and durationMs', d);
   if (!Number.isInteger(d.agents) || d.agents < 1) fail('defaults.agents', 'a whole number >= 1', d.agents);

@@ -1,10 +1,11 @@
 import type { Rng } from '../../../common/rng.ts';
-import { ADMIN_COMMANDS_PATH, type EnqueueResponse } from '../../../protocol/v1.ts';
+import type { HubApi } from '../../../protocol/wire.ts';
 import type { History } from '../../history/history.ts';
 
 /**
  * A steady trickle of commands, each to an agent picked from the run's
- * seeded stream, through the hub's admin API, for the whole run. Every call
+ * seeded stream, through the hub's own issuing call (its protocol's `issue`:
+ * v1's POST /admin/commands, or what a profile says), for the whole run. Every call
  * that does not issue its command is recorded (404s included): one 404 does
  * not switch traffic off, since a hub may answer 404 for a while and then
  * work. Only when every call answered 404/405 is the API missing (a foreign
@@ -12,6 +13,7 @@ import type { History } from '../../history/history.ts';
  */
 export class CommandTraffic {
   readonly #hubUrl: () => string;
+  readonly #issue: NonNullable<HubApi['issue']>;
   readonly #agents: readonly string[];
   readonly #rng: Rng;
   readonly #history: History;
@@ -23,10 +25,13 @@ export class CommandTraffic {
   #issued = 0;
   #noRoute = 0;
   #otherFailures = 0;
+  /** The first answer the protocol found no command id in: the profile does not fit the hub's issuing call. */
+  #unreadable: string | undefined;
 
-  /** `token`: sent as `Authorization: Bearer <token>` on admin calls. */
-  constructor(opts: { hubUrl: () => string; agents: readonly string[]; rng: Rng; history: History; clock: () => number; token?: string }) {
+  /** `token`: sent as `Authorization: Bearer <token>` on issuing calls, unless the protocol's own headers say otherwise. */
+  constructor(opts: { hubUrl: () => string; issue: NonNullable<HubApi['issue']>; agents: readonly string[]; rng: Rng; history: History; clock: () => number; token?: string }) {
     this.#token = opts.token;
+    this.#issue = opts.issue;
     this.#hubUrl = opts.hubUrl;
     this.#agents = opts.agents;
     this.#rng = opts.rng;
@@ -47,7 +52,8 @@ export class CommandTraffic {
   /** Why no commands could be issued: every call so far answered 404 or 405. */
   get unavailable(): string | undefined {
     if (this.#issued > 0 || this.#otherFailures > 0 || this.#noRoute === 0) return undefined;
-    return `the hub has no POST ${ADMIN_COMMANDS_PATH} (HTTP 404/405 to all ${this.#noRoute} call(s)), so the harness cannot issue commands`;
+    const { method, path } = this.#issue.request('{agent}', 'cmd', {});
+    return `the hub has no ${method} ${path.split('?')[0]} (HTTP 404/405 to all ${this.#noRoute} call(s)), so the harness cannot issue commands`;
   }
 
   #issueOne(): void {
@@ -62,10 +68,11 @@ export class CommandTraffic {
     // Stamped when sent: the hub may deliver over the WebSocket before its HTTP answer arrives.
     const sentAt = this.#clock();
     try {
-      const response = await fetch(new URL(ADMIN_COMMANDS_PATH, this.#hubUrl()), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}) },
-        body: JSON.stringify({ edge_agent_id: agent, name, payload: { sequence: this.#sequence } }),
+      const request = this.#issue.request(agent, name, { sequence: this.#sequence });
+      const response = await fetch(new URL(request.path, this.#hubUrl()), {
+        method: request.method,
+        headers: { ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}), ...request.headers },
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
         signal: AbortSignal.timeout(5_000),
       });
       if (response.status !== 201 && response.status !== 200) {
@@ -75,9 +82,15 @@ export class CommandTraffic {
         this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, sentAtMs: sentAt, error: `HTTP ${response.status}`, status: response.status });
         return;
       }
-      const body = (await response.json()) as EnqueueResponse;
+      const answer = this.#issue.read(await response.json());
+      if (!answer.ok) {
+        this.#otherFailures++;
+        this.#unreadable ??= answer.why;
+        this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, sentAtMs: sentAt, error: answer.why, status: response.status, unreadable: true });
+        return;
+      }
       this.#issued++;
-      this.#history.append({ t: sentAt, type: 'command.issued', agent, id: String(body.id), name });
+      this.#history.append({ t: sentAt, type: 'command.issued', agent, id: answer.id, name });
     } catch (error) {
       this.#otherFailures++;
       this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, sentAtMs: sentAt, error: (error as Error).message });

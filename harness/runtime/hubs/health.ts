@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { connect } from 'node:net';
 import { DeadlineError, fetchWithDeadline } from '../../../common/deadline.ts';
 import { causeText } from '../../errors.ts';
 import type { HubExitEvent, HubHealthEvent, HubProbesEvent } from '../../history/events.ts';
@@ -22,6 +23,8 @@ export interface HubWatcherOptions {
   intervalMs?: number;
   /** How long a probe waits for any answer, ms. Default 4_000. */
   timeoutMs?: number;
+  /** The hub's health endpoint (GET; any answer below 500 is up). `false`: the hub has none, a TCP connect to its port is the probe. Default '/healthz'. */
+  healthPath?: string | false;
 }
 
 /** A started watcher: stopping (or disposing) it records its totals once. */
@@ -33,7 +36,8 @@ export interface HubWatcher extends AsyncDisposable {
 interface Probe {
   t: number;
   url: string;
-  outcome?: { ok: true; status: number; latencyMs: number } | { ok: false; reason: string; status?: number; latencyMs: number };
+  /** `status` absent: a TCP probe. */
+  outcome?: { ok: true; status?: number; latencyMs: number } | { ok: false; reason: string; status?: number; latencyMs: number };
 }
 
 /**
@@ -55,6 +59,7 @@ export function startHubWatcher(options: HubWatcherOptions): HubWatcher {
   const { clock, sink } = options;
   const intervalMs = options.intervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  const healthPath = options.healthPath ?? '/healthz';
   const queue: Probe[] = [];
   const exitSubscriptions = new Map<HubRuntime, () => void>();
   let state: 'unknown' | 'up' | 'down' = 'unknown';
@@ -80,7 +85,7 @@ export function startHubWatcher(options: HubWatcherOptions): HubWatcher {
       answered++;
       maxLatencyMs = Math.max(maxLatencyMs, outcome.latencyMs);
       if (state !== 'up') {
-        sink({ t: probe.t, type: 'hub.health', state: 'up', url: probe.url, latencyMs: outcome.latencyMs, status: outcome.status, ...(failedProbes > 0 ? { failedAtMs, failedProbes } : {}) });
+        sink({ t: probe.t, type: 'hub.health', state: 'up', url: probe.url, latencyMs: outcome.latencyMs, ...(outcome.status !== undefined ? { status: outcome.status } : {}), ...(failedProbes > 0 ? { failedAtMs, failedProbes } : {}) });
       }
       state = 'up';
       failedAtMs = [];
@@ -117,7 +122,12 @@ export function startHubWatcher(options: HubWatcherOptions): HubWatcher {
     queue.push(probe);
     // The deadline settles a probe at the timeout whatever fetch does, so it never holds up the ones behind it.
     try {
-      const response = await fetchWithDeadline(new URL('/healthz', hub.url), { signal: stopping.signal }, timeoutMs);
+      if (healthPath === false) {
+        await tcpConnect(hub.url, stopping.signal, timeoutMs);
+        settle(probe, { ok: true, latencyMs: Math.round(clock() - probe.t) });
+        return;
+      }
+      const response = await fetchWithDeadline(new URL(healthPath, httpBase(hub.url)), { signal: stopping.signal }, timeoutMs);
       const latencyMs = Math.round(clock() - probe.t);
       settle(probe, response.status < 500 ? { ok: true, status: response.status, latencyMs } : { ok: false, reason: `HTTP ${response.status}`, status: response.status, latencyMs });
       await response.body?.cancel().catch(() => undefined);
@@ -140,4 +150,31 @@ export function startHubWatcher(options: HubWatcherOptions): HubWatcher {
     sink({ t: clock(), type: 'hub.probes', probes, answered, intervalMs, timeoutMs, maxLatencyMs, failedAtMs, failedProbes });
   };
   return { stop, [Symbol.asyncDispose]: async () => stop() };
+}
+
+/** The hub URL as HTTP: a ws:// hub URL (connection-only hubs) is probed over http://. */
+function httpBase(url: string): string {
+  return url.replace(/^ws(s?):/, 'http$1:');
+}
+
+/** Resolves once a TCP connection to the hub URL's port opens (then closes it); rejects with DeadlineError past `timeoutMs`. */
+function tcpConnect(url: string, signal: AbortSignal, timeoutMs: number): Promise<void> {
+  const target = new URL(httpBase(url));
+  const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: target.hostname.replace(/^\[|\]$/g, ''), port, signal });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new DeadlineError(`tcp://${target.host}`, timeoutMs));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
 }

@@ -20,13 +20,24 @@ export class HubMetricsTracker {
   /** Why the hub has no usable metrics, once a scrape said so. */
   #missing: string | undefined;
 
-  constructor(token: string | undefined) {
+  readonly #path: string | undefined;
+  readonly #protocol: string;
+
+  /** `path`: the hub's metrics endpoint as its protocol names it; none, and every scrape says so. */
+  constructor(token: string | undefined, metrics: { path?: string; protocol?: string } = { path: '/metrics' }) {
     this.#token = token;
+    this.#path = metrics.path;
+    this.#protocol = metrics.protocol ?? 'v1';
+  }
+
+  #scrape(url: string): Promise<Scrape> {
+    if (this.#path === undefined) return Promise.resolve({ missing: `protocol ${JSON.stringify(this.#protocol)} names no metrics endpoint for the hub (metrics in its profile)` });
+    return scrapeHubMetrics(url, this.#token, this.#path);
   }
 
   /** A hub incarnation is up: its current values are where its changes start. */
   async started(url: string): Promise<void> {
-    const scraped = await scrapeHubMetrics(url, this.#token);
+    const scraped = await this.#scrape(url);
     if ('missing' in scraped) this.#missing ??= scraped.missing;
     else {
       this.#baseline = scraped.samples;
@@ -37,7 +48,7 @@ export class HubMetricsTracker {
   /** A hub incarnation is about to stop: keep what changed on it. */
   async stopping(url: string): Promise<void> {
     if (!this.#baseline) return;
-    const scraped = await scrapeHubMetrics(url, this.#token);
+    const scraped = await this.#scrape(url);
     if (!('missing' in scraped)) this.#done.push(metricDelta(this.#baseline, scraped.samples));
     this.#baseline = undefined;
   }
@@ -47,7 +58,7 @@ export class HubMetricsTracker {
    * run's changes summed over every incarnation (for the checks).
    */
   async final(url: string): Promise<{ text: string; raw: MetricSamples; samples: MetricSamples } | { missing: string }> {
-    const scraped: Scrape = await scrapeHubMetrics(url, this.#token);
+    const scraped: Scrape = await this.#scrape(url);
     if ('missing' in scraped) return { missing: scraped.missing };
     // A hub whose first scrape failed (still warming up) is judged on totals: the best there is.
     const current = this.#baseline ? metricDelta(this.#baseline, scraped.samples) : scraped.samples;
