@@ -55,8 +55,12 @@ export async function loadProtocolProfile(source: string): Promise<ProtocolProfi
   return defineProtocol(module.default as ProtocolProfile);
 }
 
-/** The Protocol a run uses: built from its profile with the run's token. */
-export async function loadProtocol(spec: string = DEFAULT_PROTOCOL, options: { token?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Protocol> {
+/** The source of a profile given as an object rather than by name or file: it cannot reach another process. */
+export const INLINE_SOURCE_PREFIX = 'inline:';
+
+/** The Protocol a run uses: built from its profile (named, in a file, or given) with the run's token. */
+export async function loadProtocol(spec: string | ProtocolProfile = DEFAULT_PROTOCOL, options: { token?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Protocol> {
+  if (typeof spec !== 'string') return compileProtocol(defineProtocol(spec), { source: `${INLINE_SOURCE_PREFIX}${spec.name}`, ...options });
   const source = resolveProtocolSource(spec);
   return compileProtocol(await loadProtocolProfile(source), { source, ...options });
 }

@@ -229,7 +229,7 @@ const RUN_OPTIONS = {
     // The length also depends on the agent count: resolveParams checks the longest id.
     check: text((value) => (isValidAgentId(`${value}1`) ? undefined : `makes invalid edge_agent_ids: use only ${AGENT_ID_CHARS}`), "'edge-'"),
   },
-  protocol: { flag: '--protocol', check: text(() => undefined, "'v1' or './my-hub.protocol.ts'") },
+  protocol: { flag: '--protocol', check: instance("a protocol's name, a profile file's path or a defineProtocol profile", (value) => (typeof value === 'string' && value !== '') || (typeof value === 'object' && value !== null && !Array.isArray(value))) },
   token: { flag: '--token', check: text(tokenProblem, "'the token your hub expects'") },
   adminToken: { flag: '--admin-token', check: text(tokenProblem, "'the admin token your hub expects'") },
   toxiproxy: { flag: '--toxiproxy', check: choice(TOXIPROXY_FIELDS, "{ kind: 'embedded' }") },

@@ -1,4 +1,5 @@
 import type { FleetCounts } from '../../agent/fleet.ts';
+import type { ProtocolProfile } from '../../protocol/define.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import type { ToxiproxyChoice } from '../runtime/proxy.ts';
 import type { ShardLauncher } from '../runtime/shards/launcher.ts';
@@ -49,10 +50,11 @@ export interface RunOptions {
   /** Agent ids are `${agentIdPrefix}1..N`. Default 'agent-'. */
   agentIdPrefix?: string;
   /**
-   * The hub's wire: a built-in protocol (`v1`, the default; `ws`, connection-only) or the path of a
-   * profile file (`defineProtocol`, docs/protocols.md). Default: the scenario's, else v1.
+   * The hub's wire: a built-in protocol (`v1`, the default; `ws`, connection-only), the path of a
+   * profile file (`defineProtocol`, docs/protocols.md), or the profile itself (agents in this
+   * process only: shard processes need a name or a file). Default: the scenario's, else v1.
    */
-  protocol?: string;
+  protocol?: string | ProtocolProfile;
   /** Bearer token agents send (and the in-process hub requires). */
   token?: string;
   /** Bearer token for the hub's /admin/* and /metrics. Default: `token`. */

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { applyAgentDefects } from '../../agent/defects.ts';
 import type { BackoffOptions } from '../../agent/backoff.ts';
 import { AGENT_ID_MAX_LENGTH, DEFAULT_PING_INTERVAL_MS, isValidAgentId } from '../../protocol/v1.ts';
-import { DEFAULT_PROTOCOL, resolveProtocolSource } from '../../protocol/registry.ts';
+import { DEFAULT_PROTOCOL, INLINE_SOURCE_PREFIX, resolveProtocolSource } from '../../protocol/registry.ts';
 import type { Protocol } from '../../protocol/wire.ts';
 import { resolveFaults, resolveRedeploys, type ScenarioDefinition } from '../scenario/define.ts';
 import { HarnessError } from '../errors.ts';
@@ -10,6 +10,7 @@ import { defaultHubRuntime } from '../runtime/hubs/default-runtime.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
 import { checkRunOptions } from './check-options.ts';
+import { fleetShardCount } from './fleet-config.ts';
 import { validateFleetRunner } from '../runtime/shards/runners.ts';
 import type { RunOptions } from './options.ts';
 
@@ -17,7 +18,8 @@ import type { RunOptions } from './options.ts';
 export function resolveParams(scenario: ScenarioDefinition, options: RunOptions, protocol?: Protocol) {
   // Every option's name, type and range, once (the scenario's defaults were checked by defineScenario).
   checkRunOptions(options);
-  const protocolSource = resolveProtocolSource(options.protocol ?? scenario.protocol ?? DEFAULT_PROTOCOL);
+  const protocolGiven = options.protocol ?? scenario.protocol ?? DEFAULT_PROTOCOL;
+  const protocolSource = typeof protocolGiven === 'string' ? resolveProtocolSource(protocolGiven) : `${INLINE_SOURCE_PREFIX}${protocolGiven.name}`;
   const agents = options.agents ?? scenario.defaults.agents;
   const durationMs = options.durationMs ?? scenario.defaults.durationMs;
   const agentIdPrefix = options.agentIdPrefix ?? 'agent-';
@@ -51,6 +53,9 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions,
     if (options.fleetShards === 0) throw new HarnessError('EC_BAD_OPTION', `fleetShards 0 runs every agent in this process, but the launcher ${fleetRunner.name} runs them in shards`, 'pass fleetShards 1 or more, or leave it out');
   } else {
     validateFleetRunner(fleetRunner, { hub, toxiproxy, fleetShards: options.fleetShards, scenarioProxied: needsProxy ? { scenario: scenario.name } : undefined });
+  }
+  if (protocolSource.startsWith(INLINE_SOURCE_PREFIX) && fleetShardCount({ agents, fleetShards: options.fleetShards, fleetRunner }) > 0) {
+    throw new HarnessError('EC_BAD_OPTION', `protocol ${protocolSource.slice(INLINE_SOURCE_PREFIX.length)} was given as an object, which reaches agents in this process only, but this run puts its agents in shard processes`, 'put the profile in a file (export default defineProtocol({...})) and pass its path as protocol, or run the agents here (fleetShards: 0)');
   }
   return {
     agents,

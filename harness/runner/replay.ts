@@ -2,6 +2,7 @@ import { SETTING_FLAGS, type FleetRunnerSettings } from '../runtime/fleet-runner
 import type { ToxiproxyChoice } from '../runtime/proxy.ts';
 import { isAbsolute, relative } from 'node:path';
 import { formatDuration } from '../../common/duration.ts';
+import { INLINE_SOURCE_PREFIX } from '../../protocol/registry.ts';
 import { commandLine } from '../../common/layout.ts';
 import type { ResolvedParams } from './params.ts';
 
@@ -29,7 +30,7 @@ export function replayCommand(scenario: string, params: ResolvedParams): string 
       if (value !== undefined) args.push(`${flag} ${shellQuote(value)}`);
     }
   }
-  if (params.protocolChosen) args.push(`--protocol ${shellQuote(shownProtocol(params.protocolSource))}`);
+  if (params.protocolChosen && !params.protocolSource.startsWith(INLINE_SOURCE_PREFIX)) args.push(`--protocol ${shellQuote(shownProtocol(params.protocolSource))}`);
   // Never a secret in a report: the replay reads the token from the environment.
   if (params.tokenGiven) args.push(`--token "$${TOKEN_ENV}"`);
   if (params.adminTokenGiven) args.push(`--admin-token "$${ADMIN_TOKEN_ENV}"`);
@@ -47,7 +48,9 @@ export const ADMIN_TOKEN_ENV = 'EDGE_CHAOS_ADMIN_TOKEN';
 /** A line to show beside the replay command when it needs something it does not print. */
 export function replayNote(params: ResolvedParams): string | undefined {
   const names = [...(params.tokenGiven ? [TOKEN_ENV] : []), ...(params.adminTokenGiven ? [ADMIN_TOKEN_ENV] : [])];
-  return names.length > 0 ? `tokens are not printed: set ${names.join(' and ')} before replaying` : undefined;
+  const notes = names.length > 0 ? [`tokens are not printed: set ${names.join(' and ')} before replaying`] : [];
+  if (params.protocolSource.startsWith(INLINE_SOURCE_PREFIX)) notes.push(`protocol ${params.protocolSource.slice(INLINE_SOURCE_PREFIX.length)} was given as an object: put it in a file and add --protocol FILE`);
+  return notes.length > 0 ? notes.join('; ') : undefined;
 }
 
 function toxiproxyArg(choice: ToxiproxyChoice): string {
