@@ -30,6 +30,15 @@ describe('checkConnectionLoop', () => {
     expect(evidenceOf(result)).toMatchObject({ minCycles: 3, maxConnectionMs: 5_000 });
   });
 
+  test("a loop closed with the protocol's own replace close says what that close means; another close does not", () => {
+    const history = new HistoryBuilder().connections('agent-1', 3, { startMs: 100, periodMs: 1_000, openMs: 5 });
+    const withReplace = checkConnectionLoop({ ...history.input(['agent-1']), replaceClose: { code: 1000, reason: 'New connection established' } }, {});
+    expect(withReplace.summary).toContain("the hub's own close for a connection a newer one of the same agent replaced");
+    const otherWire = checkConnectionLoop({ ...history.input(['agent-1']), replaceClose: { code: 4000, reason: 'superseded' } }, {});
+    expect(otherWire.status).toBe('failed');
+    expect(otherWire.summary).not.toContain('replaced');
+  });
+
   test('two short, one long, two short is not a loop: a lasting connection resets the run', () => {
     const history = new HistoryBuilder()
       .connections('agent-1', 2, { startMs: 0, periodMs: 1_000 })

@@ -111,6 +111,8 @@ export const checkConnectionLoop: Checker<ConnectionLoopOptions, ConnectionLoopE
   const topReasons = [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([r]) => r);
   const periods = looping.map((l) => l.periodMs).sort((a, b) => a - b);
   const first = looping[0]!;
+  const replace = input.replaceClose;
+  const replaceLoop = replace !== undefined && topReasons[0] === `${replace.code} "${replace.reason}"`;
   const shortCount = looping.filter((l) => l.pattern === 'short').length;
   const shape = shortCount === looping.length ? 'short connections' : shortCount === 0 ? 'connections ending the same way' : 'short or same-ending connections';
   return {
@@ -119,7 +121,7 @@ export const checkConnectionLoop: Checker<ConnectionLoopOptions, ConnectionLoopE
     summary:
       `connection loop: ${looping.length}/${input.agents.length} agents kept reconnecting ` +
       `(up to ${Math.max(...looping.map((l) => l.cycles))} ${shape} in a row, period ~${formatMs(periods[Math.floor(periods.length / 2)]!)}), ` +
-      `closed with ${topReasons.join(', ')}; first seen on ${first.agent} at ${formatMs(first.firstSeenAtMs)}` +
+      `closed with ${topReasons.join(', ')}${replaceLoop ? ' (the hub\'s own close for a connection a newer one of the same agent replaced: the hub registers each connection twice, or two clients share the ids)' : ''}; first seen on ${first.agent} at ${formatMs(first.firstSeenAtMs)}` +
       (identity ? `; ${identity}` : ''),
     evidence,
   };

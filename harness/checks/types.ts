@@ -63,6 +63,8 @@ export interface CheckInput {
   hubMetricNames?: HubMetricNames;
   /** The hub's protocol, for skip reasons. Default 'v1'. */
   protocol?: string;
+  /** The close the hub sends a connection that a newer one of the same agent replaced, when its protocol says (v1: 1000 "New connection established"). */
+  replaceClose?: { code: number; reason: string };
   /** One agent's upgrade URL on that protocol, for messages that say where the agents dial. */
   upgradeUrl?: string;
   /** Why there are no hub metrics, when there are none. */

@@ -139,6 +139,7 @@ function assembleResult(ctx: RunContext, run: StartedRun | undefined, observed: 
       hubMetrics: observed.hubMetrics,
       hubMetricNames: ctx.protocol.hub.metricNames,
       protocol: ctx.protocol.name,
+      ...(ctx.protocol.hub.replaceClose ? { replaceClose: ctx.protocol.hub.replaceClose } : {}),
       ...(run && agentIds[0] ? { upgradeUrl: shownUpgradeUrl(ctx.protocol.agent.socketUrl(run.hub.url, agentIds[0]), agentIds[0]) } : {}),
       hubMetricsMissing: interrupted ? 'the run was interrupted before the hub was scraped' : observed.metricsMissing,
       groups: groups.map((g) => ({ name: g.name, agents: agentIds.slice(g.startIndex, g.endIndex) })),
