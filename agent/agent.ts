@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import type { WireCommand, WireRequest } from '../protocol/wire.ts';
+import { commandToken, type WireCommand, type WireRequest } from '../protocol/wire.ts';
 import { backoffDelayMs } from './backoff.ts';
 import type { AgentObservation, Transport } from './events.ts';
 import { PingGaps } from './ping-gaps.ts';
@@ -315,7 +315,8 @@ export class EdgeAgent implements Sleeper {
   #apply(command: WireCommand, transport: Transport): void {
     const repeat = this.#hasApplied(command.id);
     if (!repeat) (this.#applied ??= new Set()).add(command.id);
-    this.#observe({ type: 'command', id: command.id, name: command.name, transport, repeat, ...(transport === 'ws' ? { conn: this.#conn } : {}) });
+    const token = commandToken(command.payload);
+    this.#observe({ type: 'command', id: command.id, name: command.name, transport, repeat, ...(transport === 'ws' ? { conn: this.#conn } : {}), ...(token === undefined ? {} : { token }) });
   }
 
   #startPolling(): void {

@@ -39,6 +39,8 @@ export type AgentObservation =
       repeat: boolean;
       /** The WebSocket connection (its `ws.open` conn) that delivered it; absent for a poll. */
       conn?: number;
+      /** The harness's token from the payload (protocol/wire.ts COMMAND_TOKEN_FIELD), when the hub carried it. */
+      token?: string;
     }
   /**
    * The agent acked these ids. Over the WebSocket: one ack frame per id, sent on

@@ -17,6 +17,20 @@
  * or loaded from a profile file the user wrote (protocol/define.ts).
  */
 
+/**
+ * The field of a command's payload where the harness puts its own token for
+ * the command (`cmd-N`, unique in a run), so a delivery is matched to what was
+ * issued even when the hub gives commands ids of its own.
+ */
+export const COMMAND_TOKEN_FIELD = 'edgeChaosToken';
+
+/** The harness's token in a command's payload, when it carries one. */
+export function commandToken(payload: unknown): string | undefined {
+  if (payload === null || typeof payload !== 'object') return undefined;
+  const token = (payload as Record<string, unknown>)[COMMAND_TOKEN_FIELD];
+  return typeof token === 'string' ? token : undefined;
+}
+
 /** A command as the agent applies it. */
 export interface WireCommand {
   id: string;

@@ -22,6 +22,48 @@ describe('checkCommandDelivery', () => {
     expect(result.summary).toContain('c2 for agent-2');
   });
 
+  describe('a hub that gives commands ids of its own is matched by the run token in the payload', () => {
+    const issued = (h: HistoryBuilder, agent: string, id: string, token: string, t: number) => h.event({ t, type: 'command.issued', agent, id, name: token, token });
+    const delivered = (h: HistoryBuilder, agent: string, id: string, token: string | undefined, t: number, repeat = false) =>
+      h.event({ t, agent, type: 'command', id, name: '', transport: 'ws', repeat, conn: 1, ...(token ? { token } : {}) });
+
+    test('each issued command delivered once under the hub id passes; repeats of it are fine', () => {
+      const h = new HistoryBuilder();
+      issued(h, 'agent-1', 'issue-1', 'cmd-1', 100);
+      issued(h, 'agent-2', 'issue-2', 'cmd-2', 200);
+      delivered(h, 'agent-1', 'hub-77', 'cmd-1', 130);
+      delivered(h, 'agent-1', 'hub-77', 'cmd-1', 900, true);
+      delivered(h, 'agent-2', 'hub-78', 'cmd-2', 230);
+      const result = checkCommandDelivery(h.input(['agent-1', 'agent-2']), {});
+      expect(result.status).toBe('passed');
+      expect(evidenceOf(result)).toMatchObject({ issued: 2, applied: 2, lost: [] });
+    });
+
+    test('misroute, loss and a second hub id for one command are still found', () => {
+      const h = new HistoryBuilder();
+      issued(h, 'agent-1', 'issue-1', 'cmd-1', 100);
+      issued(h, 'agent-1', 'issue-2', 'cmd-2', 200);
+      issued(h, 'agent-2', 'issue-3', 'cmd-3', 300);
+      delivered(h, 'agent-2', 'hub-1', 'cmd-1', 130);
+      delivered(h, 'agent-2', 'hub-3', 'cmd-3', 330);
+      delivered(h, 'agent-2', 'hub-3b', 'cmd-3', 340);
+      const result = checkCommandDelivery(h.input(['agent-1', 'agent-2']), {});
+      expect(result.status).toBe('failed');
+      expect(evidenceOf(result)).toMatchObject({
+        misrouted: [{ id: 'issue-1', issuedFor: 'agent-1', appliedBy: 'agent-2' }],
+        lost: [{ id: 'issue-2', agent: 'agent-1' }],
+        phantomDuplicates: [{ id: 'hub-3b', issuedId: 'issue-3' }],
+      });
+    });
+
+    test('without the token a re-id looks like what it is to the check: lost and never issued', () => {
+      const h = new HistoryBuilder();
+      issued(h, 'agent-1', 'issue-1', 'cmd-1', 100);
+      delivered(h, 'agent-1', 'hub-77', undefined, 130);
+      expect(checkCommandDelivery(h.input(['agent-1']), {}).status).toBe('failed');
+    });
+  });
+
   test('a command applied twice (not flagged as a repeat) fails the check', () => {
     const history = new HistoryBuilder()
       .issued('agent-1', 'c1', 100)

@@ -38,6 +38,11 @@ const isNoRoute = (f: IssueFailure) => f.status === 404 || f.status === 405;
  * - failed admin calls (HTTP error, timeout) and 404/405 answers while other
  *   calls succeeded; calls that overlapped a redeploy are excused.
  *
+ * A hub that gives commands ids of its own (the id its issuing call answered
+ * is not the id it delivers) is matched by the run's token in the payload: a
+ * delivered id the run never issued whose token it did is that command. A
+ * second delivered id with the same token is a phantom duplicate.
+ *
  * A name whose admin call failed but that the hub enqueued all the same is
  * delivered for that attempt. Repeats before the hub could have had the ack
  * are fine: delivery is at least once. When every admin call answered
@@ -91,7 +96,24 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
     else failedIssues.push({ name: f.name, agent: f.agent, sentAtMs: at(f.sentAtMs), atMs: at(f.t), error: f.error, ...(f.status === undefined ? {} : { status: f.status }) });
   }
 
-  // Each delivery, matched by id, agent and name.
+  // A hub that re-ids commands: each delivered id the run never issued, carrying a token it did, is the issued command.
+  const idOfToken = new Map<string, string>();
+  for (const e of input.events) if (e.type === 'command.issued' && e.token !== undefined) idOfToken.set(e.token, e.id);
+  const reId = new Map<string, string>();
+  const deliveredIdOf = new Map<string, string>();
+  const tokenPhantoms = new Set<string>();
+  for (const d of deliveries) {
+    if (d.token === undefined || issued.has(d.id) || reId.has(d.id)) continue;
+    const issuedId = idOfToken.get(d.token);
+    if (issuedId === undefined) continue;
+    const first = deliveredIdOf.get(issuedId);
+    if (first === undefined) {
+      deliveredIdOf.set(issuedId, d.id);
+      reId.set(d.id, issuedId);
+    } else if (first !== d.id) tokenPhantoms.add(d.id);
+  }
+
+  // Each delivery, matched by id (or token), agent and name.
   const acks = certainAcks(input.events, { windows, groups, endMs: input.endMs, receivedAfterMs: options.ackReceivedAfterMs ?? 1_000 });
   const firstByOwnAgent = new Map<string, { t: number; transport: string }>();
   const appliedCount = new Map<string, number>();
@@ -101,12 +123,20 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
   const deliveredFromFailedIssues = new Map<string, { name: string; id: string; agent: string; error: string }>();
   const redelivered = new Map<string, { id: string; agent: string; ackedAtMs: number; ackTransport: string; ackConn?: number; redeliveredAtMs: number; transport: string; conn?: number; times: number }>();
   let repeats = 0;
-  for (const d of deliveries) {
+  for (const delivery of deliveries) {
+    // A phantom under a token: a second id the hub gave the same command.
+    if (tokenPhantoms.has(delivery.id)) {
+      const issuedId = idOfToken.get(delivery.token!)!;
+      if (!phantomDuplicates.has(delivery.id)) phantomDuplicates.set(delivery.id, { id: delivery.id, name: delivery.name, agent: delivery.agent, issuedId, atMs: at(delivery.t) });
+      continue;
+    }
+    const d = reId.has(delivery.id) ? { ...delivery, id: reId.get(delivery.id)! } : delivery;
     const key = `${d.agent}\u0000${d.id}`;
     if (d.repeat) repeats++;
     else appliedCount.set(key, (appliedCount.get(key) ?? 0) + 1);
 
-    const ack = acks.get(key)?.find((a) => d.t - a.atMs > ACK_CROSSING_MS);
+    // Acks name the id the agent was given.
+    const ack = acks.get(`${d.agent}\u0000${delivery.id}`)?.find((a) => d.t - a.atMs > ACK_CROSSING_MS);
     if (ack) {
       const seen = redelivered.get(key);
       if (seen) seen.times++;

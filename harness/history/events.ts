@@ -3,7 +3,8 @@ import type { AgentEvent } from '../../agent/events.ts';
 /** What the harness itself did, on the same clock as the agents' observations. */
 export type HarnessEvent =
   | { t: number; type: 'run.phase'; phase: 'ramp' | 'steady' | 'settle' | 'stop' }
-  | { t: number; type: 'command.issued'; agent: string; id: string; name: string }
+  /** `token`: the run's own token for the command, in its payload too (protocol/wire.ts COMMAND_TOKEN_FIELD). */
+  | { t: number; type: 'command.issued'; agent: string; id: string; name: string; token?: string }
   /**
    * One admin call that did not issue its command: `t` when it failed, `sentAtMs` when it was sent,
    * `status` when the hub answered (404/405 included). The hub may still have enqueued `name` (a timeout).

@@ -1,5 +1,5 @@
 import type { Rng } from '../../../common/rng.ts';
-import type { HubApi } from '../../../protocol/wire.ts';
+import { COMMAND_TOKEN_FIELD, type HubApi } from '../../../protocol/wire.ts';
 import type { History } from '../../history/history.ts';
 
 /**
@@ -68,7 +68,8 @@ export class CommandTraffic {
     // Stamped when sent: the hub may deliver over the WebSocket before its HTTP answer arrives.
     const sentAt = this.#clock();
     try {
-      const request = this.#issue.request(agent, name, { sequence: this.#sequence });
+      // The name is the run's token for the command: in the payload too, so a hub that re-ids commands is still matched.
+      const request = this.#issue.request(agent, name, { sequence: this.#sequence, [COMMAND_TOKEN_FIELD]: name });
       const response = await fetch(new URL(request.path, this.#hubUrl()), {
         method: request.method,
         headers: { ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}), ...request.headers },
@@ -90,7 +91,7 @@ export class CommandTraffic {
         return;
       }
       this.#issued++;
-      this.#history.append({ t: sentAt, type: 'command.issued', agent, id: answer.id, name });
+      this.#history.append({ t: sentAt, type: 'command.issued', agent, id: answer.id, name, token: name });
     } catch (error) {
       this.#otherFailures++;
       this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, sentAtMs: sentAt, error: (error as Error).message });
