@@ -10,7 +10,7 @@ export function renderConsoleSummary(result: RunResult, reportDir?: string): str
   const lines = [
     '',
     `scenario ${result.scenario.name}: ${params.agents} agents, ${formatMs(params.durationMs)}, seed ${params.seed}, agents expect a ping every ${formatMs(params.pingIntervalMs)}` +
-      `${params.hubDefects.length ? `, hub defects: ${params.hubDefects.join(', ')}` : ''} (hub: ${result.hub.kind} ${result.hub.url})`,
+      `${params.hubDefects.length ? `, hub defects: ${params.hubDefects.join(', ')}` : ''} (hub: ${result.hub.kind} ${result.hub.url}${result.hub.protocol && result.hub.protocol !== 'v1' ? `, protocol ${result.hub.protocol}` : ''})`,
     `connects ${stats.connects}, disconnects ${stats.disconnects}, failed connects ${stats.connectFailures}, commands ${stats.commandsApplied}/${stats.commandsIssued} applied`,
   ];
   const faults = faultLines(result);

@@ -78,6 +78,7 @@ function header(result: RunResult): string {
     ['hub defects', params.hubDefects.length ? params.hubDefects.join(', ') : 'none'],
     ['agent defects', params.agentDefects?.length ? params.agentDefects.join(', ') : 'none'],
     ['hub', `${result.hub.kind} ${result.hub.url}`],
+    ['protocol', result.hub.protocol ?? 'v1'],
     ['fault proxy', result.proxy ?? 'none'],
     ['groups', result.groups.length ? result.groups.map((g) => `${g.name}: ${g.agents} (${g.firstAgent}..${g.lastAgent})`).join('; ') : 'whole fleet'],
     ['loop detector', `${params.loop.minCycles} connections in a row shorter than ${formatMs(params.loop.maxConnectionMs)}`],

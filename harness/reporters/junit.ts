@@ -47,6 +47,7 @@ function suiteXml(suite: string, checks: RunResult['checks'], seconds: string, r
     ['pingIntervalMs', String(result.params.pingIntervalMs)],
     ['hubDefects', result.params.hubDefects.join(',')],
     ['hub', `${result.hub.kind} ${result.hub.url}`],
+    ['protocol', result.hub.protocol ?? 'v1'],
     ['replay', result.replay],
     ['verdict', result.verdict],
     ...(result.invalid ? [['invalid', result.invalid.reasons.join(' | ')]] : []),

@@ -57,6 +57,7 @@ export function renderSummaryMarkdown(result: RunResult, reportDir?: string): st
     ['hub defects', params.hubDefects.length ? params.hubDefects.map((d) => `\`${d}\``).join(', ') : 'none'],
     ['agent defects', params.agentDefects?.length ? params.agentDefects.map((d) => `\`${d}\``).join(', ') : 'none'],
     ['hub', `${result.hub.kind} ${result.hub.url}`],
+    ['protocol', result.hub.protocol ?? 'v1'],
     ['fault proxy', result.proxy ?? 'none'],
     ['groups', result.groups.length ? result.groups.map((g) => `${g.name}: ${g.agents}`).join(', ') : 'whole fleet'],
     ['started', result.startedAt],

@@ -25,7 +25,8 @@ export interface RunResult {
     agentDefects: string[];
     loop: { minCycles: number; maxConnectionMs: number };
   };
-  hub: { kind: string; url: string; metrics: boolean; admin: boolean };
+  /** `protocol`: the wire the agents and the harness spoke (a built-in's name or the profile's). */
+  hub: { kind: string; url: string; metrics: boolean; admin: boolean; protocol?: string };
   /** The Toxiproxy in use ("embedded http://...", "url http://..."), when agents went through one. */
   proxy?: string;
   /** The fleet's groups, each behind its own proxy (empty when agents dialed the hub directly). */

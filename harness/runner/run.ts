@@ -166,7 +166,7 @@ function assembleResult(ctx: RunContext, run: StartedRun | undefined, observed: 
     groups: groups.map((g) => ({ name: g.name, agents: g.endIndex - g.startIndex, firstAgent: agentIds[g.startIndex] ?? '', lastAgent: agentIds[g.endIndex - 1] ?? '' })),
     // A Toxiproxy the harness did not start draws its own randomness: say so, since --seed cannot replay it.
     proxy: run?.proxy ? `${run.proxy.kind} ${run.proxy.apiUrl}${run.proxy.kind === 'url' || run.proxy.kind === 'container' ? ' (its jitter and toxicity are not seeded by --seed)' : ''}` : undefined,
-    hub: { kind: run?.hub.kind ?? 'none', url: run?.hub.url ?? '', metrics: observed.hubMetricsText !== undefined, admin: scenario.traffic !== undefined && observed.commandsMissing === undefined },
+    hub: { kind: run?.hub.kind ?? 'none', url: run?.hub.url ?? '', metrics: observed.hubMetricsText !== undefined, admin: scenario.traffic !== undefined && observed.commandsMissing === undefined, protocol: ctx.protocol.name },
     startedAt: startedAt.toISOString(),
     elapsedMs: Math.round(endMs),
     ...verdictOf(checks, interrupted),
