@@ -275,8 +275,9 @@ export class EdgeAgent implements Sleeper {
         if (frame.reply) for (const reply of frame.reply) this.#socket?.send(reply);
         return;
       case 'disconnect':
+        // The hub's own code and reason are what the observation reports; the close frame we send says only that we end it.
         this.#hubClose = { code: frame.code, reason: frame.reason };
-        this.#socket?.close(1000, frame.reason);
+        this.#socket?.close(1000, 'hub ended the session');
         return;
       case 'unrecognised':
         this.#misread('ws', frame.why);
