@@ -51,11 +51,13 @@ export interface ProtocolProfile {
   replies?: readonly { match: Match; send: Template | readonly Template[] }[];
   /**
    * How the link proves it is alive; silence for 2.5 intervals is a dead link. Default: WebSocket
-   * pings from the hub (`{ by: 'pings' }`), at the run's --ping-interval.
+   * pings from the hub (`{ by: 'pings' }`). `intervalMs` is for a hub whose interval is fixed; without
+   * it the run's interval holds (the scenario's, or --hub-ping-interval), which a --hub-cmd hub is
+   * told in PING_INTERVAL_MS.
    */
   heartbeat?:
     | { by: 'pings'; intervalMs?: number }
-    | { by: 'hub'; match: Match; intervalMs: number; reply?: Template }
+    | { by: 'hub'; match: Match; intervalMs?: number; reply?: Template }
     | { by: 'agent'; everyMs: number; send: Template; answer?: Match };
   /** How to recognise a command and read it. Absent: the hub carries no commands (connection-only). */
   command?: {
@@ -201,7 +203,7 @@ export function defineProtocol<P extends ProtocolProfile>(profile: P): P {
     checkFields(where, 'heartbeat', hb, `heartbeat.${by}`);
     const interval = hb.by === 'agent' ? hb.everyMs : hb.intervalMs;
     const field = hb.by === 'agent' ? 'heartbeat.everyMs' : 'heartbeat.intervalMs';
-    if ((interval !== undefined || hb.by !== 'pings') && !(typeof interval === 'number' && interval >= 10)) badProfile(where, field, `must be a number of ms >= 10, got ${JSON.stringify(interval)}`);
+    if ((interval !== undefined || hb.by === 'agent') && !(typeof interval === 'number' && interval >= 10)) badProfile(where, field, `must be a number of ms >= 10, got ${JSON.stringify(interval)}`);
     if (hb.by === 'hub' && hb.match === undefined) badProfile(where, 'heartbeat.match', "is required with by: 'hub': how to recognise the hub's heartbeat frame");
     if (hb.by === 'agent' && hb.send === undefined) badProfile(where, 'heartbeat.send', "is required with by: 'agent': the heartbeat frame the agent sends");
   }
