@@ -287,8 +287,8 @@ function compileRequest(where: string, field: string, request: RequestTemplate, 
   const method = request.method ?? defaultMethod;
   const base = body ? { ...baseHeaders, 'content-type': 'application/json' } : baseHeaders;
   return (values: Parameters<Built>[0]): WireRequest => {
-    // An agent id in a path is one segment, encoded; in a query or a body it is the id itself.
-    let built = String(path(values.agent === undefined ? values : { ...values, agent: encodeURIComponent(values.agent) }) ?? request.path);
+    // An agent id or a command's id in a path is one segment, encoded; in a query or a body it is the value itself.
+    let built = String(path(pathSegments(values)) ?? request.path);
     const params: string[] = [];
     for (const [key, build] of query) {
       const v = build(values);
@@ -307,6 +307,17 @@ function compileRequest(where: string, field: string, request: RequestTemplate, 
     const out: WireRequest = { method, path: built, headers: allHeaders };
     if (body) out.body = body(values);
     return out;
+  };
+}
+
+/** The values a request path may name, each encoded as one path segment: the agent's id, and the command's id and name (the hub chose those). */
+function pathSegments(values: Parameters<Built>[0]): Parameters<Built>[0] {
+  const { agent, command } = values;
+  if (agent === undefined && command === undefined) return values;
+  return {
+    ...values,
+    ...(agent === undefined ? {} : { agent: encodeURIComponent(agent) }),
+    ...(command === undefined ? {} : { command: { ...command, id: encodeURIComponent(command.id), name: encodeURIComponent(command.name) } }),
   };
 }
 
