@@ -119,7 +119,8 @@ describe.skipIf(PYTHON_MISSING !== undefined)(`loop against the acme hub (Python
     expect(result.verdict).toBe('failed');
     const liveness = check(result, 'liveness');
     expect(liveness.status, liveness.summary).toBe('failed');
-    expect(liveness.summary).toContain('the hub pinged slower than promised');
+    // Agents that connected before the hub went quiet heard a ping or two first; on a slow start they may have heard none.
+    expect(liveness.summary).toMatch(/the hub (pinged slower than promised|never pinged)/);
     const dead = new Set(result.events.flatMap((e) => (e.type === 'ws.dead' ? [e.agent] : [])));
     expect([...dead].sort()).toEqual([...result.agentIds].sort());
     expect(check(result, 'wire-fit').status).toBe('passed');
