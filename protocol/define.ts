@@ -129,8 +129,8 @@ const FIELDS: Record<string, readonly string[]> = {
 };
 
 /** Thrown for a profile that cannot describe a hub: names the profile, the field and the bad value. */
-function badProfile(where: string, field: string, problem: string): never {
-  throw new EdgeChaosError('EC_BAD_PROTOCOL', `${where}: ${field} ${problem}`, `fix ${field} in the protocol profile; docs/protocols.md describes every field`);
+function badProfile(where: string, field: string, problem: string, fix?: string): never {
+  throw new EdgeChaosError('EC_BAD_PROTOCOL', `${where}: ${field} ${problem}`, fix ?? `fix ${field} in the protocol profile; docs/protocols.md describes every field`);
 }
 
 function whereOf(profile: unknown): string {
@@ -255,7 +255,7 @@ function template(where: string, field: string, value: Template, allowed: readon
   try {
     return compileTemplate(value, allowed, env);
   } catch (error) {
-    if (error instanceof TemplateError) badProfile(where, field, error.message);
+    if (error instanceof TemplateError) badProfile(where, field, error.message, error.fix);
     throw error;
   }
 }
@@ -264,7 +264,7 @@ function match(where: string, field: string, value: Match): (frame: unknown) => 
   try {
     return compileMatch(value);
   } catch (error) {
-    if (error instanceof TemplateError) badProfile(where, field, error.message);
+    if (error instanceof TemplateError) badProfile(where, field, error.message, error.fix);
     throw error;
   }
 }
@@ -330,7 +330,14 @@ function pathValues(agent: string, token: string | undefined) {
 export function compileProtocol(profile: ProtocolProfile, context: CompileContext): Protocol {
   defineProtocol(profile);
   const where = whereOf(profile);
-  const env = context.env ?? process.env;
+  // Every variable a template reads is noted, so a replay line can say which to set (never their values).
+  const envNames = new Set<string>();
+  const env = new Proxy(context.env ?? process.env, {
+    get: (target, key) => {
+      if (typeof key === 'string') envNames.add(key);
+      return target[key as string];
+    },
+  });
   const token = context.token;
   const AT_CONNECT = ['agent', 'token'];
 
@@ -468,6 +475,7 @@ export function compileProtocol(profile: ProtocolProfile, context: CompileContex
   return {
     name: profile.name,
     source: context.source,
+    envNames: Object.freeze([...envNames].sort()),
     agent,
     hub,
     pingsAreHeartbeats: hb.by === 'pings',

@@ -46,7 +46,15 @@ export type Template = string | number | boolean | null | readonly Template[] | 
 export type Built = (values: TemplateValues) => unknown;
 
 /** Thrown at load for a template that cannot be compiled; the caller adds where it is. */
-export class TemplateError extends Error {}
+export class TemplateError extends Error {
+  /** What to do, when it is not "fix the template" (a variable to set). */
+  readonly fix: string | undefined;
+
+  constructor(message: string, fix?: string) {
+    super(message);
+    this.fix = fix;
+  }
+}
 
 const PLACEHOLDER = /\{([^{}]*)\}/g;
 const MISSING = Symbol('missing');
@@ -139,7 +147,7 @@ function compilePlaceholder(name: string, allowed: readonly string[], env: NodeJ
   if (root === 'env') {
     if (rest.length !== 1 || rest[0] === '') throw new TemplateError(`{${name}} must name one environment variable, like {env.HUB_KEY}`);
     const value = env[rest[0]!];
-    if (value === undefined) throw new TemplateError(`{${name}} names the environment variable ${rest[0]}, which is not set`);
+    if (value === undefined) throw new TemplateError(`{${name}} names the environment variable ${rest[0]}, which is not set`, `set ${rest[0]} in the environment the run starts from (the profile reads it there), then run again`);
     return () => value;
   }
   if (!allowed.includes(root!)) {

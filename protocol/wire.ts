@@ -130,6 +130,8 @@ export interface Protocol {
   readonly name: string;
   /** How the run gets it again in another process: a registered name, or the absolute path of the profile file. */
   readonly source: string;
+  /** Environment variables its templates read (`{env.NAME}`): another process, or a replay, needs them set. */
+  readonly envNames?: readonly string[];
   readonly agent: AgentWire;
   readonly hub: HubApi;
   /** Interval of the hub's heartbeats (WebSocket pings or app frames), ms, when the protocol fixes it; the run's --ping-interval otherwise. */

@@ -70,6 +70,15 @@ export const checkWireFit: Checker<Record<string, never>, WireFitEvidence> = (in
   const fix = `fix: describe the hub's wire in a protocol profile and pass it with --protocol ./my-hub.protocol.ts (docs/protocols.md), or fix the rule in protocol ${protocol}`;
   if (refusedAll) {
     const statuses = Object.entries(refused).map(([status, n]) => `${status} x${n}`).join(', ');
+    const unauthorized = Object.keys(refused).every((s) => s === 'HTTP 401' || s === 'HTTP 403');
+    if (unauthorized) {
+      return {
+        title,
+        status: 'failed',
+        summary: `the hub refused every upgrade as unauthorized (${statuses}${input.upgradeUrl ? ` to ${input.upgradeUrl}` : ''}) and no agent ever connected: the credentials the agents send are not what it expects. fix: pass the token it expects (--token), or set the variables protocol ${protocol}'s headers read ({env.NAME})`,
+        evidence,
+      };
+    }
     return {
       title,
       status: 'failed',

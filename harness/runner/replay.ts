@@ -49,6 +49,7 @@ export const ADMIN_TOKEN_ENV = 'EDGE_CHAOS_ADMIN_TOKEN';
 export function replayNote(params: ResolvedParams): string | undefined {
   const names = [...(params.tokenGiven ? [TOKEN_ENV] : []), ...(params.adminTokenGiven ? [ADMIN_TOKEN_ENV] : [])];
   const notes = names.length > 0 ? [`tokens are not printed: set ${names.join(' and ')} before replaying`] : [];
+  if (params.protocolEnv.length > 0) notes.push(`the protocol profile reads ${params.protocolEnv.join(', ')} from the environment: set ${params.protocolEnv.length > 1 ? 'them' : 'it'} before replaying`);
   if (params.protocolSource.startsWith(INLINE_SOURCE_PREFIX)) notes.push(`protocol ${params.protocolSource.slice(INLINE_SOURCE_PREFIX.length)} was given as an object: put it in a file and add --protocol FILE`);
   return notes.length > 0 ? notes.join('; ') : undefined;
 }

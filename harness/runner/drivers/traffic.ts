@@ -76,14 +76,22 @@ export class CommandTraffic {
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
         signal: AbortSignal.timeout(5_000),
       });
-      if (response.status !== 201 && response.status !== 200) {
+      // Any 2xx took the command (a job queue's 202 Accepted too); its id is read from the body.
+      if (response.status < 200 || response.status > 299) {
         await response.body?.cancel();
         if (response.status === 404 || response.status === 405) this.#noRoute++;
         else this.#otherFailures++;
         this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, sentAtMs: sentAt, error: `HTTP ${response.status}`, status: response.status });
         return;
       }
-      const answer = this.#issue.read(await response.json());
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+      const answer = this.#issue.read(body);
       if (!answer.ok) {
         this.#otherFailures++;
         this.#unreadable ??= answer.why;
