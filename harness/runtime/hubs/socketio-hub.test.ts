@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,9 @@ async function expectHubGone(pidLog: string): Promise<void> {
 }
 
 const loop = SCENARIOS.get('loop')!;
+/** The Socket.IO hub not written in Node: Python 3.11's standard library only. */
+const PYTHON_HUB = fileURLToPath(new URL('../../../examples/protocols/socketio-hub/hub.py', import.meta.url));
+const python = spawnSync('python3', ['-c', 'import sys; sys.exit(sys.version_info < (3, 11))']).status === 0;
 
 describe.concurrent('loop over --protocol socket.io on the zoo\'s Socket.IO hub', () => {
   test('passes on the healthy hub (10 agents, 10 s, with a token): every command delivered and acked, the pings heard, the wire read', async () => {
@@ -84,5 +88,13 @@ describe.concurrent('loop over --protocol socket.io on the zoo\'s Socket.IO hub'
     expect((liveness as { evidence: { agentsFlagged: string[] } }).evidence.agentsFlagged.sort()).toEqual(['agent-1', 'agent-2', 'agent-3', 'agent-4']);
     // The agents found the silent links themselves: their liveness check closed them.
     expect(result.verdict).toBe('failed');
+  }, 60_000);
+
+  test.skipIf(!python)('passes on the Python hub (examples/protocols/socketio-hub, no Socket.IO library), which speaks the same wire', async () => {
+    const result = await runScenario(loop, { hub: { kind: 'command', command: `python3 '${PYTHON_HUB}' --token t0k` }, protocol: 'socket.io', token: 't0k', agents: 4, durationMs: 5_000, seed: '1' });
+    expect(notPassed(result).filter((c) => !/^hub-(connections-replaced|handlers-per-connection) skipped/.test(c))).toEqual([]);
+    expectPassedOrHarnessBehind(result);
+    expect(check(result, 'wire-fit').status).toBe('passed');
+    expect(result.stats.commandsIssued).toBeGreaterThanOrEqual(3);
   }, 60_000);
 });
