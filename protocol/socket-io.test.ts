@@ -122,6 +122,8 @@ describe('the socket.io wire: Socket.IO packets', () => {
     expect(named.read('42["job",{"job":{"key":"k1"},"kind":"scan"}]', 'a-1')).toMatchObject({ kind: 'command', command: { id: 'k1', name: 'scan', payload: { key: 'k1' } } });
     const positional = wire({ command: { id: 'args.0', name: 'args.1', payload: 'args.2' } });
     expect(positional.read('42["command","c-9","reboot",{"now":true}]', 'a-1')).toMatchObject({ kind: 'command', command: { id: 'c-9', name: 'reboot', payload: { now: true } } });
+    // Only args.<index> is positional: args.key is a field of the first argument like any other.
+    expect(wire({ command: { id: 'args.key' } }).read('42["command",{"args":{"key":"k"}}]', 'a-1')).toMatchObject({ kind: 'command', command: { id: 'k' } });
   });
 
   test('other events mean nothing, or are unrecognised with otherEvents: unrecognised; a command event without an id is unrecognised', () => {

@@ -145,6 +145,9 @@ export function isSocketIoProfile(profile: unknown): profile is SocketIoProfile 
   return typeof profile === 'object' && profile !== null && (profile as { kind?: unknown }).kind === 'socket.io';
 }
 
+/** As protocol v1's: the token, when the run has one, on the upgrade and on every poll and ack. */
+const DEFAULT_HEADERS = { authorization: 'Bearer {token}' };
+
 /** Protocol v1's poll answer is `{ commands: [{ id, name, payload }] }` whatever the socket's events look like. */
 const V1_POLLING = v1.polling ? { ...v1.polling, id: 'id', name: 'name', payload: 'payload' } : false;
 
@@ -198,11 +201,13 @@ function closeReason(text: string): string {
   return `${cut}…`;
 }
 
+/** `args.N...`: a path into the event's arguments by position, which only an event has. */
+const isPositional = (path: string) => /^args\.\d+(\.|$)/.test(path);
+
 /** A path into the event: `args.N...` by position, anything else into the first argument. As [argument index, path inside it]. */
 function eventPath(path: string): [number, string[]] {
   const parts = parsePath(path);
-  if (parts[0] === 'args' && parts.length >= 2 && /^\d+$/.test(parts[1]!)) return [Number(parts[1]), parts.slice(2)];
-  return [0, parts];
+  return isPositional(path) ? [Number(parts[1]), parts.slice(2)] : [0, parts];
 }
 
 /** What ack templates see as `{frame...}`: the event, its arguments, its ack id, its namespace. */
@@ -227,13 +232,13 @@ function declarativeOf(profile: SocketIoProfile): ProtocolProfile {
   const where = whereOf(profile);
   const paths = commandPaths(profile);
   const polling = profile.polling === undefined ? V1_POLLING : profile.polling;
-  if (polling && polling.id === undefined && paths.id.startsWith('args.')) {
+  if (polling && polling.id === undefined && isPositional(paths.id)) {
     badProfile(where, 'polling.id', `is required: command.id (${JSON.stringify(paths.id)}) reads the event's arguments, which a poll answer has not`);
   }
-  const own = (path: string, fallback: string) => (path.startsWith('args.') ? fallback : path);
+  const own = (path: string, fallback: string) => (isPositional(path) ? fallback : path);
   return {
     name: profile.name,
-    socket: { path: profile.path ?? '/socket.io/', query: { EIO: '4', transport: 'websocket', ...profile.query }, headers: profile.headers ?? { authorization: 'Bearer {token}' } },
+    socket: { path: profile.path ?? '/socket.io/', query: { EIO: '4', transport: 'websocket', ...profile.query }, headers: profile.headers ?? DEFAULT_HEADERS },
     command: { match: () => false, id: own(paths.id, 'id'), name: own(paths.name, 'name'), payload: own(paths.payload, 'payload'), ack: false },
     polling,
     issue: profile.issue === undefined ? v1.issue : profile.issue,
@@ -252,7 +257,7 @@ export function compileSocketIoProtocol(input: SocketIoProfile, context: Compile
   const namespace = profile.namespace ?? '/';
   const commandEvent = profile.commandEvent ?? 'command';
   const paths = commandPaths(profile);
-  const headers = profile.headers ?? { authorization: 'Bearer {token}' };
+  const headers = profile.headers ?? DEFAULT_HEADERS;
   // Checked here so an error names the field as this profile spells it (define.ts would say socket.query...).
   for (const [key, t] of Object.entries(profile.query ?? {})) template(where, `query.${key}`, t, ['agent', 'token'], env);
   for (const [key, t] of Object.entries(headers)) template(where, `headers.${key}`, t, ['token'], env);
