@@ -276,7 +276,8 @@ export class EdgeAgent implements Sleeper {
         return;
       case 'disconnect':
         this.#hubClose = { code: frame.code, reason: frame.reason };
-        this.#socket?.close(1000, frame.reason);
+        // The history keeps the whole reason; the close frame carries what fits (ws throws past 123 bytes).
+        this.#socket?.close(1000, closeFrameReason(frame.reason));
         return;
       case 'unrecognised':
         this.#misread('ws', frame.why);
@@ -433,6 +434,14 @@ class AgentSocket extends WebSocket {
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     return this.#agent[ON_SOCKET_EVENT](this, event, args) || super.emit(event, ...args);
   }
+}
+
+/** A close frame's reason holds at most 123 bytes (RFC 6455 5.5): a longer one is cut at a character. */
+function closeFrameReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let cut = reason.slice(0, 123);
+  while (Buffer.byteLength(cut) > 123) cut = cut.slice(0, -1);
+  return cut;
 }
 
 function errorText(error: unknown): string {
