@@ -193,6 +193,12 @@ export function decodeSocketIo(text: string): Packet | string {
   return packet ?? 'socket.io-parser decoded nothing';
 }
 
+// Frames that mean the same for every agent, shared (the agent only reads them).
+const PING = engineText('ping');
+const CONTROL: HubFrame = Object.freeze({ kind: 'control' });
+const SERVER_DISCONNECT: HubFrame = Object.freeze({ kind: 'disconnect', ...SOCKET_IO_CLOSE.disconnect });
+const ENGINE_CLOSE: HubFrame = Object.freeze({ kind: 'disconnect', ...SOCKET_IO_CLOSE.engineClose });
+
 /** WebSocket close reasons are at most 123 bytes (RFC 6455 5.5: a control frame's payload is 125). */
 function closeReason(text: string): string {
   if (Buffer.byteLength(text) <= 123) return text;
@@ -275,6 +281,7 @@ export function compileSocketIoProtocol(input: SocketIoProfile, context: Compile
   const ackEvent = ackSpec === false || ackSpec === 'callback' ? undefined : ackSpec.event === undefined ? 'ack' : ackSpec.event || undefined;
   const strict = profile.otherEvents === 'unrecognised';
   const pong = engineText('pong');
+  const HEARTBEAT: HubFrame = Object.freeze({ kind: 'heartbeat', reply: pong });
   const none: readonly string[] = Object.freeze([]);
   const named = `protocol ${JSON.stringify(profile.name)}`;
 
@@ -284,7 +291,7 @@ export function compileSocketIoProtocol(input: SocketIoProfile, context: Compile
   const readEvent = (packet: Packet, text: string, agentId: string): HubFrame => {
     const data = packet.data as unknown[];
     if (data[0] !== commandEvent) {
-      return strict ? { kind: 'unrecognised', why: `${named} reads only the ${JSON.stringify(commandEvent)} event; the hub sent ${JSON.stringify(data[0])}: ${quote(text)}` } : { kind: 'control' };
+      return strict ? { kind: 'unrecognised', why: `${named} reads only the ${JSON.stringify(commandEvent)} event; the hub sent ${JSON.stringify(data[0])}: ${quote(text)}` } : CONTROL;
     }
     const id = readArg(data, idAt);
     if (!((typeof id === 'string' && id !== '') || typeof id === 'number')) {
@@ -308,16 +315,16 @@ export function compileSocketIoProtocol(input: SocketIoProfile, context: Compile
     const packet = decodeSocketIo(socketIo);
     if (typeof packet === 'string') return { kind: 'unrecognised', why: `${quote(text)} is not a Socket.IO packet ${named} can read: ${packet}` };
     // A namespace this agent never joined: nothing of its own (Socket.IO's client drops these too).
-    if (packet.nsp !== namespace) return { kind: 'control' };
+    if (packet.nsp !== namespace) return CONTROL;
     switch (packet.type) {
       case PacketType.EVENT:
         return readEvent(packet, text, agentId);
       case PacketType.CONNECT:
       case PacketType.ACK:
         // The namespace's welcome; an ack of something the agent emitted (it asks for none).
-        return { kind: 'control' };
+        return CONTROL;
       case PacketType.DISCONNECT:
-        return { kind: 'disconnect', ...SOCKET_IO_CLOSE.disconnect };
+        return SERVER_DISCONNECT;
       case PacketType.CONNECT_ERROR: {
         const data = packet.data as unknown;
         const message = typeof data === 'string' ? data : typeof (data as { message?: unknown })?.message === 'string' ? (data as { message: string }).message : JSON.stringify(data);
@@ -333,6 +340,8 @@ export function compileSocketIoProtocol(input: SocketIoProfile, context: Compile
     // The CONNECT waits for the open packet, as Socket.IO's client does.
     opening: () => none,
     read(text: string, agentId: string): HubFrame {
+      // The hottest frame (every agent, every pingInterval) is engine.io-parser's encoding of a ping, the one character "2": answered without decoding or allocating.
+      if (text === PING) return HEARTBEAT;
       let packet: EnginePacket;
       try {
         packet = decodePacket(text);
@@ -353,11 +362,11 @@ export function compileSocketIoProtocol(input: SocketIoProfile, context: Compile
           return connect === undefined ? { kind: 'unrecognised', why: `${named}: the auth payload holds binary data; it must be JSON` } : { kind: 'control', reply: [connect] };
         }
         case 'close':
-          return { kind: 'disconnect', ...SOCKET_IO_CLOSE.engineClose };
+          return ENGINE_CLOSE;
         case 'pong':
         case 'noop':
         case 'upgrade':
-          return { kind: 'control' };
+          return CONTROL;
         default:
           return { kind: 'unrecognised', why: `${quote(text)} is not an Engine.IO 4 packet (${named})` };
       }
