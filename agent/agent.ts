@@ -275,9 +275,9 @@ export class EdgeAgent implements Sleeper {
         if (frame.reply) for (const reply of frame.reply) this.#socket?.send(reply);
         return;
       case 'disconnect':
-        // The hub's own code and reason are what the observation reports; the close frame we send says only that we end it.
+        // The history keeps the hub's own code and whole reason; the close frame carries what fits (ws throws past 123 bytes).
         this.#hubClose = { code: frame.code, reason: frame.reason };
-        this.#socket?.close(1000, 'hub ended the session');
+        this.#socket?.close(1000, closeFrameReason(frame.reason));
         return;
       case 'unrecognised':
         this.#misread('ws', frame.why);
@@ -435,6 +435,14 @@ class AgentSocket extends WebSocket {
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     return this.#agent[ON_SOCKET_EVENT](this, event, args) || super.emit(event, ...args);
   }
+}
+
+/** A close frame's reason holds at most 123 bytes (RFC 6455 5.5): a longer one is cut at a character. */
+function closeFrameReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let cut = reason.slice(0, 123);
+  while (Buffer.byteLength(cut) > 123) cut = cut.slice(0, -1);
+  return cut;
 }
 
 function errorText(error: unknown): string {

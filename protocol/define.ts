@@ -129,11 +129,12 @@ const FIELDS: Record<string, readonly string[]> = {
 };
 
 /** Thrown for a profile that cannot describe a hub: names the profile, the field and the bad value. */
-function badProfile(where: string, field: string, problem: string, fix?: string): never {
+export function badProfile(where: string, field: string, problem: string, fix?: string): never {
   throw new EdgeChaosError('EC_BAD_PROTOCOL', `${where}: ${field} ${problem}`, fix ?? `fix ${field} in the protocol profile; docs/protocols.md describes every field`);
 }
 
-function whereOf(profile: unknown): string {
+/** How errors name a profile: `protocol "name"`. */
+export function whereOf(profile: unknown): string {
   const name = (profile as { name?: unknown } | null)?.name;
   return typeof name === 'string' ? `protocol ${JSON.stringify(name)}` : 'protocol profile';
 }
@@ -142,10 +143,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function checkFields(where: string, path: string, value: unknown, kind = path): void {
+/** Refuses a field `value` does not have ("did you mean"); `valid`: the fields of `kind` in this file's table, unless given (another kind of profile's). */
+export function checkFields(where: string, path: string, value: unknown, kind = path, valid: readonly string[] = FIELDS[kind]!): void {
   if (value === undefined) return;
   if (!isObject(value)) badProfile(where, path || 'the profile', `must be an object, got ${JSON.stringify(value)}`);
-  const valid = FIELDS[kind]!;
   for (const key of Object.keys(value)) {
     if (valid.includes(key)) continue;
     const field = path === '' ? key : `${path}.${key}`;
@@ -158,7 +159,7 @@ function checkFields(where: string, path: string, value: unknown, kind = path): 
   }
 }
 
-function checkPath(where: string, field: string, value: unknown, required: boolean): void {
+export function checkPath(where: string, field: string, value: unknown, required: boolean): void {
   if (value === undefined && !required) return;
   try {
     parsePath(value as string);
@@ -251,7 +252,7 @@ export function defineProtocol<P extends ProtocolProfile>(profile: P): P {
 }
 
 /** Compiles a template, saying where it is when it cannot be. */
-function template(where: string, field: string, value: Template, allowed: readonly string[], env: NodeJS.ProcessEnv): Built {
+export function template(where: string, field: string, value: Template, allowed: readonly string[], env: NodeJS.ProcessEnv): Built {
   try {
     return compileTemplate(value, allowed, env);
   } catch (error) {
@@ -274,7 +275,8 @@ function frameText(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-function quote(text: string): string {
+/** A frame quoted in a message, cut at 200 characters. */
+export function quote(text: string): string {
   return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
 }
 

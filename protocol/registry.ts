@@ -7,16 +7,27 @@ import { isAbsolute, resolve } from 'node:path';
 import { EdgeChaosError } from '../common/errors.ts';
 import { closestName } from '../common/closest-name.ts';
 import { importUserFile } from '../common/user-file.ts';
-import { compileProtocol, defineProtocol, type ProtocolProfile } from './define.ts';
+import { compileProtocol, defineProtocol, type CompileContext, type ProtocolProfile } from './define.ts';
+import socketIo from './profiles/socket-io.ts';
 import v1 from './profiles/v1.ts';
 import ws from './profiles/ws.ts';
+import { compileSocketIoProtocol, defineSocketIoProtocol, isSocketIoProfile, type SocketIoProfile } from './socket-io.ts';
 import type { Protocol } from './wire.ts';
 
+/** A profile of either kind: declarative (defineProtocol), or Socket.IO's (defineSocketIoProtocol, marked `kind: 'socket.io'`). */
+export type AnyProtocolProfile = ProtocolProfile | SocketIoProfile;
+
 /** The built-in protocols, by the name `--protocol` takes. */
-export const PROTOCOLS: ReadonlyMap<string, ProtocolProfile> = new Map<string, ProtocolProfile>([
+export const PROTOCOLS: ReadonlyMap<string, AnyProtocolProfile> = new Map<string, AnyProtocolProfile>([
   ['v1', v1],
   ['ws', ws],
+  ['socket.io', socketIo],
 ]);
+
+/** Builds the Protocol seam from a profile of either kind. */
+export function compileAnyProtocol(profile: AnyProtocolProfile, context: CompileContext): Protocol {
+  return isSocketIoProfile(profile) ? compileSocketIoProtocol(profile, context) : compileProtocol(profile, context);
+}
 
 export const DEFAULT_PROTOCOL = 'v1';
 
@@ -45,14 +56,14 @@ export function resolveProtocolSource(spec: string, cwd = process.env.INIT_CWD ?
   return file;
 }
 
-/** The profile behind a source: a built-in's, or a file's default export, checked. */
-export async function loadProtocolProfile(source: string): Promise<ProtocolProfile> {
+/** The profile behind a source: a built-in's, or a file's default export (either kind), checked. */
+export async function loadProtocolProfile(source: string): Promise<AnyProtocolProfile> {
   const builtIn = PROTOCOLS.get(source);
   if (builtIn) return builtIn;
   const file = resolveProtocolSource(source);
   const module = await importUserFile(file, 'protocol profile', 'EC_BAD_PROTOCOL');
-  if (module.default === undefined) throw new EdgeChaosError('EC_BAD_PROTOCOL', `protocol profile ${file} has no default export`, 'end the file with `export default defineProtocol({...})`');
-  return defineProtocol(module.default as ProtocolProfile);
+  if (module.default === undefined) throw new EdgeChaosError('EC_BAD_PROTOCOL', `protocol profile ${file} has no default export`, 'end the file with `export default defineProtocol({...})` (or `defineSocketIoProtocol({...})` for a Socket.IO hub)');
+  return isSocketIoProfile(module.default) ? defineSocketIoProtocol(module.default) : defineProtocol(module.default as ProtocolProfile);
 }
 
 /** The source of a profile given as an object rather than by name or file: it cannot reach another process. */
@@ -62,12 +73,12 @@ export const INLINE_SOURCE_PREFIX = 'inline:';
 export async function loadProtocol(spec: string | ProtocolProfile = DEFAULT_PROTOCOL, options: { token?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Protocol> {
   if (typeof spec !== 'string') return compileProtocol(defineProtocol(spec), { source: `${INLINE_SOURCE_PREFIX}${spec.name}`, ...options });
   const source = resolveProtocolSource(spec);
-  return compileProtocol(await loadProtocolProfile(source), { source, ...options });
+  return compileAnyProtocol(await loadProtocolProfile(source), { source, ...options });
 }
 
 /** A built-in protocol, at once (no file to load): what a fleet uses when it is given none. */
 export function builtInProtocol(name: string = DEFAULT_PROTOCOL, options: { token?: string; env?: NodeJS.ProcessEnv } = {}): Protocol {
   const profile = PROTOCOLS.get(name);
   if (!profile) throw new EdgeChaosError('EC_UNKNOWN_PROTOCOL', `${JSON.stringify(name)} is not a built-in protocol`, `built in: ${[...PROTOCOLS.keys()].join(', ')}; a profile file is loaded with loadProtocol()`);
-  return compileProtocol(profile, { source: name, ...options });
+  return compileAnyProtocol(profile, { source: name, ...options });
 }

@@ -79,8 +79,10 @@ options:
                              (0: any free port; the URL is printed); default: not served
   --agent-id-prefix P        agent ids are P1..PN (default agent-)
   --protocol P               the hub's wire: v1 (default, the reference hub's), ws (connection-only:
-                             any WebSocket endpoint, no commands), or a profile file describing your
-                             hub's own routes and frames (./my-hub.protocol.ts; docs/protocols.md)
+                             any WebSocket endpoint, no commands), socket.io (Socket.IO 4 on the
+                             websocket transport: the 'command' event, v1's HTTP routes), or a profile
+                             file describing your hub's own routes and frames (./my-hub.protocol.ts;
+                             docs/protocols.md)
   --token T                  bearer token agents send (the reference hub then requires it);
                              also the admin token unless --admin-token is given
   --admin-token T            bearer token for the hub's /admin/* and /metrics (e.g. a --hub-url hub)
