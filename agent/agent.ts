@@ -73,7 +73,7 @@ export class EdgeAgent implements Sleeper {
   #pingGaps: PingGaps | undefined;
   #closingBy: 'dead' | 'stop' | undefined;
   /** The close the hub asked for inside the socket (a protocol's disconnect frame), reported as the hub's. */
-  #hubClose: { code: number; reason: string } | undefined;
+  #hubClose: { code: number; reason: string; refused: boolean } | undefined;
   /** This connection already reported a frame its protocol did not recognise (one report per connection). */
   #misreadConn = 0;
   /** The agent's own heartbeats, for a protocol whose agents send them; with its counter. */
@@ -208,10 +208,11 @@ export class EdgeAgent implements Sleeper {
     this.#flushWsAcks();
     const by = this.#closingBy ?? 'remote';
     this.#closingBy = undefined;
-    if (this.#hubClose) {
-      ({ code } = this.#hubClose);
-      reasonBuffer = Buffer.from(this.#hubClose.reason);
-      this.#hubClose = undefined;
+    const hubClose = this.#hubClose;
+    this.#hubClose = undefined;
+    if (hubClose) {
+      code = hubClose.code;
+      reasonBuffer = Buffer.from(hubClose.reason);
     }
     if (this.#beat) {
       clearInterval(this.#beat.timer);
@@ -225,7 +226,7 @@ export class EdgeAgent implements Sleeper {
       const now = performance.now();
       const pings = pingGaps.close(now);
       this.#pingGaps = undefined;
-      this.#observe({ type: 'ws.close', conn: this.#conn, code, reason: reasonBuffer.toString(), openMs: Math.round(now - pingGaps.openedAt), by, ...pings });
+      this.#observe({ type: 'ws.close', conn: this.#conn, code, reason: reasonBuffer.toString(), openMs: Math.round(now - pingGaps.openedAt), by, ...pings, ...(hubClose?.refused ? { refused: true } : {}) });
     } else if (by !== 'stop') {
       this.#observe({ type: 'ws.failed', attempt: this.#attempt, ...(this.#failure ?? { error: `closed before open (code ${code})` }) });
     }
@@ -276,7 +277,7 @@ export class EdgeAgent implements Sleeper {
         return;
       case 'disconnect':
         // The history keeps the hub's own code and whole reason; the close frame carries what fits (ws throws past 123 bytes).
-        this.#hubClose = { code: frame.code, reason: frame.reason };
+        this.#hubClose = { code: frame.code, reason: frame.reason, refused: frame.refused === true };
         this.#socket?.close(1000, closeFrameReason(frame.reason));
         return;
       case 'unrecognised':

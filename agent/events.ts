@@ -19,6 +19,8 @@ export type AgentObservation =
       by: 'remote' | 'dead' | 'stop';
       /** Pings heard on this connection (agent/ping-gaps.ts). Absent in histories from agents that did not count them. */
       pings?: number;
+      /** The hub refused the session inside the socket (a Socket.IO connect_error): it never began. */
+      refused?: boolean;
       /** The longest stretch without a ping, open -> first ping and last ping -> close included, ms. */
       maxPingGapMs?: number;
       /** Where that stretch began, ms after the open. */

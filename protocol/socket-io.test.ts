@@ -138,8 +138,8 @@ describe('the socket.io wire: Socket.IO packets', () => {
     expect(w.read('40{"sid":"wZX3oN0bSVIhsaknAAAI"}', 'a-1')).toEqual({ kind: 'control' });
     expect(w.read('431[]', 'a-1')).toEqual({ kind: 'control' });
     expect(w.read('41', 'a-1')).toEqual({ kind: 'disconnect', code: 4000, reason: 'socket.io disconnect: io server disconnect' });
-    expect(w.read('44{"message":"Not authorized"}', 'a-1')).toEqual({ kind: 'disconnect', code: 4001, reason: 'socket.io connect_error: Not authorized' });
-    expect(w.read('44"plain text"', 'a-1')).toEqual({ kind: 'disconnect', code: 4001, reason: 'socket.io connect_error: plain text' });
+    expect(w.read('44{"message":"Not authorized"}', 'a-1')).toEqual({ kind: 'disconnect', code: 4001, reason: 'socket.io connect_error: Not authorized', refused: true });
+    expect(w.read('44"plain text"', 'a-1')).toEqual({ kind: 'disconnect', code: 4001, reason: 'socket.io connect_error: plain text', refused: true });
     // A WebSocket close reason holds at most 123 bytes: a long message is cut, never thrown by the socket's close().
     const long = w.read(`44{"message":"${'é'.repeat(200)}"}`, 'a-1');
     expect(long.kind === 'disconnect' && Buffer.byteLength(long.reason)).toBeLessThanOrEqual(123);

@@ -328,7 +328,7 @@ export function compileSocketIoProtocol(input: SocketIoProfile, context: Compile
       case PacketType.CONNECT_ERROR: {
         const data = packet.data as unknown;
         const message = typeof data === 'string' ? data : typeof (data as { message?: unknown })?.message === 'string' ? (data as { message: string }).message : JSON.stringify(data);
-        return { kind: 'disconnect', code: SOCKET_IO_CLOSE.connectError.code, reason: closeReason(`${SOCKET_IO_CLOSE.connectError.reason}: ${message}`) };
+        return { kind: 'disconnect', code: SOCKET_IO_CLOSE.connectError.code, reason: closeReason(`${SOCKET_IO_CLOSE.connectError.reason}: ${message}`), refused: true };
       }
       default:
         return { kind: 'unrecognised', why: `${quote(text)}: Socket.IO packet type ${packet.type} (${named})` };

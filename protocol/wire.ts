@@ -46,8 +46,12 @@ export type HubFrame =
   | { kind: 'heartbeat'; reply?: string }
   /** A frame the protocol knows that carries nothing for the agent (a welcome, a status); `reply` frames are sent at once. */
   | { kind: 'control'; reply?: readonly string[] }
-  /** The hub ends the session inside the socket (a Socket.IO disconnect): the agent closes the socket with this code and reason. */
-  | { kind: 'disconnect'; code: number; reason: string }
+  /**
+   * The hub ends the session inside the socket (a Socket.IO disconnect): the agent closes the socket with
+   * this code and reason. `refused`: the hub refused the session it was offered (a Socket.IO connect_error):
+   * when it refuses every one, the agents do not say what it expects (wire-fit).
+   */
+  | { kind: 'disconnect'; code: number; reason: string; refused?: boolean }
   /** No rule of the protocol recognised the frame, or a rule matched but a field it names is missing: `why` says which. */
   | { kind: 'unrecognised'; why: string };
 

@@ -15,6 +15,8 @@ export interface WireFitEvidence {
   firstUnreadableIssue?: string;
   /** When no agent ever connected and every upgrade was refused: the statuses and how often. */
   refusedUpgrades?: Record<string, number>;
+  /** Sessions the hub refused inside the socket (a Socket.IO connect_error), when it refused every one. */
+  refusedSessions?: number;
   /** One agent's upgrade URL, for the message. */
   upgradeUrl?: string;
 }
@@ -37,6 +39,9 @@ export const checkWireFit: Checker<Record<string, never>, WireFitEvidence> = (in
   let unreadableIssues = 0;
   let firstUnreadableIssue: string | undefined;
   let opened = false;
+  let opens = 0;
+  let refusedSessions = 0;
+  let firstRefusal: string | undefined;
   let failed = 0;
   const refused: Record<string, number> = {};
   let refusedCount = 0;
@@ -48,7 +53,13 @@ export const checkWireFit: Checker<Record<string, never>, WireFitEvidence> = (in
     } else if (e.type === 'command.issue.failed' && e.unreadable) {
       unreadableIssues++;
       firstUnreadableIssue ??= e.error;
-    } else if (e.type === 'ws.open') opened = true;
+    } else if (e.type === 'ws.open') {
+      opened = true;
+      opens++;
+    } else if (e.type === 'ws.close' && e.refused) {
+      refusedSessions++;
+      firstRefusal ??= `${e.code} "${e.reason}"`;
+    }
     else if (e.type === 'ws.failed') {
       failed++;
       if (e.status !== undefined && MISFIT_STATUSES.has(e.status)) {
@@ -84,6 +95,14 @@ export const checkWireFit: Checker<Record<string, never>, WireFitEvidence> = (in
       status: 'failed',
       summary: `the hub refused every upgrade (${statuses}${input.upgradeUrl ? ` to ${input.upgradeUrl}` : ''}) and no agent ever connected: it does not speak protocol ${protocol} there. ${fix}`,
       evidence,
+    };
+  }
+  if (opens > 0 && refusedSessions >= opens) {
+    return {
+      title,
+      status: 'failed',
+      summary: `the hub refused every session the agents offered (${refusedSessions} of ${opens}, first ${firstRefusal}): the agents do not say what it expects (a namespace, an auth payload, a token). fix: set them in protocol ${protocol}'s profile, or pass the token it expects (--token)`,
+      evidence: { ...evidence, refusedSessions },
     };
   }
   if (unrecognised > 0) {
