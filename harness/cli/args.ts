@@ -3,11 +3,11 @@ import { MAX_TIMER_MS, parseDuration as parseCommonDuration } from '../../common
 import { EdgeChaosError } from '../../common/errors.ts';
 import { commandLine } from '../../common/layout.ts';
 import { HarnessError } from '../errors.ts';
-import { SETTING_FLAGS, type FleetRunnerSettings } from '../runtime/fleet-runners/choice.ts';
+import { SETTING_FLAGS, type FleetRunnerSettings } from '../runtime/fleet/runner-settings.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
 import { MAX_AGENTS, MAX_LOOP_CYCLES, MAX_TOXIPROXY_PROCESSES, MIN_PING_INTERVAL_MS, SEED_PATTERN, SEED_RULE, isHttpUrl, tokenProblem } from '../runner/check-options.ts';
-import { FLEET_RUNNERS, fleetRunner, isFleetRunnerName, validateFleetRunner, type FleetRunnerChoice, type FleetRunnerName } from '../runtime/shards/runners.ts';
+import { FLEET_RUNNERS, fleetRunner, isFleetRunnerName, validateFleetRunner, type FleetRunnerChoice, type FleetRunnerName } from '../runtime/fleet/runners.ts';
 
 export interface CliArgs {
   command: 'list' | 'run' | 'help';

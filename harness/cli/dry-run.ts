@@ -5,11 +5,11 @@
  * slip through). Nothing starts: no hub, no proxy, no report folder.
  */
 import { randomBytes } from 'node:crypto';
-import { kubernetesPlan } from '../runner/fleet-plan.ts';
+import { kubernetesPlan } from '../runtime/fleet/launchers/kubernetes-plan.ts';
 import type { RunOptions } from '../runner/options.ts';
 import { resolveParams } from '../runner/params.ts';
-import { newRunId } from '../runtime/fleet-runners/choice.ts';
-import { loadKubernetesClient } from '../runtime/fleet-runners/kubernetes-client.ts';
+import { newRunId } from '../runtime/fleet/runner-settings.ts';
+import { loadKubernetesClient } from '../runtime/fleet/launchers/kubernetes-client.ts';
 import type { ScenarioDefinition } from '../scenario/define.ts';
 
 /** Stands for the agents' --token in printed manifests: output meant for review or a repository must not carry it. */

@@ -17,7 +17,7 @@ import { HUB_DEFECTS } from '../../server/defects/index.ts';
 import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
-import { FLEET_RUNNERS, isFleetRunnerName } from '../runtime/shards/runners.ts';
+import { FLEET_RUNNERS, isFleetRunnerName } from '../runtime/fleet/runners.ts';
 import { commandLine } from '../../common/layout.ts';
 import type { RunOptions } from './options.ts';
 

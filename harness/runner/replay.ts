@@ -1,4 +1,4 @@
-import { SETTING_FLAGS, type FleetRunnerSettings } from '../runtime/fleet-runners/choice.ts';
+import { SETTING_FLAGS, type FleetRunnerSettings } from '../runtime/fleet/runner-settings.ts';
 import type { ToxiproxyChoice } from '../runtime/proxy.ts';
 import { isAbsolute, relative } from 'node:path';
 import { formatDuration } from '../../common/duration.ts';
