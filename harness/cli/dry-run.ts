@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { kubernetesPlan } from '../runtime/fleet/launchers/kubernetes-plan.ts';
+import { assignGroups } from '../runner/groups.ts';
 import type { RunOptions } from '../runner/options.ts';
 import { resolveParams } from '../runner/params.ts';
 import { newRunId } from '../runtime/fleet/runner-settings.ts';
@@ -18,7 +19,8 @@ export const REDACTED_TOKEN = '<redacted: the --token value>';
 export async function renderDryRun(scenario: ScenarioDefinition, options: RunOptions): Promise<string> {
   const params = resolveParams(scenario, options);
   const { dumpYaml } = await loadKubernetesClient();
-  const plan = kubernetesPlan(scenario, params, { token: options.token === undefined ? undefined : REDACTED_TOKEN }, {
+  const groups = assignGroups(scenario.groups ?? [], params.agents);
+  const plan = kubernetesPlan(scenario, params, groups, { token: options.token === undefined ? undefined : REDACTED_TOKEN }, {
     runId: newRunId(),
     runToken: randomBytes(24).toString('base64url'),
     runStartEpochMs: Date.now(),
