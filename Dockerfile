@@ -1,7 +1,8 @@
 # The edge-chaos project image, for machines that reach a registry: the
-# reference hub (the default command), a fleet shard (agent/shard/main.ts, what
-# the containers and kubernetes fleet runners start) and the embedded
-# Toxiproxy (toxiproxy/main.ts), from the TypeScript sources run through tsx.
+# reference hub (the default command), a fleet shard
+# (harness/runtime/fleet/shard/main.ts, what the containers and kubernetes
+# fleet runners start) and the embedded Toxiproxy (toxiproxy/main.ts), from
+# the TypeScript sources run through tsx.
 #
 #   docker build -t REGISTRY/edge-chaos:TAG . && docker push REGISTRY/edge-chaos:TAG
 #   docker run --rm -p 8080:8080 IMAGE                                        # the hub on :8080

@@ -157,7 +157,7 @@ export function markdownReport(result: BenchResult, options: MarkdownOptions = {
     'in a process of its own, a fresh one for each client run. Each client runs in a',
     'process of its own too, so no two sides share a heap:',
     '',
-    '- **Fleet**: `agent/fleet.ts` with N `EdgeAgent`s, as the harness builds it',
+    '- **Fleet**: `harness/runtime/fleet/fleet.ts` with N `EdgeAgent`s, as the harness builds it',
     '  (the event sink only counts). Connected agents do not poll.',
     '- **bare ws**: one `ws` client per connection and nothing else, same URL and',
     '  options (`perMessageDeflate: false`); a failed handshake is retried after 1 s.',

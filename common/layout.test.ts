@@ -4,16 +4,21 @@ import { COMPILED, commandLine, nodeEntry } from './layout.ts';
 
 describe('nodeEntry', () => {
   test('from a source file: the .ts entry through tsx', () => {
-    expect(nodeEntry('../../agent/shard/main.ts', 'file:///repo/harness/runtime/fleet.ts')).toEqual({ file: '/repo/agent/shard/main.ts', execArgv: ['--import', 'tsx'] });
+    expect(nodeEntry('./shard/main.ts', 'file:///repo/harness/runtime/fleet/create.ts')).toEqual({ file: '/repo/harness/runtime/fleet/shard/main.ts', execArgv: ['--import', 'tsx'] });
   });
 
   test('from a compiled file: the .js entry beside it under plain node', () => {
-    expect(nodeEntry('../../agent/shard/main.ts', 'file:///pkg/dist/harness/runtime/fleet.js')).toEqual({ file: '/pkg/dist/agent/shard/main.js', execArgv: [] });
+    expect(nodeEntry('./shard/main.ts', 'file:///pkg/dist/harness/runtime/fleet/create.js')).toEqual({ file: '/pkg/dist/harness/runtime/fleet/shard/main.js', execArgv: [] });
   });
 
   test('the entries the runtime starts exist in this layout', () => {
-    const from = new URL('../harness/runtime/fleet.ts', import.meta.url).href;
-    for (const entry of ['../../agent/shard/main.ts', '../../toxiproxy/main.ts', '../../server/main.ts']) expect(existsSync(nodeEntry(entry, from).file), entry).toBe(true);
+    const starts: [from: string, entry: string][] = [
+      ['../harness/runtime/fleet/create.ts', './shard/main.ts'],
+      ['../harness/runtime/fleet/launchers/local-network.ts', '../shard/main.ts'],
+      ['../harness/runtime/toxiproxy-servers.ts', '../../toxiproxy/main.ts'],
+      ['../harness/runtime/hubs/reference-process.ts', '../../../server/main.ts'],
+    ];
+    for (const [from, entry] of starts) expect(existsSync(nodeEntry(entry, new URL(from, import.meta.url).href).file), `${entry} from ${from}`).toBe(true);
   });
 });
 

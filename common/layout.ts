@@ -21,9 +21,10 @@ export interface NodeEntry {
 
 /**
  * The entry module at `sourcePath` (written as the source file, e.g.
- * '../../agent/shard/main.ts'), resolved from the caller's `import.meta.url`:
- * that .ts through tsx when the caller is a source file, the .js next to the
- * caller under plain node when it was compiled.
+ * './shard/main.ts' from harness/runtime/fleet/create.ts), resolved from the
+ * caller's `import.meta.url`: that .ts through tsx when the caller is a
+ * source file, the .js next to the caller under plain node when it was
+ * compiled.
  */
 export function nodeEntry(sourcePath: string, callerUrl: string): NodeEntry {
   const compiled = callerUrl.endsWith('.js');

@@ -6,7 +6,8 @@ import { describe, expect, test } from 'vitest';
 /**
  * The layering the README's "How it is built" promises, read from the
  * imports of every non-test source file: common/ at the bottom, protocol/
- * above it, hub / agent / Toxiproxy beside each other, the harness on top,
+ * above it, hub / agent / Toxiproxy beside each other, the harness on top
+ * (its runtime below its runner, the agent fleet in harness/runtime/fleet/),
  * scenarios/ as plain data on the harness's scenario API.
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,6 +48,13 @@ describe('the folders import downward only', () => {
   test('server/, agent/ and toxiproxy/ import nothing from harness/ or scenarios/', () => {
     expect(violations(under('server', 'agent', 'toxiproxy'), under('harness', 'scenarios'))).toEqual([]);
   });
+  test('what runs inside a shard process (the fleet of agents, fleet/shard/) imports only agent/, protocol/ and common/: none of the harness', () => {
+    const inShard = (f: string) => f === 'harness/runtime/fleet/fleet.ts' || under('harness/runtime/fleet/shard')(f);
+    expect(violations(inShard, (t) => !inShard(t) && !under('agent', 'protocol', 'common')(t))).toEqual([]);
+  });
+  test('the runtime imports nothing from the runner, the CLI, the scenario schema, the checks, the reporters or scenarios/ (it is given plain values)', () => {
+    expect(violations(under('harness/runtime'), under('harness/runner', 'harness/cli', 'harness/scenario', 'harness/checks', 'harness/reporters', 'harness/matrix', 'scenarios'))).toEqual([]);
+  });
   test('scenarios/ import only the harness scenario API', () => {
     expect(violations(under('scenarios'), (t) => !under('scenarios')(t) && t !== 'harness/scenario/index.ts')).toEqual([]);
   });
@@ -65,6 +73,32 @@ describe('the folders import downward only', () => {
   });
   test('the library (harness/index.ts) does not import the CLI', () => {
     expect(violations((f) => f === 'harness/index.ts', under('harness/cli'))).toEqual([]);
+  });
+});
+
+/** Every import cycle among the source files (type-only and dynamic imports count), each as `a -> b -> a`. */
+function cycles(): string[] {
+  const found: string[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (file: string): void => {
+    state.set(file, 'open');
+    path.push(file);
+    for (const target of new Set(imports.get(file) ?? [])) {
+      if (state.get(target) === 'open') found.push([...path.slice(path.indexOf(target)), target].join(' -> '));
+      else if (state.get(target) === undefined && imports.has(target)) visit(target);
+    }
+    path.pop();
+    state.set(file, 'done');
+  };
+  for (const file of [...imports.keys()].sort()) if (state.get(file) === undefined) visit(file);
+  return found;
+}
+
+describe('no import cycles', () => {
+  // A cycle, even of types only, means two modules are one concept split in two, or a type sits in the wrong one: move it where both can import it one way.
+  test('no source file reaches itself through its imports', () => {
+    expect(cycles()).toEqual([]);
   });
 });
 

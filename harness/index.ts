@@ -23,9 +23,9 @@ export type { RunResult, Verdict } from './runner/result.ts';
 export type { CheckResult } from './checks/types.ts';
 export type { ChecksConfig } from './checks/index.ts';
 export type { HistoryEvent } from './history/events.ts';
-export type { LaunchedShards, LaunchHooks, ShardEnv, ShardLauncher } from './runtime/shards/launcher.ts';
-export type { FleetRunnerChoice, FleetRunnerName } from './runtime/shards/runners.ts';
-export type { FleetRunnerSettings } from './runtime/fleet-runners/choice.ts';
+export type { LaunchedShards, LaunchHooks, ShardEnv, ShardLauncher } from './runtime/fleet/launchers/launcher.ts';
+export type { FleetRunnerChoice, FleetRunnerName } from './runtime/fleet/runners.ts';
+export type { FleetRunnerSettings } from './runtime/fleet/runner-settings.ts';
 export type { FaultSpec, FaultStep, GroupSpec, RedeployStep, ScenarioDefinition, ScenarioParams } from './scenario/index.ts';
 
 export interface LibraryRunOptions extends RunOptions {

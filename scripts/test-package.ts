@@ -128,7 +128,7 @@ function main(): number {
     }
 
     const listed = setup('list the tarball', 'tar', ['tzf', join(tmp, tarball)], tmp, 30_000).stdout.split('\n').filter((l) => l !== '');
-    const required = ['package/dist/harness/index.js', 'package/dist/harness/index.d.ts', 'package/dist/harness/vitest/setup.js', 'package/dist/harness/cli/bin.js', 'package/dist/harness/reporters/html/page.js', 'package/dist/harness/reporters/html/page.css', 'package/dist/agent/shard/main.js', 'package/dist/server/main.js', 'package/dist/toxiproxy/main.js'];
+    const required = ['package/dist/harness/index.js', 'package/dist/harness/index.d.ts', 'package/dist/harness/vitest/setup.js', 'package/dist/harness/cli/bin.js', 'package/dist/harness/reporters/html/page.js', 'package/dist/harness/reporters/html/page.css', 'package/dist/harness/runtime/fleet/shard/main.js', 'package/dist/server/main.js', 'package/dist/toxiproxy/main.js'];
     const missing = required.filter((f) => !listed.includes(f));
     const unwanted = listed.filter((f) => /\.test\.|test-support|\/fixtures\/|\/matrix\/|\/fuzz|(?<!\.d)\.ts$/.test(f));
     checkValue(`tarball: ${listed.length} files, dist/ complete, no tests, fixtures or .ts sources`, missing.length > 0 ? `missing ${missing.join(', ')}` : unwanted.length > 0 ? `should not ship ${unwanted.slice(0, 5).join(', ')}${unwanted.length > 5 ? ` and ${unwanted.length - 5} more` : ''}` : undefined);

@@ -1,5 +1,5 @@
 import type { AgentEvent } from '../../agent/events.ts';
-import { Fleet } from '../../agent/fleet.ts';
+import { Fleet } from '../../harness/runtime/fleet/fleet.ts';
 import { createRng } from '../../common/rng.ts';
 import { startBounded, type BoundedStart } from './bounded-start.ts';
 import type { ConnectionHolder, HolderSetup } from './messages.ts';

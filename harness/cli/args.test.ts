@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { parseCliArgs, parseDuration } from './args.ts';
+import type { HubChoice } from '../runtime/hubs/index.ts';
+import { hubChoiceFlags, hubRuntimes } from '../runtime/hubs/runtimes.ts';
+import { parseCliArgs, parseDuration, USAGE } from './args.ts';
 
 const usage = { name: 'HarnessError', code: 'EC_USAGE' };
 
@@ -95,5 +97,37 @@ describe('--hub-ping-interval', () => {
     for (const bad of ['9ms', 'soon']) {
       expect(() => parseCliArgs(['loop', '--hub-ping-interval', bad]), bad).toThrow(expect.objectContaining({ code: 'EC_USAGE', message: expect.stringContaining('--hub-ping-interval'), fix: expect.any(String) }));
     }
+  });
+});
+
+describe('the hub flags, from HUB_RUNTIMES', () => {
+  const choices: HubChoice[] = [
+    { kind: 'in-process' },
+    { kind: 'child-process' },
+    { kind: 'container' },
+    { kind: 'container', image: 'my-org/my-hub:1.2' },
+    { kind: 'container', image: 'my-org/my-hub:1.2', port: 8081 },
+    { kind: 'command', command: 'node my-hub.js --port "$PORT"' },
+    { kind: 'external', url: 'http://127.0.0.1:8080' },
+  ];
+  test.each(choices)('%j: the flags a replay names parse back to the same choice', (choice) => {
+    const argv = hubChoiceFlags(choice).flatMap(({ flag, value }) => [flag, value]);
+    expect(parseCliArgs(['loop', ...argv]).hub).toEqual(choice);
+  });
+
+  test('--help names every runtime --hub-runtime takes and every field flag; each flag is parsed, not refused as unknown', () => {
+    for (const [kind, runtime] of hubRuntimes()) {
+      if (runtime.named) expect(USAGE).toMatch(new RegExp(`--hub-runtime R .*\\b${kind}\\b`));
+      for (const field of Object.values(runtime.fields)) {
+        expect(USAGE).toMatch(new RegExp(`^  ${field.flag} ${field.arg} `, 'm'));
+        expect(() => parseCliArgs(['loop', field.flag, 'x'])).not.toThrow(/Unknown option/);
+      }
+    }
+  });
+
+  test('two flags that each choose the hub, and a field without the flag it goes with, are usage errors naming both', () => {
+    expect(() => parseCliArgs(['loop', '--hub-url', 'http://127.0.0.1:1', '--hub-cmd', 'x'])).toThrow(expect.objectContaining({ ...usage, message: '--hub-url and --hub-cmd each choose the hub; pass one' }));
+    expect(() => parseCliArgs(['loop', '--hub-runtime', 'container', '--hub-port', '80'])).toThrow(expect.objectContaining({ ...usage, message: '--hub-port goes with --hub-image', fix: 'pass --hub-image IMAGE --hub-port PORT, or drop --hub-port' }));
+    expect(() => parseCliArgs(['loop', '--hub-runtime', 'command'])).toThrow(expect.objectContaining({ ...usage, message: '--hub-runtime "command" is not a hub runtime', fix: 'use in-process, child-process or container' }));
   });
 });

@@ -3,11 +3,12 @@ import { MAX_TIMER_MS, parseDuration as parseCommonDuration } from '../../common
 import { EdgeChaosError } from '../../common/errors.ts';
 import { commandLine } from '../../common/layout.ts';
 import { HarnessError } from '../errors.ts';
-import { SETTING_FLAGS, type FleetRunnerSettings } from '../runtime/fleet-runners/choice.ts';
-import type { HubChoice } from '../runtime/hubs/index.ts';
+import { SETTING_FLAGS, type FleetRunnerSettings } from '../runtime/fleet/runner-settings.ts';
+import { IN_PROCESS_HUB_MAX_AGENTS, type HubChoice } from '../runtime/hubs/index.ts';
+import { HUB_RUNTIME_FLAG, hubRuntime, hubRuntimes, isHubKind, type HubField } from '../runtime/hubs/runtimes.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
 import { MAX_AGENTS, MAX_LOOP_CYCLES, MAX_TOXIPROXY_PROCESSES, MIN_PING_INTERVAL_MS, SEED_PATTERN, SEED_RULE, isHttpUrl, tokenProblem } from '../runner/check-options.ts';
-import { FLEET_RUNNERS, fleetRunner, isFleetRunnerName, validateFleetRunner, type FleetRunnerChoice, type FleetRunnerName } from '../runtime/shards/runners.ts';
+import { FLEET_RUNNERS, fleetRunner, isFleetRunnerName, validateFleetRunner, type FleetRunnerChoice, type FleetRunnerName } from '../runtime/fleet/runners.ts';
 
 export interface CliArgs {
   command: 'list' | 'run' | 'help';
@@ -39,6 +40,33 @@ export interface CliArgs {
   debug: boolean;
 }
 
+/** One option of --help: the flag and its placeholder, then its text; a '\n' in the text starts a continuation line. */
+function usageLine(flag: string, text: string): string {
+  return `  ${flag.padEnd(27)}${text.split('\n').join(`\n${' '.repeat(29)}`)}`;
+}
+
+/** Every field of HUB_RUNTIMES's entries, with its runtime and name, in the record's order. */
+const HUB_FIELDS = hubRuntimes().flatMap(([kind, runtime]) => Object.entries(runtime.fields).map(([name, field]) => ({ kind, name, field })));
+/** The runtimes --hub-runtime names. */
+const NAMED_HUB_RUNTIMES = hubRuntimes().flatMap(([kind, runtime]) => (runtime.named ? [kind] : []));
+/** The flags that each choose the hub on their own: --hub-runtime, and the fields that choose their runtime (--hub-url, ...). */
+const HUB_CHOOSERS = [HUB_RUNTIME_FLAG, ...HUB_FIELDS.flatMap(({ field }) => (field.chooses ? [field.flag] : []))];
+/** Every hub flag, each taking a value. */
+const HUB_FLAGS = [HUB_RUNTIME_FLAG, ...HUB_FIELDS.map(({ field }) => field.flag)];
+
+/** "a, b or c". */
+function orList(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
+const HUB_USAGE = [
+  usageLine(
+    `${HUB_RUNTIME_FLAG} R`,
+    `where the reference hub runs: ${NAMED_HUB_RUNTIMES.join(', ')}\n(default: the scenario's, else in-process up to ${IN_PROCESS_HUB_MAX_AGENTS} agents and\nchild-process past that, off the harness's own event loop)`,
+  ),
+  ...HUB_FIELDS.map(({ field }) => usageLine(`${field.flag} ${field.arg}`, field.usage)),
+].join('\n');
+
 export const USAGE = `usage:
   ${commandLine('scenario', 'list')}
   ${commandLine('scenario', '<name|./file.ts>', '[options]')}
@@ -49,17 +77,10 @@ options:
   --agents N                 number of simulated agents (default: the scenario's)
   --duration D               steady-phase length: 20s, 2m, 500ms (default: the scenario's)
   --defect NAME              switch on a reference-hub defect (repeatable), e.g. duplicate-ws-handler
-  --hub-runtime R            where the reference hub runs: in-process, child-process, container
-                             (default: the scenario's, else in-process up to 50 agents and
-                             child-process past that, off the harness's own event loop)
-  --hub-url URL              target a hub you run (protocol v1); the harness will not restart it
-  --hub-cmd "CMD"            start your own hub with this shell command (PORT, HOST and
-                             PING_INTERVAL_MS in its environment); redeploys stop and start it again
+${HUB_USAGE}
   --hub-ping-interval D      the interval the hub pings at: agents expect it, the liveness and
                              dead-detection checks scale with it, a hub the harness starts is told
                              it (default: the scenario's; 10s, the protocol's, with --hub-url)
-  --hub-image IMAGE          run your own hub image (host network) ...
-  --hub-port PORT            ... which listens on PORT
   --agent-defect NAME        switch on an agent defect (repeatable): no-jitter, no-backoff
   --fleet-shards N           shards the agents run in: child processes, containers or pods (default:
                              none up to 2,000 agents, 1 off local; past that 2, or one per 5,000)
@@ -117,19 +138,20 @@ function shown(text: string): string {
   return /^[\x21-\x7e]+$/.test(text) && !/["'\\]/.test(text) ? text : JSON.stringify(text);
 }
 
-function parseWhole(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function parseWhole(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER, example = Math.max(min, 10)): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) {
-    throw usageError(`${flag} ${shown(text)} must be a whole number >= ${min}`, `pass e.g. ${flag} ${Math.max(min, 10)}`);
+    throw usageError(`${flag} ${shown(text)} must be a whole number >= ${min}`, `pass e.g. ${flag} ${example}`);
   }
   if (n > max) throw usageError(`${flag} ${shown(text)} is too many: at most ${max}`, `pass ${flag} ${max} or less`);
   return n;
 }
 
 const VALUE_OPTIONS = new Set([
-  'agents', 'duration', 'seed', 'defect', 'hub-url', 'hub-runtime', 'hub-cmd', 'hub-image', 'hub-port', 'agent-defect', 'fleet-shards', 'fleet-runner', 'metrics-port',
+  'agents', 'duration', 'seed', 'defect', 'agent-defect', 'fleet-shards', 'fleet-runner', 'metrics-port',
   'agent-id-prefix', 'protocol', 'token', 'admin-token', 'report-dir', 'loop-cycles', 'loop-max-connection', 'toxiproxy', 'hub-ping-interval',
   ...Object.values(SETTING_FLAGS).map((flag) => flag.slice(2)),
+  ...HUB_FLAGS.map((flag) => flag.slice(2)),
 ]);
 
 /**
@@ -167,12 +189,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         duration: { type: 'string' },
         seed: { type: 'string' },
         defect: { type: 'string', multiple: true },
-        'hub-url': { type: 'string' },
+        ...Object.fromEntries(HUB_FLAGS.map((flag) => [flag.slice(2), { type: 'string' as const }])),
         'hub-ping-interval': { type: 'string' },
-        'hub-runtime': { type: 'string' },
-        'hub-cmd': { type: 'string' },
-        'hub-image': { type: 'string' },
-        'hub-port': { type: 'string' },
         'agent-defect': { type: 'string', multiple: true },
         'fleet-shards': { type: 'string' },
         'fleet-runner': { type: 'string' },
@@ -211,10 +229,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const first = positionals[0];
   const help = values.help ?? false;
   const command = first === undefined ? 'help' : first === 'list' ? 'list' : 'run';
-  const hubUrl = values['hub-url'];
-  if (hubUrl !== undefined) {
-    if (!isHttpUrl(hubUrl)) throw usageError(`--hub-url ${JSON.stringify(hubUrl)} is not an http(s) URL`, 'pass the hub base URL, e.g. --hub-url http://127.0.0.1:8080');
-  }
+  const hub = parseHub(values);
   const tokenIssue = values.token === undefined ? undefined : tokenProblem(values.token);
   if (tokenIssue !== undefined) throw usageError(`--token ${tokenIssue}`, 'pass the token the hub expects; a replay command reads it from $EDGE_CHAOS_TOKEN, so set that first');
   const adminTokenIssue = values['admin-token'] === undefined ? undefined : tokenProblem(values['admin-token']);
@@ -222,7 +237,6 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const seed = values.seed;
   // Not starting with "-": a replay command must read it back as a value, not an option.
   if (seed !== undefined && !SEED_PATTERN.test(seed)) throw usageError(`--seed ${JSON.stringify(seed)} is not a valid seed`, `use ${SEED_RULE}, e.g. --seed 42`);
-  const hub = parseHub(values);
   // The runner says how many shards it can run: checked with it below.
   const fleetShards = values['fleet-shards'] === undefined ? undefined : parseWhole('--fleet-shards', values['fleet-shards'], 0);
   const toxiproxy = values.toxiproxy === undefined ? undefined : parseToxiproxy(values.toxiproxy);
@@ -244,7 +258,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     durationMs: values.duration === undefined ? undefined : parseDuration('--duration', values.duration),
     seed,
     defects: (values.defect ?? []).flatMap((d) => d.split(',')).filter((d) => d !== ''),
-    hubUrl,
+    hubUrl: hub?.kind === 'external' ? hub.url : undefined,
     hubPingIntervalMs: values['hub-ping-interval'] === undefined ? undefined : parsePingInterval(values['hub-ping-interval']),
     agentIdPrefix: values['agent-id-prefix'],
     protocol: values.protocol,
@@ -300,22 +314,43 @@ function parseToxiproxy(text: string): ToxiproxyChoice {
   throw usageError(`--toxiproxy ${JSON.stringify(text)} is not embedded, process[:N], container or an http URL`, 'pass --toxiproxy embedded, --toxiproxy process:2, --toxiproxy container, or --toxiproxy http://127.0.0.1:8474');
 }
 
-function parseHub(values: { 'hub-url'?: string; 'hub-runtime'?: string; 'hub-cmd'?: string; 'hub-image'?: string; 'hub-port'?: string }): HubChoice | undefined {
-  const given = (['hub-url', 'hub-runtime', 'hub-cmd', 'hub-image'] as const).filter((k) => values[k] !== undefined);
-  if (given.length > 1) throw usageError(`--${given.join(' and --')} each choose the hub; pass one`, 'pick one of --hub-runtime, --hub-url, --hub-cmd, --hub-image');
-  if (values['hub-port'] !== undefined && values['hub-image'] === undefined) throw usageError('--hub-port goes with --hub-image', 'pass --hub-image IMAGE --hub-port PORT, or drop --hub-port');
-  if (values['hub-url'] !== undefined) return { kind: 'external', url: values['hub-url'] };
-  if (values['hub-cmd'] !== undefined) {
-    if (values['hub-cmd'].trim() === '') throw usageError('--hub-cmd is empty', 'pass the command that starts your hub, e.g. --hub-cmd "node my-hub.js"');
-    return { kind: 'command', command: values['hub-cmd'] };
+/**
+ * The hub, from HUB_RUNTIMES: --hub-runtime NAME, or the flags of one entry's fields. Flags that each
+ * choose a hub are refused together; a field that does not choose goes with the one of its entry that does.
+ */
+function parseHub(values: Readonly<Record<string, unknown>>): HubChoice | undefined {
+  const given = (flag: string) => values[flag.slice(2)] as string | undefined;
+  const choosing = HUB_CHOOSERS.filter((flag) => given(flag) !== undefined);
+  if (choosing.length > 1) throw usageError(`${choosing.join(' and ')} each choose the hub; pass one`, `pick one of ${HUB_CHOOSERS.join(', ')}`);
+  for (const { kind, field } of HUB_FIELDS) {
+    if (field.chooses || given(field.flag) === undefined) continue;
+    const chooser = HUB_FIELDS.find((f) => f.kind === kind && f.field.chooses)!.field;
+    if (given(chooser.flag) === undefined) throw usageError(`${field.flag} goes with ${chooser.flag}`, `pass ${chooser.flag} ${chooser.arg} ${field.flag} ${field.arg}, or drop ${field.flag}`);
   }
-  if (values['hub-image'] !== undefined) {
-    const port = values['hub-port'] === undefined ? undefined : parseWhole('--hub-port', values['hub-port'], 1);
-    if (port !== undefined && port > 65_535) throw usageError(`--hub-port ${port} is not a TCP port`, 'pass a port from 1 to 65535');
-    return { kind: 'container', image: values['hub-image'], port };
+  const flag = choosing[0];
+  if (flag === undefined) return undefined;
+  if (flag === HUB_RUNTIME_FLAG) {
+    const name = given(flag)!;
+    if (isHubKind(name) && hubRuntime(name).named) return { kind: name } as HubChoice;
+    throw usageError(`${flag} ${JSON.stringify(name)} is not a hub runtime`, `use ${orList(NAMED_HUB_RUNTIMES)}`);
   }
-  const runtime = values['hub-runtime'];
-  if (runtime === undefined) return undefined;
-  if (runtime === 'in-process' || runtime === 'child-process' || runtime === 'container') return { kind: runtime };
-  throw usageError(`--hub-runtime ${JSON.stringify(runtime)} is not a hub runtime`, 'use in-process, child-process or container');
+  const { kind } = HUB_FIELDS.find(({ field }) => field.flag === flag)!;
+  const fields = HUB_FIELDS.filter((f) => f.kind === kind && given(f.field.flag) !== undefined).map(({ name, field }) => [name, parseHubField(field, given(field.flag)!)]);
+  return { kind, ...Object.fromEntries(fields) } as HubChoice;
+}
+
+/** One hub field's value, as HUB_RUNTIMES says it must be (blank values were refused for every flag already). */
+function parseHubField(field: HubField, text: string): string | number {
+  switch (field.value) {
+    case 'text':
+      return text;
+    case 'http-url':
+      if (!isHttpUrl(text)) throw usageError(`${field.flag} ${JSON.stringify(text)} is not an http(s) URL`, `pass ${field.what}, e.g. ${field.flag} ${field.example}`);
+      return text;
+    case 'port': {
+      const port = parseWhole(field.flag, text, 1, Number.MAX_SAFE_INTEGER, Number(field.example));
+      if (port > 65_535) throw usageError(`${field.flag} ${port} is not a TCP port`, 'pass a port from 1 to 65535');
+      return port;
+    }
+  }
 }

@@ -5,11 +5,12 @@
  * slip through). Nothing starts: no hub, no proxy, no report folder.
  */
 import { randomBytes } from 'node:crypto';
-import { kubernetesPlan } from '../runner/fleet-plan.ts';
+import { kubernetesPlan } from '../runtime/fleet/launchers/kubernetes-plan.ts';
+import { assignGroups } from '../runner/groups.ts';
 import type { RunOptions } from '../runner/options.ts';
 import { resolveParams } from '../runner/params.ts';
-import { newRunId } from '../runtime/fleet-runners/choice.ts';
-import { loadKubernetesClient } from '../runtime/fleet-runners/kubernetes-client.ts';
+import { newRunId } from '../runtime/fleet/runner-settings.ts';
+import { loadKubernetesClient } from '../runtime/fleet/launchers/kubernetes-client.ts';
 import type { ScenarioDefinition } from '../scenario/define.ts';
 
 /** Stands for the agents' --token in printed manifests: output meant for review or a repository must not carry it. */
@@ -18,7 +19,8 @@ export const REDACTED_TOKEN = '<redacted: the --token value>';
 export async function renderDryRun(scenario: ScenarioDefinition, options: RunOptions): Promise<string> {
   const params = resolveParams(scenario, options);
   const { dumpYaml } = await loadKubernetesClient();
-  const plan = kubernetesPlan(scenario, params, { token: options.token === undefined ? undefined : REDACTED_TOKEN }, {
+  const groups = assignGroups(scenario.groups ?? [], params.agents);
+  const plan = kubernetesPlan(scenario, params, groups, { token: options.token === undefined ? undefined : REDACTED_TOKEN }, {
     runId: newRunId(),
     runToken: randomBytes(24).toString('base64url'),
     runStartEpochMs: Date.now(),

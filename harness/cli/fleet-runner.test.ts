@@ -5,9 +5,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAllYaml, type V1ConfigMap, type V1Job, type V1Secret } from '@kubernetes/client-node';
 import { afterAll, describe, expect, test } from 'vitest';
-import { checkPlan, sliceOf } from '../../agent/shard/config.ts';
-import { SETTING_FLAGS } from '../runtime/fleet-runners/choice.ts';
-import { FLEET_RUNNERS } from '../runtime/shards/runners.ts';
+import { checkPlan, sliceOf } from '../runtime/fleet/shard/config.ts';
+import { SETTING_FLAGS } from '../runtime/fleet/runner-settings.ts';
+import { FLEET_RUNNERS } from '../runtime/fleet/runners.ts';
 import { parseCliArgs, USAGE } from './args.ts';
 import { runCli } from './cli.ts';
 

@@ -1,6 +1,6 @@
 import { backoffCeilingMs, DEFAULT_BACKOFF } from '../../agent/backoff.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
-import { rampMs } from '../runner/fleet-config.ts';
+import { rampMs } from '../runtime/fleet/config.ts';
 import { DEFAULT_PROBE_INTERVAL_MS } from '../runtime/hubs/health.ts';
 import type { ScenarioDefinition } from '../scenario/define.ts';
 

@@ -16,8 +16,9 @@ import { AGENT_ID_CHARS, isValidAgentId } from '../../protocol/v1.ts';
 import { HUB_DEFECTS } from '../../server/defects/index.ts';
 import { HarnessError } from '../errors.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
+import { HUB_RUNTIMES, hubRuntimes, type HubField } from '../runtime/hubs/runtimes.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
-import { FLEET_RUNNERS, isFleetRunnerName } from '../runtime/shards/runners.ts';
+import { FLEET_RUNNERS, isFleetRunnerName } from '../runtime/fleet/runners.ts';
 import { commandLine } from '../../common/layout.ts';
 import type { RunOptions } from './options.ts';
 
@@ -158,16 +159,22 @@ type ChoiceFields<U extends { kind: string }> = {
   [K in U['kind']]: { [F in Exclude<keyof Extract<U, { kind: K }>, 'kind'>]-?: OptionSpec & { required: boolean } };
 };
 
-const HUB_FIELDS: ChoiceFields<HubChoice> = {
-  'in-process': {},
-  'child-process': {},
-  container: {
-    image: { flag: '--hub-image', check: text(nonBlank, "'my-org/my-hub:1.2'"), required: false },
-    port: { flag: '--hub-port', check: whole(1, 65_535, 8080), required: false },
-  },
-  command: { command: { flag: '--hub-cmd', check: text(nonBlank, "'node my-hub.js'"), required: true } },
-  external: { url: { flag: '--hub-url', check: httpUrl("'http://127.0.0.1:8080'"), required: true } },
-};
+/** A hub field's flag and check, from what HUB_RUNTIMES says its value must be. */
+function hubFieldSpec(field: HubField): OptionSpec {
+  switch (field.value) {
+    case 'text':
+      return { flag: field.flag, check: text(nonBlank, `'${field.example}'`) };
+    case 'http-url':
+      return { flag: field.flag, check: httpUrl(`'${field.example}'`) };
+    case 'port':
+      return { flag: field.flag, check: whole(1, 65_535, Number(field.example)) };
+  }
+}
+
+/** Each hub runtime's fields, as HUB_RUNTIMES describes them (its type matches HubChoice's, so this does). */
+const HUB_FIELDS = Object.fromEntries(
+  hubRuntimes().map(([kind, runtime]) => [kind, Object.fromEntries(Object.entries(runtime.fields).map(([name, field]) => [name, { ...hubFieldSpec(field), required: field.required }]))]),
+) as ChoiceFields<HubChoice>;
 
 const TOXIPROXY_FIELDS: ChoiceFields<ToxiproxyChoice> = {
   embedded: {},
@@ -214,7 +221,7 @@ const RUN_OPTIONS = {
   durationMs: { flag: '--duration', check: ms(1, '20_000') },
   seed: { flag: '--seed', check: text((value) => (SEED_PATTERN.test(value) ? undefined : `must be ${SEED_RULE}`), "'42'") },
   hubDefects: { flag: '--defect', check: names(HUB_DEFECTS, 'hub defect') },
-  hubUrl: { flag: '--hub-url', check: httpUrl("'http://127.0.0.1:8080'") },
+  hubUrl: hubFieldSpec(HUB_RUNTIMES.external.fields.url),
   hub: { check: choice(HUB_FIELDS, "{ kind: 'child-process' }") },
   hubPingIntervalMs: { flag: '--hub-ping-interval', check: ms(MIN_PING_INTERVAL_MS, '10_000') },
   scenarioSource: { check: anyText },

@@ -1,9 +1,9 @@
-import type { FleetCounts } from '../../agent/fleet.ts';
+import type { FleetCounts } from '../runtime/fleet/fleet.ts';
 import type { ProtocolProfile } from '../../protocol/define.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import type { ToxiproxyChoice } from '../runtime/proxy.ts';
-import type { ShardLauncher } from '../runtime/shards/launcher.ts';
-import type { FleetRunnerChoice } from '../runtime/shards/runners.ts';
+import type { ShardLauncher } from '../runtime/fleet/launchers/launcher.ts';
+import type { FleetRunnerChoice } from '../runtime/fleet/runners.ts';
 
 export interface RunOptions {
   /** Number of agents. Default: the scenario's. */

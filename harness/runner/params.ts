@@ -10,8 +10,8 @@ import { defaultHubRuntime } from '../runtime/hubs/default-runtime.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import { AGENTS_PER_PROXY, type ToxiproxyChoice } from '../runtime/proxy.ts';
 import { checkRunOptions } from './check-options.ts';
-import { fleetShardCount } from './fleet-config.ts';
-import { validateFleetRunner } from '../runtime/shards/runners.ts';
+import { fleetShardCount } from '../runtime/fleet/config.ts';
+import { validateFleetRunner } from '../runtime/fleet/runners.ts';
 import type { RunOptions } from './options.ts';
 
 /** Everything a run needs decided before anything starts, checked once. */

@@ -1,4 +1,5 @@
-import { SETTING_FLAGS, type FleetRunnerSettings } from '../runtime/fleet-runners/choice.ts';
+import { SETTING_FLAGS, type FleetRunnerSettings } from '../runtime/fleet/runner-settings.ts';
+import { hubChoiceFlags } from '../runtime/hubs/runtimes.ts';
 import type { ToxiproxyChoice } from '../runtime/proxy.ts';
 import { isAbsolute, relative } from 'node:path';
 import { formatDuration } from '../../common/duration.ts';
@@ -12,12 +13,8 @@ export function replayCommand(scenario: string, params: ResolvedParams): string 
   for (const d of params.hubDefects) args.push(`--defect ${d}`);
   for (const d of params.agentDefects) args.push(`--agent-defect ${d}`);
   const hub = params.hub;
-  if (hub.kind === 'external') args.push(`--hub-url ${hub.url}`);
-  else if (hub.kind === 'command') args.push(`--hub-cmd ${shellQuote(hub.command)}`);
-  else if (hub.kind === 'container') args.push(hub.image ? `--hub-image ${hub.image}${hub.port ? ` --hub-port ${hub.port}` : ''}` : '--hub-runtime container');
-  else if (hub.kind === 'child-process') args.push('--hub-runtime child-process');
   // In-process is named only where it was asked for over a default that is not (a big fleet's, a scenario's).
-  else if (hub.kind === 'in-process' && params.hubRuntimeDefault !== 'in-process') args.push('--hub-runtime in-process');
+  if (!(hub.kind === 'in-process' && params.hubRuntimeDefault === 'in-process')) for (const { flag, value } of hubChoiceFlags(hub)) args.push(`${flag} ${shellQuote(value)}`);
   if (params.toxiproxyChosen && params.toxiproxy) args.push(`--toxiproxy ${toxiproxyArg(params.toxiproxy)}`);
   if (params.pingIntervalChosen) args.push(`--hub-ping-interval ${formatDuration(params.pingIntervalMs)}`);
   if (params.fleetShards !== undefined) args.push(`--fleet-shards ${params.fleetShards}`);

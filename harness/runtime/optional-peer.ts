@@ -10,7 +10,7 @@ import { HarnessError } from '../errors.ts';
  * scenario that does not use the feature never loads it.
  *
  * testcontainers (harness/runtime/docker/testcontainers.ts) and
- * @kubernetes/client-node (harness/runtime/fleet-runners/kubernetes-client.ts)
+ * @kubernetes/client-node (harness/runtime/fleet/launchers/kubernetes-client.ts)
  * follow this pattern; a new optional peer gets a loader like theirs, and an
  * entry in package.json's peerDependencies + peerDependenciesMeta.
  */

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { FleetCounts } from '../../agent/fleet.ts';
+import type { FleetCounts } from './fleet/fleet.ts';
 import type { History } from '../history/history.ts';
 
 export interface RunMetricsOptions {

@@ -1,24 +1,10 @@
 /**
- * Network faults a scenario can schedule, as plain data. The runtime
- * (harness/runner/drivers/faults.ts) turns each into Toxiproxy calls.
+ * The steps of a scenario's timeline, as plain data: faults (their kinds in
+ * faults.ts, which the runner's fault driver plays) and hub redeploys.
  */
-export type Stream = 'upstream' | 'downstream' | 'both';
+import { faultProblem, type FaultSpec } from './faults.ts';
 
-export type FaultSpec =
-  /** Every chunk delayed latencyMs +/- jitterMs. */
-  | { kind: 'latency'; latencyMs: number; jitterMs?: number; stream?: Stream }
-  /** A thin link: at most rateKBps kilobytes (1000 bytes) per second per connection and direction. */
-  | { kind: 'bandwidth'; rateKBps: number; stream?: Stream }
-  /** Data is dropped, not delayed (a half-open link); the connection closes after closeAfterMs, or never when 0. */
-  | { kind: 'blackhole'; closeAfterMs?: number; stream?: Stream }
-  /** Connections are reset (TCP RST) resetAfterMs after their first data. */
-  | { kind: 'reset'; resetAfterMs: number; stream?: Stream }
-  /** The close of a connection is delayed by delayMs. */
-  | { kind: 'slow-close'; delayMs: number; stream?: Stream }
-  /** The proxy is disabled: open connections drop and new ones are refused. */
-  | { kind: 'partition' }
-  /** The link goes down for downMs out of every periodMs, repeatedly. */
-  | { kind: 'flap'; periodMs: number; downMs: number };
+export type { FaultSpec, Stream } from './faults.ts';
 
 export interface FaultStep {
   /** Names the fault in events and reports. Default `<kind>-<index>`. */
@@ -39,8 +25,6 @@ export interface GroupSpec {
   share: number;
 }
 
-const KINDS = new Set(['latency', 'bandwidth', 'blackhole', 'reset', 'slow-close', 'partition', 'flap']);
-
 /** Checks one fault step; returns the problem as [field, expected, value], or undefined when it is sound. */
 export function faultStepProblem(step: FaultStep, groups: readonly string[]): [string, string, unknown] | undefined {
   if (typeof step !== 'object' || step === null) return ['', 'an object', step];
@@ -48,28 +32,8 @@ export function faultStepProblem(step: FaultStep, groups: readonly string[]): [s
   if (step.durationMs !== undefined && !(typeof step.durationMs === 'number' && step.durationMs > 0)) return ['durationMs', 'a number of ms > 0', step.durationMs];
   const group = step.group ?? 'all';
   if (group !== 'all' && !groups.includes(group)) return ['group', `'all' or one of the groups (${groups.join(', ') || 'none defined'})`, group];
-  const f = step.fault;
-  if (typeof f !== 'object' || f === null || !KINDS.has(f.kind)) return ['fault.kind', `one of ${[...KINDS].join(', ')}`, f?.kind];
-  const nonNegative = (field: string, v: unknown): [string, string, unknown] | undefined =>
-    typeof v === 'number' && v >= 0 ? undefined : [`fault.${field}`, 'a number >= 0', v];
-  switch (f.kind) {
-    case 'latency':
-      return nonNegative('latencyMs', f.latencyMs) ?? (f.jitterMs === undefined ? undefined : nonNegative('jitterMs', f.jitterMs));
-    case 'bandwidth':
-      return typeof f.rateKBps === 'number' && f.rateKBps > 0 ? undefined : ['fault.rateKBps', 'a number > 0', f.rateKBps];
-    case 'blackhole':
-      return f.closeAfterMs === undefined ? undefined : nonNegative('closeAfterMs', f.closeAfterMs);
-    case 'reset':
-      return nonNegative('resetAfterMs', f.resetAfterMs);
-    case 'slow-close':
-      return nonNegative('delayMs', f.delayMs);
-    case 'flap':
-      if (!(typeof f.periodMs === 'number' && f.periodMs > 0)) return ['fault.periodMs', 'a number of ms > 0', f.periodMs];
-      if (!(typeof f.downMs === 'number' && f.downMs > 0 && f.downMs < f.periodMs)) return ['fault.downMs', 'a number of ms > 0 and < periodMs', f.downMs];
-      return undefined;
-    default:
-      return undefined;
-  }
+  const problem = faultProblem(step.fault);
+  return problem && [`fault.${problem[0]}`, problem[1], problem[2]];
 }
 
 /** A hub redeploy on the scenario timeline. */

@@ -1,16 +1,7 @@
-import type { FaultSpec, FaultStep, Stream } from '../../scenario/steps.ts';
+import { faultEntry, type FaultSpec, type Stream } from '../../scenario/faults.ts';
+import type { FaultStep } from '../../scenario/steps.ts';
 import type { History } from '../../history/history.ts';
 import type { FaultProxy } from '../../runtime/proxy.ts';
-
-type ToxicFault = Exclude<FaultSpec, { kind: 'partition' } | { kind: 'flap' }>;
-
-const TOXIC_OF: { [K in ToxicFault['kind']]: (f: Extract<ToxicFault, { kind: K }>) => { type: string; attributes: Record<string, number> } } = {
-  latency: (f) => ({ type: 'latency', attributes: { latency: f.latencyMs, jitter: f.jitterMs ?? 0 } }),
-  bandwidth: (f) => ({ type: 'bandwidth', attributes: { rate: f.rateKBps } }),
-  blackhole: (f) => ({ type: 'timeout', attributes: { timeout: f.closeAfterMs ?? 0 } }),
-  reset: (f) => ({ type: 'reset_peer', attributes: { timeout: f.resetAfterMs } }),
-  'slow-close': (f) => ({ type: 'slow_close', attributes: { delay: f.delayMs } }),
-};
 
 interface Active {
   name: string;
@@ -48,17 +39,17 @@ export class FaultInjector {
       const name = step.name ?? `${step.fault.kind}-${index + 1}`;
       const target = step.group ?? 'all';
       const untilMs = Math.min(endMs, step.atMs + (step.durationMs ?? endMs));
-      if (step.fault.kind === 'flap') {
-        const { periodMs, downMs } = step.fault;
-        for (let downAt = step.atMs; downAt < untilMs; downAt += periodMs) {
-          const upAt = Math.min(downAt + downMs, untilMs);
-          this.#at(downAt, () => this.#apply(name, 'flap', target, { kind: 'partition' }, { periodMs, downMs }));
+      const fault = step.fault;
+      const cycle = faultEntry(fault).cycle?.(fault);
+      if (cycle) {
+        for (let downAt = step.atMs; downAt < untilMs; downAt += cycle.periodMs) {
+          const upAt = Math.min(downAt + cycle.downMs, untilMs);
+          this.#at(downAt, () => this.#apply(name, target, fault, { ...cycle }));
           this.#at(upAt, () => this.#heal(name));
         }
         return;
       }
-      const fault = step.fault;
-      this.#at(step.atMs, () => this.#apply(name, fault.kind, target, fault, { ...fault }));
+      this.#at(step.atMs, () => this.#apply(name, target, fault, { ...fault }));
       if (untilMs < endMs || step.durationMs !== undefined) this.#at(untilMs, () => this.#heal(name));
     });
   }
@@ -90,31 +81,30 @@ export class FaultInjector {
     return target === 'all' ? [...this.#groups] : this.#groups.filter((g) => g === target);
   }
 
-  async #apply(name: string, kind: string, target: string, fault: FaultSpec, detail: Record<string, unknown>): Promise<void> {
+  /** Turns the fault on as its FAULTS entry says: its toxic on the group's proxies, or the proxies disabled. */
+  async #apply(name: string, target: string, fault: FaultSpec, detail: Record<string, unknown>): Promise<void> {
     if (this.#active.has(name)) return;
     const groups = this.#targets(target);
     const t = this.#clock(); // the window opens when the request goes out: connections drop before the answer
+    const { effect } = faultEntry(fault);
     let heal: () => Promise<void>;
-    if (fault.kind === 'partition' || fault.kind === 'flap') {
+    if (effect === 'disable') {
       await Promise.all(groups.map((g) => this.#proxy.setEnabled(g, false)));
       heal = async () => {
         await Promise.all(groups.map((g) => this.#proxy.setEnabled(g, true)));
       };
     } else {
       const proxies = groups.flatMap((g) => this.#proxy.proxiesOf(g));
-      const { type, attributes } = (TOXIC_OF[fault.kind] as (f: ToxicFault) => { type: string; attributes: Record<string, number> })(fault);
-      const streams: Stream[] = (fault.stream ?? 'both') === 'both' ? ['upstream', 'downstream'] : [fault.stream!];
+      const { type, attributes, stream } = effect.toxic(fault);
+      const streams: Exclude<Stream, 'both'>[] = stream === 'both' ? ['upstream', 'downstream'] : [stream];
       const toxics = await Promise.all(
-        proxies.flatMap((p) =>
-          streams.map((stream) =>
-            p.addToxic({ name: `${name}-${stream}`, type: type as never, stream: stream as 'upstream' | 'downstream', toxicity: 1, attributes }),
-          ),
-        ),
+        proxies.flatMap((p) => streams.map((s) => p.addToxic({ name: `${name}-${s}`, type: type as never, stream: s, toxicity: 1, attributes }))),
       );
       heal = async () => {
         await Promise.all(toxics.map((t) => t.remove()));
       };
     }
+    const kind = fault.kind;
     this.#active.set(name, { name, kind, target, heal });
     this.#history.append({ t, type: 'fault.applied', fault: name, kind, target, detail });
   }

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import type { HistoryEvent } from '../../history/events.ts';
 import { History } from '../../history/history.ts';
 import { waitFor } from '../wait.ts';
-import { createFleet } from '../../runtime/fleet.ts';
+import { createFleet } from '../../runtime/fleet/create.ts';
 import { startHubRuntime, type HubRuntime } from '../../runtime/hubs/index.ts';
 import { startCommandHub } from '../../runtime/hubs/reference-process.ts';
 import { pidAlive, pidsSurvivingAfter } from '../../runtime/process-tree.test-support.ts';

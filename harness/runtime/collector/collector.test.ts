@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
 import type { AgentEvent } from '../../../agent/events.ts';
-import { encodeBatch, NDJSON, type ShardBatch, type ShardHello } from '../../../agent/shard/wire.ts';
+import { encodeBatch, NDJSON, type ShardBatch, type ShardHello } from '../fleet/shard/wire.ts';
 import { startCollector, type StartedCollector } from './server.ts';
 import type { ShardLoss } from './collector.ts';
 

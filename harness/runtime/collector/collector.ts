@@ -1,7 +1,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { AgentEvent } from '../../../agent/events.ts';
-import type { FleetCounts } from '../../../agent/fleet.ts';
-import type { BatchAck, ClockEstimate, ShardBatch, ShardHello } from '../../../agent/shard/wire.ts';
+import type { FleetCounts } from '../fleet/fleet.ts';
+import type { BatchAck, ClockEstimate, ShardBatch, ShardHello } from '../fleet/shard/wire.ts';
 
 /** What the collector hands the run. */
 export interface CollectorSinks {

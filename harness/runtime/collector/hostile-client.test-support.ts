@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import { NDJSON } from '../../../agent/shard/wire.ts';
+import { NDJSON } from '../fleet/shard/wire.ts';
 
 /**
  * A hostile client of the run's HTTP servers over real sockets: the probes of

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { SHARD_ENV } from '../../../agent/shard/wire.ts';
+import { SHARD_ENV } from '../fleet/shard/wire.ts';
 import { parsePrometheusText } from '../../../common/prom-text.ts';
 import { SCENARIOS } from '../../../scenarios/index.ts';
 import { runScenario } from '../../runner/run.ts';
@@ -74,7 +74,7 @@ beforeAll(async () => {
     // The run token, as the issue's prober found it: in a shard's environment.
     let token = '';
     await until('two shards running', () => {
-      const shards = descendantsOf(process.pid).filter((p) => p.cmdline.includes('agent/shard/main.ts'));
+      const shards = descendantsOf(process.pid).filter((p) => p.cmdline.includes('harness/runtime/fleet/shard/main.ts'));
       const env = shards.map((p) => readFileSync(`/proc/${p.pid}/environ`, 'utf8'));
       token = new RegExp(`(?:^|\\0)${SHARD_ENV.runToken}=([^\\0]+)`).exec(env[0] ?? '')?.[1] ?? '';
       return urls.has('collector') && urls.has('metrics') && shards.length === 2 && token !== '';

@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from 'vitest';
-import { encodeBatch, NDJSON } from '../../../agent/shard/wire.ts';
+import { encodeBatch, NDJSON } from '../fleet/shard/wire.ts';
 import { startMetricsServer, type StartedMetricsServer } from '../metrics-server.ts';
 import { RunMetrics } from '../run-metrics.ts';
 import { History } from '../../history/history.ts';

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { COLLECTOR_PATHS, NDJSON, decodeBatch, type ClockReply, type ShardHello } from '../../../agent/shard/wire.ts';
+import { COLLECTOR_PATHS, NDJSON, decodeBatch, type ClockReply, type ShardHello } from '../fleet/shard/wire.ts';
 import { declaredLength, hasBody, mediaType, rawPath, refuse, SERVER_TIMEOUTS, timeoutOptions, type ServerTimeouts } from '../http-guard.ts';
 import { Collector, type CollectorPolicy, type CollectorSinks } from './collector.ts';
 

@@ -1,5 +1,13 @@
+/** Which hub a run uses and where it runs: one entry of HUB_RUNTIMES (runtimes.ts) each, with the fields that entry reads. */
+export type HubChoice =
+  | { kind: 'in-process' }
+  | { kind: 'child-process' }
+  | { kind: 'container'; image?: string; port?: number }
+  | { kind: 'command'; command: string }
+  | { kind: 'external'; url: string };
+
 /** Where the hub under test runs. */
-export type HubKind = 'in-process' | 'child-process' | 'container' | 'command' | 'external';
+export type HubKind = HubChoice['kind'];
 
 /** How a hub goes down in a redeploy. */
 export type StopHow = 'graceful' | 'crash';
