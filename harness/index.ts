@@ -14,6 +14,7 @@ import { runScenario as runDefinition, type RunOptions } from './runner/run.ts';
 export { defineScenario } from './scenario/index.ts';
 export { defineProtocol, type HubMetricNames, type Match, type ProtocolProfile, type RequestTemplate, type Template } from '../protocol/define.ts';
 export { PROTOCOLS } from '../protocol/registry.ts';
+export { defineSocketIoProtocol, type SocketIoProfile, type SocketIoProfileInput } from '../protocol/socket-io.ts';
 export { SCENARIOS };
 export { HarnessError, type HarnessErrorCode } from './errors.ts';
 export { EdgeChaosError, ERROR_CODES, type ErrorCode } from '../common/errors.ts';

@@ -131,7 +131,7 @@ export function defineScenario(definition: ScenarioDefinition): ScenarioDefiniti
   if (Array.isArray(definition.groups)) definition.groups.forEach((g, i) => unknownFields(`groups[${i}]`, g, FIELDS.group));
   if (typeof definition.name !== 'string' || !NAME_RE.test(definition.name)) fail('name', 'lower-case words joined by "-"', definition.name);
   if (typeof definition.description !== 'string' || definition.description.trim() === '') fail('description', 'a non-empty string', definition.description);
-  if (definition.protocol !== undefined && (typeof definition.protocol !== 'string' || definition.protocol === '')) fail('protocol', "a protocol's name ('v1', 'ws') or a profile file's path", definition.protocol);
+  if (definition.protocol !== undefined && (typeof definition.protocol !== 'string' || definition.protocol === '')) fail('protocol', "a protocol's name ('v1', 'ws', 'socket.io') or a profile file's path", definition.protocol);
   const d = definition.defaults;
   if (typeof d !== 'object' || d === null) fail('defaults', 'an object with agents and durationMs', d);
   if (!Number.isInteger(d.agents) || d.agents < 1) fail('defaults.agents', 'a whole number >= 1', d.agents);
