@@ -21,9 +21,11 @@ import type { ScenarioDefinition } from '../scenario/define.ts';
 export type DefectSource = 'reference-hub' | 'agent' | 'zoo';
 
 export interface CatalogEntry {
-  /** Stable name, unique in the catalogue: the switch as typed (`duplicate-ws-handler`, `replace-loop:7000`). */
+  /** Stable name, unique in the catalogue with its hub: the switch as typed (`duplicate-ws-handler`, `replace-loop:7000`). */
   id: string;
   source: DefectSource;
+  /** For a zoo defect, the zoo hub that has it, which decides the wire (plan.ts HUB_PROTOCOL). Default 'foreign' (v1). */
+  hub?: 'foreign' | 'acme' | 'socketio';
   /** What breaks, in one line. */
   description: string;
   /** A built-in scenario name. */
@@ -259,6 +261,42 @@ export const CATALOG: readonly CatalogEntry[] = [
     expect: ['polling-fallback', 'recovery'],
     note: 'polls time out (the agents wait 5 s) while the hub is up and the machine has headroom: machine-headroom must leave the failure standing',
   },
+  // The zoo on other wires: the same defects on a custom JSON hub in Python (--protocol its profile)
+  // and on a Socket.IO hub (--protocol socket.io), so the judge is proven through the protocol seam.
+  ...(['acme', 'socketio'] as const).flatMap((hub): CatalogEntry[] => {
+    const wire = hub === 'acme' ? 'the acme hub (custom JSON, Python)' : 'the Socket.IO hub';
+    return [
+      {
+        id: 'double-register',
+        source: 'zoo',
+        hub,
+        description: `${wire} registers each connection twice, so each replaces itself at once (the incident on its wire)`,
+        scenario: 'loop',
+        minDurationMs: loopCyclesMs('loop', 3, 0),
+        expect: ['connection-loop'],
+      },
+      {
+        id: 'misroute',
+        source: 'zoo',
+        hub,
+        description: `${wire} delivers each command to the next connected agent, not the one it was issued for`,
+        scenario: 'loop',
+        minDurationMs: commandsMs('loop', 4),
+        expect: ['command-delivery'],
+      },
+      {
+        id: 'no-heartbeat-at:3000',
+        source: 'zoo',
+        hub,
+        description: `from 3 s on ${wire} sends nothing, its heartbeats included, while its sockets stay open`,
+        scenario: 'loop',
+        // Silent from 3 s; agents judge a link dead after 2.5 of loop's 2 s heartbeat intervals; liveness reads the closed connections.
+        minDurationMs: wholeSeconds(3_000 + 3 * 2_000 + rampMs(scenarioNamed('loop'), { agents: scenarioNamed('loop').defaults.agents })),
+        expect: ['liveness'],
+        note: 'the hub stops its app heartbeats (acme) or its Engine.IO pings (Socket.IO): the liveness check sees the silence on either wire',
+      },
+    ];
+  }),
 ];
 
 /** camelCase config keys (`hubHealth`) and check ids (`hub-health`) compare equal. */

@@ -42,7 +42,25 @@ describe('the detection matrix', () => {
       const leak = plan.find((r) => r.label === 'defect leak on soak')!;
       expect(leak.options).toMatchObject({ agents: 20, durationMs: 120_000, hub: { kind: 'command', command: expect.stringMatching(/^node \S*foreign-hub\.mjs --state \S+ --misbehave leak$/) } });
     }
-    expect(planMatrix({ stateDir: tmp, only: 'defect (misroute|no-ping) ' }).map((r) => r.label)).toEqual(['defect no-ping on half-open', 'defect misroute on loop']);
+    expect(planMatrix({ stateDir: tmp, only: 'defect (misroute|no-ping) ' }).map((r) => r.label)).toEqual([
+      'defect no-ping on half-open',
+      'defect misroute on loop',
+      'defect misroute on loop (acme)',
+      'defect misroute on loop (socketio)',
+    ]);
+  });
+
+  test('the protocol column: the zoo hubs on wires of their own run their defects and a loop, a fault, silence and a restart clean, each with its protocol', () => {
+    const runs = planMatrix({ stateDir: tmp });
+    const acme = runs.find((r) => r.label === 'defect double-register on loop (acme)')!;
+    expect(acme.hub).toBe('acme');
+    expect(acme.options).toMatchObject({ protocol: './examples/protocols/acme-hub/acme.protocol.ts', hub: { kind: 'command', command: expect.stringMatching(/^python3 examples\/protocols\/acme-hub\/hub\.py --state \S+ --misbehave double-register$/) } });
+    const sio = runs.find((r) => r.label === 'defect no-heartbeat-at:3000 on loop (socketio)')!;
+    expect(sio.options).toMatchObject({ protocol: 'socket.io', hub: { kind: 'command', command: expect.stringMatching(/^node harness\/runtime\/hubs\/zoo\/socketio-hub\.mjs --state \S+ --misbehave no-heartbeat-at:3000$/) } });
+    const cleanHubs = (scenario: string) => [...new Set(runs.filter((r) => r.kind === 'clean' && r.scenario === scenario).map((r) => r.hub))];
+    expect(cleanHubs('redeploy')).toEqual(['reference', 'foreign', 'acme', 'socketio']);
+    expect(cleanHubs('storm')).toEqual(['reference', 'foreign']);
+    expect(runs.find((r) => r.label === 'clean partition socketio seed 1')!.options.protocol).toBe('socket.io');
   });
 
   test('no mode plans a defect shorter than its catalogue entry needs; --quick runs exactly that', () => {
@@ -118,25 +136,28 @@ describe('the detection matrix', () => {
       outcomes: [outcome, asDefect],
       foreignExclusions: [],
     });
-    expect(markdown).toContain('| loop | foreign | 1 | 0 | 1 | - | - |');
+    expect(markdown).toContain('| loop | foreign | v1 | 1 | 0 | 1 | - | - |');
     expect(markdown).toContain('**could not judge**');
   });
 
-  test('one defect and one clean seed per hub: duplicate-ws-handler is caught on loop, and the markdown says so', async () => {
+  test('one defect and one clean seed per hub, on every protocol: duplicate-ws-handler is caught on loop, and the markdown says so', async () => {
     const outFile = join(tmp, 'out', 'detection-matrix.md');
     const seen: string[] = [];
     const { outcomes, markdown } = await runMatrix({ catalog: [duplicateHandler], scenarios: ['loop'], seeds: 1, quick: true, outFile, onOutcome: (o) => seen.push(o.run.label) });
-    expect(seen).toEqual(['defect duplicate-ws-handler on loop', 'clean loop reference seed 1', 'clean loop foreign seed 1']);
+    expect(seen).toEqual(['defect duplicate-ws-handler on loop', 'clean loop reference seed 1', 'clean loop foreign seed 1', 'clean loop acme seed 1', 'clean loop socketio seed 1']);
     const [defect, ...clean] = outcomes;
     expect(defect!.status).toBe('failed');
     expect(defect!.failed).toContain('connection-loop');
     expect(defectResult(defect!).result).toBe('caught');
-    expect(clean.map((o) => o.run.hub)).toEqual(['reference', 'foreign']);
+    expect(clean.map((o) => o.run.hub)).toEqual(['reference', 'foreign', 'acme', 'socketio']);
+    expect(clean.map((o) => o.status)).toEqual(['passed', 'passed', 'passed', 'passed']);
     expect(readFileSync(outFile, 'utf8')).toBe(`${markdown}\n`);
-    expect(markdown).toMatch(/\| `duplicate-ws-handler` \| reference-hub \| loop \| 10 agents, 7 s, seed 1 \| connection-loop, hub-handlers-per-connection \| \*\*caught\*\* \| [a-z-, ]*connection-loop/);
-    expect(markdown).toMatch(/\| loop \| reference \| 1 \| /);
-    expect(markdown).toMatch(/\| loop \| foreign \| 1 \| /);
+    expect(markdown).toMatch(/\| `duplicate-ws-handler` \| reference-hub \| v1 \| loop \| 10 agents, 7 s, seed 1 \| connection-loop, hub-handlers-per-connection \| \*\*caught\*\* \| [a-z-, ]*connection-loop/);
+    expect(markdown).toMatch(/\| loop \| reference \| v1 \| 1 \| 0 \| /);
+    expect(markdown).toMatch(/\| loop \| foreign \| v1 \| 1 \| 0 \| /);
+    expect(markdown).toMatch(/\| loop \| acme \| acme \(custom JSON\) \| 1 \| 0 \| /);
+    expect(markdown).toMatch(/\| loop \| socketio \| socket\.io \| 1 \| 0 \| /);
     expect(markdown).toMatch(/- machine: \d+ cores/);
     expect(markdown).toMatch(/- load average \(1\/5\/15 min\): [\d.]+ \/ [\d.]+ \/ [\d.]+ at the start/);
-  }, 60_000);
+  }, 120_000);
 });

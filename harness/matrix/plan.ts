@@ -5,9 +5,30 @@ import type { RunOptions } from '../runner/run.ts';
 import { CATALOG, type CatalogEntry } from './catalog.ts';
 
 export const FOREIGN_HUB = fileURLToPath(new URL('../runtime/hubs/zoo/foreign-hub.mjs', import.meta.url));
+/** A team's own hub on its own JSON wire, in Python, and the profile that describes it (docs/protocols.md). */
+export const ACME_HUB = fileURLToPath(new URL('../../examples/protocols/acme-hub/hub.py', import.meta.url));
+export const ACME_PROFILE = fileURLToPath(new URL('../../examples/protocols/acme-hub/acme.protocol.ts', import.meta.url));
+/** A Socket.IO 4 hub on the socket.io package. */
+export const SOCKETIO_HUB = fileURLToPath(new URL('../runtime/hubs/zoo/socketio-hub.mjs', import.meta.url));
 
 /** Which hub a clean run judges. */
-export type MatrixHub = 'reference' | 'foreign';
+export type MatrixHub = 'reference' | 'foreign' | 'acme' | 'socketio';
+/** The hubs of the zoo: each speaks a protocol of its own and has --misbehave switches. */
+export type ZooHub = Exclude<MatrixHub, 'reference'>;
+
+/** The wire each hub speaks: the matrix's protocol column. */
+export const HUB_PROTOCOL: Readonly<Record<MatrixHub, string>> = { reference: 'v1', foreign: 'v1', acme: 'acme (custom JSON)', socketio: 'socket.io' };
+
+/** The hubs every scenario runs clean on, unless its profile says otherwise. */
+const V1_HUBS: readonly MatrixHub[] = ['reference', 'foreign'];
+/**
+ * The hubs on other wires run these scenarios clean: a loop, a network fault, silence and a
+ * restart prove the protocol seam on each (what the other scenarios judge does not depend on the
+ * wire, and they run on the v1 hubs); every scenario would add over an hour to the sweep.
+ */
+export const PROTOCOL_HUB_SCENARIOS: readonly string[] = ['loop', 'partition', 'half-open', 'redeploy'];
+/** The acme hub and its profile share a key through the environment, as a team's hub and its tests would. */
+export const ACME_KEY_ENV = 'ACME_KEY';
 
 /**
  * How the matrix runs a scenario clean. The default matrix and the sweep run
@@ -97,14 +118,16 @@ export interface PlannedRun {
 export function planMatrix(options: MatrixOptions): PlannedRun[] {
   const runs: PlannedRun[] = [];
   let stateFiles = 0;
-  const foreignHub = (misbehave: readonly string[] = []) => {
+  const zooHub = (hub: ZooHub, misbehave: readonly string[] = []): Pick<RunOptions, 'hub' | 'protocol'> => {
     // The queue in a file survives the harness's redeploys, as a real hub's would. The ping
     // interval reaches it the way it reaches any --hub-cmd hub: PING_INTERVAL_MS.
     // Paths as the matrix's working directory (the repo root) sees them, so a replay line in the
     // committed docs runs on any checkout: no machine's absolute paths.
-    const parts = ['node', quote(relativePath(FOREIGN_HUB)), '--state', quote(relativePath(join(options.stateDir, `queue-${++stateFiles}.json`)))];
+    const program = hub === 'acme' ? ['python3', quote(relativePath(ACME_HUB))] : ['node', quote(relativePath(hub === 'socketio' ? SOCKETIO_HUB : FOREIGN_HUB))];
+    const parts = [...program, '--state', quote(relativePath(join(options.stateDir, `queue-${++stateFiles}.json`)))];
     for (const m of misbehave) parts.push('--misbehave', m);
-    return { kind: 'command' as const, command: parts.join(' ') };
+    const protocol = hub === 'acme' ? `./${relativePath(ACME_PROFILE)}` : hub === 'socketio' ? 'socket.io' : undefined;
+    return { hub: { kind: 'command' as const, command: parts.join(' ') }, ...(protocol ? { protocol } : {}) };
   };
   for (const entry of options.catalog ?? CATALOG) {
     const profile = profileOf(entry.scenario);
@@ -118,9 +141,10 @@ export function planMatrix(options: MatrixOptions): PlannedRun[] {
     } else if (entry.source === 'agent') {
       run.agentDefects = [entry.id];
     } else {
-      run.hub = foreignHub([entry.id]);
+      Object.assign(run, zooHub(entry.hub ?? 'foreign', [entry.id]));
     }
-    runs.push({ kind: 'defect', label: `defect ${entry.id} on ${entry.scenario}`, scenario: entry.scenario, hub: entry.source === 'zoo' ? 'foreign' : 'reference', defect: entry, options: run });
+    const hub: MatrixHub = entry.source === 'zoo' ? (entry.hub ?? 'foreign') : 'reference';
+    runs.push({ kind: 'defect', label: `defect ${entry.id} on ${entry.scenario}${hub === 'acme' || hub === 'socketio' ? ` (${hub})` : ''}`, scenario: entry.scenario, hub, defect: entry, options: run });
   }
   for (const scenario of options.scenarios ?? Object.keys(PROFILES)) {
     const profile = profileOf(scenario);
@@ -129,13 +153,13 @@ export function planMatrix(options: MatrixOptions): PlannedRun[] {
     // The caps keep the default matrix near half an hour; the sweep is the false-alarm evidence and
     // runs every scenario over its full seed count.
     const seeds = options.sweep ? wanted : Math.min(wanted, profile.maxSeeds ?? Infinity);
-    const hubs: MatrixHub[] = profile.foreignUnsupported ? ['reference'] : ['reference', 'foreign'];
+    const hubs: MatrixHub[] = [...(profile.foreignUnsupported ? ['reference' as const] : V1_HUBS), ...(PROTOCOL_HUB_SCENARIOS.includes(scenario) ? (['acme', 'socketio'] as const) : [])];
     const defaults = SCENARIOS.get(scenario)!.defaults;
     const size = { agents: defaults.agents, durationMs: defaults.durationMs, ...(options.quick ? profile.quick : {}) };
     for (const hub of hubs) {
       for (let seed = 1; seed <= seeds; seed++) {
         const run: RunOptions = { ...size, seed: String(seed) };
-        if (hub === 'foreign') run.hub = foreignHub();
+        if (hub !== 'reference') Object.assign(run, zooHub(hub));
         else if (profile.referenceRuntime) run.hub = { kind: profile.referenceRuntime };
         runs.push({ kind: 'clean', label: `clean ${scenario} ${hub} seed ${seed}`, scenario, hub, options: run });
       }

@@ -1,6 +1,6 @@
 import { normalizeCheckId } from './catalog.ts';
 import type { RunOutcome } from './execute.ts';
-import type { MatrixHub } from './plan.ts';
+import { HUB_PROTOCOL, PROTOCOL_HUB_SCENARIOS, type MatrixHub } from './plan.ts';
 
 export interface MatrixMachine {
   cores: number;
@@ -37,7 +37,7 @@ export function renderMatrixMarkdown(report: MatrixReport): string {
   const lines: string[] = [
     '# Detection matrix',
     '',
-    'Written by `npm run matrix` (harness/matrix/). Each defect in harness/matrix/catalog.ts runs once with the scenario meant to catch it; each built-in scenario runs clean over several seeds on the reference hub and on the foreign hub of the zoo (harness/runtime/hubs/zoo/foreign-hub.mjs), at its own defaults unless the command below has `--quick` (harness/matrix/plan.ts PROFILES say how quick shrinks them). No defect runs shorter than the minimum its catalogue entry gives. A run that ended in a harness error or without a passed/failed verdict is shown as "could not judge", never as caught or clean.',
+    `Written by \`npm run matrix\` (harness/matrix/). Each defect in harness/matrix/catalog.ts runs once with the scenario meant to catch it; each built-in scenario runs clean over several seeds on the reference hub and on the foreign hub of the zoo (harness/runtime/hubs/zoo/foreign-hub.mjs), both protocol v1, and ${PROTOCOL_HUB_SCENARIOS.join(', ')} also on two hubs on wires of their own: the acme hub (examples/protocols/acme-hub/, custom JSON, in Python, with its profile) and the Socket.IO hub (harness/runtime/hubs/zoo/socketio-hub.mjs, --protocol socket.io), at its own defaults unless the command below has \`--quick\` (harness/matrix/plan.ts PROFILES say how quick shrinks them). No defect runs shorter than the minimum its catalogue entry gives. A run that ended in a harness error or without a passed/failed verdict is shown as "could not judge", never as caught or clean.`,
     '',
     `- date: ${report.startedAt.toISOString()}, took ${formatMinutes(report.elapsedMs)}`,
     `- machine: ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}`,
@@ -50,13 +50,13 @@ export function renderMatrixMarkdown(report: MatrixReport): string {
     const tally = new Map<string, number>();
     for (const o of defects) tally.set(defectResult(o).result, (tally.get(defectResult(o).result) ?? 0) + 1);
     lines.push('## Defects', '', [...tally].map(([k, n]) => `${n} ${k}`).join(', ') + ` of ${defects.length}.`, '');
-    lines.push('| defect | source | scenario | run | expected to fire | result | checks that fired |', '|---|---|---|---|---|---|---|');
+    lines.push('| defect | source | protocol | scenario | run | expected to fire | result | checks that fired |', '|---|---|---|---|---|---|---|---|');
     for (const o of defects) {
       const d = o.run.defect!;
       const { result, missingChecks } = defectResult(o);
       const expected = d.expect.map((id) => (missingChecks.includes(normalizeCheckId(id)) ? `${id} (not in this build)` : id)).join(', ');
       const fired = o.status === 'could-not-judge' ? cell(o.error ?? '') : o.failed.join(', ') || 'none';
-      lines.push(`| \`${d.id}\` | ${d.source} | ${o.run.scenario} | ${o.run.options.agents} agents, ${formatSeconds(o.run.options.durationMs ?? 0)}, seed ${o.run.options.seed} | ${expected} | **${result}** | ${fired} |`);
+      lines.push(`| \`${d.id}\` | ${d.source}${d.hub && d.hub !== 'foreign' ? ` (${d.hub})` : ''} | ${HUB_PROTOCOL[o.run.hub]} | ${o.run.scenario} | ${o.run.options.agents} agents, ${formatSeconds(o.run.options.durationMs ?? 0)}, seed ${o.run.options.seed} | ${expected} | **${result}** | ${fired} |`);
     }
     lines.push('');
     // Every defect run, missed ones included: their replay is where a new check gets proven.
@@ -75,7 +75,7 @@ export function renderMatrixMarkdown(report: MatrixReport): string {
   const clean = report.outcomes.filter((o) => o.run.kind === 'clean');
   if (clean.length > 0) {
     lines.push('## False alarms on clean runs', '', 'A false alarm is a failed verdict on a hub without a known defect.', '');
-    lines.push('| scenario | hub | runs | false alarms | could not judge | checks that fired | seeds of false alarms |', '|---|---|---|---|---|---|---|');
+    lines.push('| scenario | hub | protocol | runs | false alarms | could not judge | checks that fired | seeds of false alarms |', '|---|---|---|---|---|---|---|---|');
     const groups = new Map<string, RunOutcome[]>();
     for (const o of clean) {
       const key = `${o.run.scenario}\u0000${o.run.hub}`;
@@ -88,11 +88,11 @@ export function renderMatrixMarkdown(report: MatrixReport): string {
       const fired = new Map<string, number>();
       for (const o of alarms) for (const id of o.failed) fired.set(id, (fired.get(id) ?? 0) + 1);
       lines.push(
-        `| ${scenario} | ${hub} | ${runs.length} | ${alarms.length === 0 ? '0' : `**${alarms.length}**`} | ${unjudged.length} | ${[...fired].map(([id, n]) => `${id} (${n})`).join(', ') || '-'} | ${alarms.map((o) => o.run.options.seed).join(', ') || '-'} |`,
+        `| ${scenario} | ${hub} | ${HUB_PROTOCOL[hub]} | ${runs.length} | ${alarms.length === 0 ? '0' : `**${alarms.length}**`} | ${unjudged.length} | ${[...fired].map(([id, n]) => `${id} (${n})`).join(', ') || '-'} | ${alarms.map((o) => o.run.options.seed).join(', ') || '-'} |`,
       );
     }
     for (const { scenario, reason } of report.foreignExclusions) {
-      if (groups.has(`${scenario}\u0000reference`)) lines.push(`| ${scenario} | foreign | not run | | | ${cell(reason)} | |`);
+      if (groups.has(`${scenario}\u0000reference`)) lines.push(`| ${scenario} | foreign | v1 | not run | | | ${cell(reason)} | |`);
     }
     lines.push('');
     const notable = clean.filter((o) => o.status !== 'passed');

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { executeMatrix, type RunOutcome } from './execute.ts';
-import { foreignExclusions, planMatrix, type MatrixOptions, type PlannedRun } from './plan.ts';
+import { ACME_KEY_ENV, foreignExclusions, planMatrix, type MatrixOptions, type PlannedRun } from './plan.ts';
 import { renderMatrixMarkdown } from './render.ts';
 
 export interface RunMatrixOptions extends Omit<MatrixOptions, 'stateDir'> {
@@ -25,6 +25,8 @@ export async function runMatrix(options: RunMatrixOptions = {}): Promise<{ outco
   // it relative to the repo root rather than a temporary folder of this machine.
   await mkdir('reports', { recursive: true });
   const stateDir = await mkdtemp(join('reports', 'matrix-'));
+  // The acme hub (started by --hub-cmd, so it inherits this process's environment) and its profile read their shared key there.
+  process.env[ACME_KEY_ENV] ??= 'edge-chaos-matrix';
   try {
     const runs = planMatrix({ ...options, stateDir });
     options.onPlan?.(runs);
