@@ -56,6 +56,18 @@ describe('checkCommandDelivery', () => {
       });
     });
 
+    test('a hub that keeps its ids and also sends a command under a second id (a phantom) is not taken for renaming, whichever comes first', () => {
+      for (const phantomFirst of [false, true]) {
+        const h = new HistoryBuilder();
+        issued(h, 'agent-1', 'issue-1', 'cmd-1', 100);
+        delivered(h, 'agent-1', 'issue-1', 'cmd-1', phantomFirst ? 140 : 130);
+        delivered(h, 'agent-1', 'other-1', 'cmd-1', phantomFirst ? 130 : 140);
+        const result = checkCommandDelivery(h.input(['agent-1']), {});
+        expect(result.status).toBe('failed');
+        expect(evidenceOf(result)).toMatchObject({ duplicated: [], phantomDuplicates: [{ id: 'other-1', issuedId: 'issue-1' }] });
+      }
+    });
+
     test('without the token a re-id looks like what it is to the check: lost and never issued', () => {
       const h = new HistoryBuilder();
       issued(h, 'agent-1', 'issue-1', 'cmd-1', 100);

@@ -100,7 +100,8 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
   const idOfToken = new Map<string, string>();
   for (const e of input.events) if (e.type === 'command.issued' && e.token !== undefined) idOfToken.set(e.token, e.id);
   const reId = new Map<string, string>();
-  const deliveredIdOf = new Map<string, string>();
+  // An issued id the hub delivered as it is: a second id with its token is a phantom, never a rename.
+  const deliveredIdOf = new Map<string, string>(deliveries.filter((d) => issued.has(d.id)).map((d) => [d.id, d.id]));
   const tokenPhantoms = new Set<string>();
   for (const d of deliveries) {
     if (d.token === undefined || issued.has(d.id) || reId.has(d.id)) continue;

@@ -24,7 +24,7 @@ test.runIf(existsSync('/proc/self/stat')).each(['local', 'local-network'] as con
   const samples = result.events.filter((e): e is ResourceSampleEvent => e.type === 'resource.sample');
   const components = new Set(samples.map((s) => s.component));
   expect([...components].sort()).toEqual(['harness', 'proxy', 'shard-1', 'shard-2']); // the hub runs in this process: no 'hub'
-  for (const [component, script] of [['proxy', /toxiproxy\/main\.ts/], ['shard-1', /agent\/shard\/main\.ts/], ['shard-2', /agent\/shard\/main\.ts/]] as const) {
+  for (const [component, script] of [['proxy', /toxiproxy\/main\.ts/], ['shard-1', /harness\/runtime\/fleet\/shard\/main\.ts/], ['shard-2', /harness\/runtime\/fleet\/shard\/main\.ts/]] as const) {
     const own = samples.filter((s) => s.component === component);
     expect(own.length, component).toBeGreaterThanOrEqual(4);
     expect(new Set(own.map((s) => s.pid)).size, component).toBe(1);

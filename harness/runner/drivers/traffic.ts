@@ -72,7 +72,8 @@ export class CommandTraffic {
       const request = this.#issue.request(agent, name, { sequence: this.#sequence, [COMMAND_TOKEN_FIELD]: name });
       const response = await fetch(new URL(request.path, this.#hubUrl()), {
         method: request.method,
-        headers: { ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}), ...request.headers },
+        // The harness's own calls carry its admin token (--admin-token, else --token) over the profile's authorization.
+        headers: { ...request.headers, ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}) },
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
         signal: AbortSignal.timeout(5_000),
       });
