@@ -1,9 +1,10 @@
-// A Socket.IO 4 hub that is not ours: plain Node ESM, `socket.io` and
-// `node:http` only, nothing imported from edge-chaos. It speaks what
-// `--protocol socket.io` expects (protocol/profiles/socket-io.ts): Engine.IO
-// over the websocket transport at /socket.io/, the agent's id in the CONNECT's
-// auth payload ({ agentId, token }), commands as the `command` event
-// ({ id, name, payload }) with an ack callback (an `ack` event is taken too),
+// A Socket.IO 4 hub that is not ours: plain Node ESM, `socket.io`,
+// `node:http` and the zoo's own kit (zoo-kit.mjs, beside it) only, nothing
+// imported from edge-chaos. It speaks what `--protocol socket.io` expects
+// (protocol/profiles/socket-io.ts): Engine.IO over the websocket transport at
+// /socket.io/, the agent's id in the CONNECT's auth payload ({ agentId,
+// token }), commands as the `command` event ({ id, name, payload }) with an
+// ack callback (an `ack` event is taken too),
 // and protocol v1's HTTP routes on the same server: GET /edge/commands, POST
 // /edge/acks, POST /admin/commands, and GET /healthz. It listens on
 // $HOST:$PORT (the way --hub-cmd starts a hub) and has no /metrics, so the
@@ -43,20 +44,16 @@
 //
 // SIGTERM closes every socket with 1012 Service Restart and exits. It does
 // not watch its parent: a harness that leaks it leaves it running.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Server } from 'socket.io';
+import { ID_RE, commandQueue, hubArgs, json, listenAddress, misrouteTarget, parseMisbehave, readJson } from './zoo-kit.mjs';
 
-const args = process.argv.slice(2);
-const option = (name) => {
-  const i = args.indexOf(name);
-  return i === -1 ? undefined : args[i + 1];
-};
+const { args, option, has } = hubArgs();
 const stateFile = option('--state');
 const pidLog = option('--pid-log');
-const admin = !args.includes('--no-admin');
+const admin = !has('--no-admin');
 const pingIntervalMs = Number(option('--ping-interval') ?? (process.env.PING_INTERVAL_MS || 25_000));
 const pingTimeoutMs = Number(option('--ping-timeout') ?? 20_000);
 const path = option('--path') ?? '/socket.io/';
@@ -72,56 +69,22 @@ const MISBEHAVIOURS = {
   'no-heartbeat-at': true,
 };
 /** misbehaviour name -> its argument in ms (0 when it takes none) */
-const misbehave = new Map();
-for (let i = 0; i < args.length; i++) {
-  if (args[i] !== '--misbehave') continue;
-  const spec = args[i + 1] ?? '';
-  const [name, arg] = spec.split(':');
-  const takesMs = MISBEHAVIOURS[name];
-  const ms = Number(arg);
-  if (takesMs === undefined || (takesMs && !(arg !== undefined && Number.isFinite(ms) && ms >= 0)) || (!takesMs && arg !== undefined)) {
-    process.stderr.write(`socketio-hub: bad --misbehave ${JSON.stringify(spec)}; known: ${Object.entries(MISBEHAVIOURS).map(([n, t]) => (t ? `${n}:MS` : n)).join(', ')}\n`);
-    process.exit(2);
-  }
-  misbehave.set(name, takesMs ? ms : 0);
-}
+const misbehave = parseMisbehave(args, MISBEHAVIOURS, 'socketio-hub');
 const silentAtMs = misbehave.get('no-heartbeat-at');
 const silent = () => silentAtMs !== undefined && Date.now() - listeningAt >= silentAtMs;
 /** every agent id seen on a socket or a poll, for misroute's fallback */
 const seenAgents = new Set();
-const port = Number(process.env.PORT);
-const host = process.env.HOST ?? '127.0.0.1';
-if (!Number.isInteger(port) || port <= 0) {
-  process.stderr.write('socketio-hub: PORT must be set\n');
-  process.exit(2);
-}
+const { port, host } = listenAddress('socketio-hub');
 if (!(pingIntervalMs > 0) || !(pingTimeoutMs > 0)) {
   process.stderr.write('socketio-hub: --ping-interval and --ping-timeout must be positive numbers of ms\n');
   process.exit(2);
 }
 
-// A replay line names its state file under a test's folder, gone once it ended.
-if (stateFile) mkdirSync(dirname(stateFile), { recursive: true });
+/** pending commands per agent, oldest first, kept in --state FILE when given (zoo-kit.mjs) */
+const queue = commandQueue(stateFile);
 
-const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
-/** agent id -> pending commands, oldest first */
-const pending = new Map(stateFile && existsSync(stateFile) ? Object.entries(JSON.parse(readFileSync(stateFile, 'utf8'))) : []);
-
-function save() {
-  if (!stateFile) return;
-  writeFileSync(`${stateFile}.tmp`, JSON.stringify(Object.fromEntries(pending)));
-  renameSync(`${stateFile}.tmp`, stateFile);
-}
-
-function ack(agent, ids) {
-  const list = pending.get(agent) ?? [];
-  const left = list.filter((c) => !ids.includes(c.id));
-  if (left.length === list.length) return 0;
-  if (left.length) pending.set(agent, left);
-  else pending.delete(agent);
-  save();
-  return list.length - left.length;
-}
+/** Removes the acked commands; returns how many went. */
+const ack = (agent, ids) => queue.remove(agent, ids);
 
 /**
  * The connection manager: one live socket per agent, the newest wins. Its
@@ -141,39 +104,10 @@ function send(socket, agent, command) {
   socket.emit('command', command, () => ack(agent, [command.id]));
 }
 
-/** misroute: the agent a command for `agent` goes to instead. */
-function misrouteTarget(agent) {
-  for (const pool of [[...connections.keys()], [...seenAgents]]) {
-    const others = pool.filter((id) => id !== agent).sort();
-    if (others.length > 0) return others.find((id) => id > agent) ?? others[0];
-  }
-  return agent;
-}
-
 function enqueue(agent, command) {
-  pending.set(agent, [...(pending.get(agent) ?? []), command]);
-  save();
+  queue.push(agent, command);
   const socket = connections.get(agent);
   if (socket) send(socket, agent, command);
-}
-
-function json(res, status, body) {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-function readJson(req) {
-  return new Promise((resolve) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk) => (text += chunk));
-    req.on('end', () => {
-      try {
-        resolve(JSON.parse(text));
-      } catch {
-        resolve(undefined);
-      }
-    });
-  });
 }
 
 // Requests under --path never get here: Socket.IO takes them first.
@@ -185,7 +119,7 @@ const server = createServer(async (req, res) => {
     const agent = url.searchParams.get('edge_agent_id');
     if (!agent || !ID_RE.test(agent)) return json(res, 400, { error: 'bad edge_agent_id' });
     seenAgents.add(agent);
-    return json(res, 200, { commands: pending.get(agent) ?? [] });
+    return json(res, 200, { commands: queue.of(agent) });
   }
   if (req.method === 'POST' && url.pathname === '/edge/acks') {
     const body = await readJson(req);
@@ -196,7 +130,7 @@ const server = createServer(async (req, res) => {
     const body = await readJson(req);
     if (!body || !ID_RE.test(body.edge_agent_id ?? '') || typeof body.name !== 'string') return json(res, 400, { error: 'bad command' });
     const command = { id: randomUUID(), name: body.name, payload: body.payload ?? null };
-    enqueue(misbehave.has('misroute') ? misrouteTarget(body.edge_agent_id) : body.edge_agent_id, command);
+    enqueue(misbehave.has('misroute') ? misrouteTarget(body.edge_agent_id, connections.keys(), seenAgents) : body.edge_agent_id, command);
     return json(res, 201, { id: command.id });
   }
   res.writeHead(404, { 'content-type': 'text/plain' }).end('socketio hub: not here\n');
@@ -220,7 +154,7 @@ nsp.on('connection', (socket) => {
   register(agent, socket);
   socket.on('ack', (message) => typeof message?.id === 'string' && ack(agent, [message.id]));
   socket.on('disconnect', () => connections.get(agent) === socket && connections.delete(agent));
-  for (const command of pending.get(agent) ?? []) send(socket, agent, command);
+  for (const command of queue.of(agent)) send(socket, agent, command);
 });
 
 // The incident's second route: it only registers, and the manager does the rest.
