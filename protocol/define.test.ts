@@ -89,9 +89,18 @@ describe('a custom JSON profile', () => {
     expect(acmeWire.agent.read('{"type":"status","ok":true}', 'a-1')).toEqual({ kind: 'control' });
   });
 
-  test('a job is read from its field paths, numeric ids as strings, and acked with its own frame', () => {
+  test('a job is read from its field paths and acked with its own frame; a numeric id is text to the agent and a number again in the ack', () => {
     const frame = acmeWire.agent.read('{"type":"job","job":{"id":17,"kind":"restart","args":{"force":true}}}', 'a-1');
-    expect(frame).toEqual({ kind: 'command', command: { id: '17', name: 'restart', payload: { force: true } }, ack: '{"type":"done","job_id":"17"}' });
+    expect(frame).toEqual({ kind: 'command', command: { id: '17', name: 'restart', payload: { force: true }, hubId: 17 }, ack: '{"type":"done","job_id":17}' });
+    const text = acmeWire.agent.read('{"type":"job","job":{"id":"j-5","kind":"k"}}', 'a-1');
+    expect(text).toMatchObject({ ack: '{"type":"done","job_id":"j-5"}' });
+  });
+
+  test('batch and per-command poll acks say numeric ids back as numbers', () => {
+    const batch = compileProtocol({ ...acme, polling: { path: '/q', id: 'ref', ack: { per: 'batch', path: '/q/ack', body: { refs: '{ids}' } } } }, { source: 'x', env });
+    const read = batch.agent.polling!.read([{ ref: 1 }, { ref: 'r2' }]);
+    expect(read).toMatchObject({ ok: true, commands: [{ id: '1', hubId: 1 }, { id: 'r2' }] });
+    expect(batch.agent.polling!.acks('a', (read as { commands: never[] }).commands)[0]!.body).toEqual({ refs: [1, 'r2'] });
   });
 
   test('polled jobs are acked one call each; issuing keeps the payload an object and reads the hub id', () => {

@@ -12,7 +12,7 @@
 import { EdgeChaosError } from '../common/errors.ts';
 import { closestName } from '../common/closest-name.ts';
 import { compileMatch, compileTemplate, parsePath, readPath, TemplateError, type Built, type Match, type Template } from './template.ts';
-import type { AgentWire, HubApi, HubFrame, HubMetricNames, PollWire, Protocol, WireCommand, WireRequest } from './wire.ts';
+import { asHubSentIt, type AgentWire, type HubApi, type HubFrame, type HubMetricNames, type PollWire, type Protocol, type WireCommand, type WireRequest } from './wire.ts';
 
 export type { Match, Template } from './template.ts';
 export type { HubMetricNames } from './wire.ts';
@@ -414,7 +414,7 @@ export function compileProtocol(profile: ProtocolProfile, context: CompileContex
     const id = readPath(value, paths.id);
     if (!((typeof id === 'string' && id !== '') || typeof id === 'number')) return `has no id at ${paths.id.join('.')}`;
     const name = paths.name ? readPath(value, paths.name) : undefined;
-    return { id: String(id), name: typeof name === 'string' ? name : name === undefined ? '' : String(name), payload: paths.payload ? readPath(value, paths.payload) : undefined };
+    return { id: String(id), name: typeof name === 'string' ? name : name === undefined ? '' : String(name), payload: paths.payload ? readPath(value, paths.payload) : undefined, ...(typeof id === 'number' ? { hubId: id } : {}) };
   };
 
   const agent: AgentWire = {
@@ -436,7 +436,7 @@ export function compileProtocol(profile: ProtocolProfile, context: CompileContex
       if (command?.match(frame)) {
         const read = readCommand(frame, command);
         if (typeof read === 'string') return { kind: 'unrecognised', why: `frame ${quote(text)} matched the command rule ${describeMatch(profile.command!.match)} but ${read}` };
-        const ack = command.ack?.({ agent: agentId, token, frame, command: read });
+        const ack = command.ack?.({ agent: agentId, token, frame, command: asHubSentIt(read) });
         return ack === undefined ? { kind: 'command', command: read } : { kind: 'command', command: read, ack: frameText(ack) };
       }
       if (agentBeatAnswer?.(frame)) return { kind: 'heartbeat' };
@@ -505,14 +505,15 @@ function compilePolling(where: string, profile: ProtocolProfile, env: NodeJS.Pro
         const id = readPath(entry, paths.id);
         if (!((typeof id === 'string' && id !== '') || typeof id === 'number')) continue;
         const name = paths.name ? readPath(entry, paths.name) : undefined;
-        commands.push({ id: String(id), name: typeof name === 'string' ? name : name === undefined ? '' : String(name), payload: paths.payload ? readPath(entry, paths.payload) : undefined });
+        commands.push({ id: String(id), name: typeof name === 'string' ? name : name === undefined ? '' : String(name), payload: paths.payload ? readPath(entry, paths.payload) : undefined, ...(typeof id === 'number' ? { hubId: id } : {}) });
       }
       return { ok: true, commands, more: more ? readPath(body, more) === true : false };
     },
     acks(agentId, commands) {
       if (!ackRequest || commands.length === 0) return [];
-      if (ack!.per === 'batch') return [ackRequest({ agent: agentId, token, ids: commands.map((c) => c.id), commands })];
-      return commands.map((command) => ackRequest({ agent: agentId, token, command }));
+      const seen = commands.map(asHubSentIt);
+      if (ack!.per === 'batch') return [ackRequest({ agent: agentId, token, ids: seen.map((c) => c.id), commands: seen })];
+      return seen.map((command) => ackRequest({ agent: agentId, token, command }));
     },
   };
 }

@@ -93,7 +93,8 @@ describe('the socket.io wire: Socket.IO packets', () => {
     expect(serverReads(ackOf(plain))).toEqual({ type: PacketType.EVENT, nsp: '/', data: ['ack', { id: 'c-1' }] });
     const long = wire().read('4212345["command",{"id":7,"name":"n"}]', 'a-1');
     expect(long).toMatchObject({ kind: 'command', command: { id: '7', name: 'n' } });
-    expect(ackOf(long)).toBe('4312345[{"id":"7"}]');
+    // The id goes back as the hub sent it: a number stays a number.
+    expect(ackOf(long)).toBe('4312345[{"id":7}]');
   });
 
   test("ack: 'callback' acks only when asked; false never; a custom event and data name the command and the frame", () => {

@@ -29,7 +29,7 @@ import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
 import { badProfile, checkFields, checkPath, compileProtocol, defineProtocol, quote, template, whereOf, type CompileContext, type ProtocolProfile } from './define.ts';
 import { parsePath, readPath, type Built, type Template } from './template.ts';
 import v1 from './profiles/v1.ts';
-import type { AgentWire, HubFrame, Protocol, WireCommand } from './wire.ts';
+import { asHubSentIt, type AgentWire, type HubFrame, type Protocol, type WireCommand } from './wire.ts';
 
 /** The closes an agent reports when the hub ends the session inside the socket (RFC 6455's 4000-4999: the application's own). */
 export const SOCKET_IO_CLOSE = {
@@ -298,10 +298,10 @@ export function compileSocketIoProtocol(input: SocketIoProfile, context: Compile
       return { kind: 'unrecognised', why: `the ${JSON.stringify(commandEvent)} event ${quote(text)} has no id at ${paths.id} (${named})` };
     }
     const name = readArg(data, nameAt);
-    const command: WireCommand = { id: String(id), name: typeof name === 'string' ? name : name === undefined ? '' : String(name), payload: readArg(data, payloadAt) };
+    const command: WireCommand = { id: String(id), name: typeof name === 'string' ? name : name === undefined ? '' : String(name), payload: readArg(data, payloadAt), ...(typeof id === 'number' ? { hubId: id } : {}) };
     if (!ackData || (packet.id === undefined && !ackEvent)) return { kind: 'command', command };
     const frame: SocketIoEventFrame = { event: commandEvent, args: data.slice(1), nsp: packet.nsp, ...(packet.id === undefined ? {} : { id: packet.id }) };
-    const value = ackData({ agent: agentId, token, frame, command });
+    const value = ackData({ agent: agentId, token, frame, command: asHubSentIt(command) });
     const args = value === undefined ? [] : [value];
     const ack =
       packet.id !== undefined

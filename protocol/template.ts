@@ -23,12 +23,12 @@ export interface TemplateValues {
   token?: string;
   /** The frame being answered (a reply, a heartbeat answer). */
   frame?: unknown;
-  /** The command being acked. */
-  command?: { id: string; name: string; payload: unknown };
+  /** The command being acked, its id as the hub sent it (a number stays a number). */
+  command?: { id: string | number; name: string; payload: unknown };
   /** The commands being acked in one request (an ack per batch). */
-  commands?: readonly { id: string; name: string; payload: unknown }[];
-  /** Their ids. */
-  ids?: readonly string[];
+  commands?: readonly { id: string | number; name: string; payload: unknown }[];
+  /** Their ids, as the hub sent them. */
+  ids?: readonly (string | number)[];
   /** The command being issued: its name and payload. */
   name?: string;
   payload?: unknown;

@@ -33,9 +33,17 @@ export function commandToken(payload: unknown): string | undefined {
 
 /** A command as the agent applies it. */
 export interface WireCommand {
+  /** The id as text: what apply-once and the history key on. */
   id: string;
   name: string;
   payload: unknown;
+  /** The id as the hub sent it, when that was a number: acks say it back the same way. */
+  hubId?: number;
+}
+
+/** A command as templates see it (an ack's `{command.id}`, a batch's `{ids}`): its id as the hub sent it. */
+export function asHubSentIt(command: WireCommand): { id: string | number; name: string; payload: unknown } {
+  return { id: command.hubId ?? command.id, name: command.name, payload: command.payload };
 }
 
 /** What one text frame from the hub means to the agent. */
