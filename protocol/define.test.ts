@@ -100,7 +100,7 @@ describe('a custom JSON profile', () => {
     const batch = compileProtocol({ ...acme, polling: { path: '/q', id: 'ref', ack: { per: 'batch', path: '/q/ack', body: { refs: '{ids}' } } } }, { source: 'x', env });
     const read = batch.agent.polling!.read([{ ref: 1 }, { ref: 'r2' }]);
     expect(read).toMatchObject({ ok: true, commands: [{ id: '1', hubId: 1 }, { id: 'r2' }] });
-    expect(batch.agent.polling!.acks('a', (read as { commands: never[] }).commands)[0]!.body).toEqual({ refs: [1, 'r2'] });
+    expect(batch.agent.polling!.acks('a', (read as unknown as { commands: never[] }).commands)[0]!.body).toEqual({ refs: [1, 'r2'] });
   });
 
   test('polled jobs are acked one call each; issuing keeps the payload an object and reads the hub id', () => {

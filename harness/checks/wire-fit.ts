@@ -78,7 +78,11 @@ export const checkWireFit: Checker<Record<string, never>, WireFitEvidence> = (in
     ...(refusedAll ? { refusedUpgrades: refused } : {}),
     ...(input.upgradeUrl ? { upgradeUrl: input.upgradeUrl } : {}),
   };
-  const fix = `fix: describe the hub's wire in a protocol profile and pass it with --protocol ./my-hub.protocol.ts (docs/protocols.md), or fix the rule in protocol ${protocol}`;
+  // The default wire met a hub on another: point at --protocol. A profile the user gave: point at the rule in it.
+  const fix =
+    (input.protocol ?? 'v1') === 'v1'
+      ? `fix: describe the hub's wire in a protocol profile and pass it with --protocol ./my-hub.protocol.ts (docs/protocols.md)`
+      : `fix: correct protocol ${protocol}'s profile where it says what the hub sends or expects (docs/protocols.md), or pass the --protocol this hub speaks`;
   if (refusedAll) {
     const statuses = Object.entries(refused).map(([status, n]) => `${status} x${n}`).join(', ');
     const unauthorized = Object.keys(refused).every((s) => s === 'HTTP 401' || s === 'HTTP 403');

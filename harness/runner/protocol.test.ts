@@ -27,6 +27,8 @@ describe('a protocol that does not fit the hub is our misreading, never the hub 
     expect(fit.status).toBe('failed');
     expect(fit.summary).toMatch(/the hub refused every upgrade \(HTTP 404 x\d+ to ws:\/\/127\.0\.0\.1:\d+\/agents\/socket\?edge_agent_id=agent-1\)/);
     expect(fit.summary).toContain('--protocol');
+    // What to do is the profile's fix, not the generic advice about load or Toxiproxy.
+    expect(result.invalid?.fix).toMatch(/^the protocol does not fit the hub \(wire-fit\).*correct protocol "wrong-path"'s profile/);
     expect(result.replayNote).toContain('protocol wrong-path was given as an object');
   });
 

@@ -68,6 +68,14 @@ export interface RunResult {
 const INVALID_FIX =
   'read the run-validity checks: an overloaded harness wants fewer agents, --fleet-shards, or a quieter machine; a fault that did not apply wants a working Toxiproxy; a run where nothing was judged wants a scenario whose checks fit this hub';
 
+/** What to do about an invalid run: a protocol that does not fit the hub is fixed in its profile, whatever else went wrong around it. */
+function invalidFix(checks: readonly CheckResult[]): string {
+  const misfit = checks.find((c) => c.id === 'wire-fit' && c.status === 'failed');
+  if (!misfit) return INVALID_FIX;
+  const fix = /\bfix: (.*)$/.exec(misfit.summary)?.[1];
+  return `the protocol does not fit the hub (wire-fit), so nothing else this run says can be trusted: ${fix ?? 'fix the protocol profile (docs/protocols.md)'}`;
+}
+
 /**
  * The verdict from the checks. A run whose own validity failed, or in which
  * no hub check judged anything, cannot pass or fail the hub: it is invalid,
@@ -84,6 +92,6 @@ export function verdictOf(checks: readonly CheckResult[], interrupted: boolean):
     const why = hubChecks.length === 0 ? 'the scenario has no hub checks' : hubChecks.map((c) => `${c.id} (${c.status === 'skipped' ? c.reason : c.status})`).join('; ');
     reasons.push(`nothing was judged: every hub check skipped: ${why}`);
   }
-  if (reasons.length > 0) return { verdict: 'invalid', invalid: { reasons, fix: INVALID_FIX } };
+  if (reasons.length > 0) return { verdict: 'invalid', invalid: { reasons, fix: invalidFix(checks) } };
   return { verdict: hubFailed ? 'failed' : 'passed' };
 }
