@@ -80,7 +80,7 @@ describe('a custom JSON profile', () => {
     expect(acmeWire.agent.headers).toEqual({ 'x-acme-key': 's3cret', authorization: 'Bearer tk' });
     expect(acmeWire.agent.subprotocols).toEqual(['acme.v2']);
     expect(acmeWire.heartbeatIntervalMs).toBe(5_000);
-    expect(acmeWire.pingsAreHeartbeats).toBe(false);
+    expect(acmeWire.heartbeatBy).toBe('hub');
   });
 
   test('welcome is answered with hello carrying the session; app pings are heartbeats answered with their seq', () => {

@@ -480,7 +480,7 @@ export function compileProtocol(profile: ProtocolProfile, context: CompileContex
     envNames: Object.freeze([...envNames].sort()),
     agent,
     hub,
-    pingsAreHeartbeats: hb.by === 'pings',
+    heartbeatBy: hb.by,
     ...(hb.by === 'agent' ? { heartbeatIntervalMs: hb.everyMs } : hb.intervalMs !== undefined ? { heartbeatIntervalMs: hb.intervalMs } : {}),
   };
 }

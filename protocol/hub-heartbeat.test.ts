@@ -17,7 +17,7 @@ describe("heartbeat by: 'hub'", () => {
   test('without intervalMs is a valid profile, and leaves the interval to the run', () => {
     const protocol = compileProtocol(defineProtocol(appPings), { source: 'app-pings', env: {} });
     expect(protocol.heartbeatIntervalMs).toBeUndefined();
-    expect(protocol.pingsAreHeartbeats).toBe(false);
+    expect(protocol.heartbeatBy).toBe('hub');
     expect(protocol.agent.read(JSON.stringify({ type: 'ping', seq: 7 }), 'a-1')).toEqual({ kind: 'heartbeat', reply: '{"type":"pong","seq":7}' });
   });
 

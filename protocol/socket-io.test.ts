@@ -74,7 +74,7 @@ describe('the socket.io wire: Engine.IO packets', () => {
     expect(p.agent.subprotocols).toEqual([]);
     const custom = compileSocketIoProtocol(defineSocketIoProtocol({ name: 'x', path: '/rt/', query: { site: 'eu' } }), { source: 'x' });
     expect(custom.agent.socketUrl('http://h:1', 'a')).toBe('ws://h:1/rt/?EIO=4&transport=websocket&site=eu');
-    expect(p.pingsAreHeartbeats).toBe(false);
+    expect(p.heartbeatBy).toBe('hub');
     expect(p.heartbeatIntervalMs).toBeUndefined();
   });
 });

@@ -378,7 +378,7 @@ export function compileSocketIoProtocol(input: SocketIoProfile, context: Compile
     agent,
     hub: base.hub,
     // Engine.IO pings are frames, not WebSocket pings.
-    pingsAreHeartbeats: false,
+    heartbeatBy: 'hub',
     ...(profile.pingIntervalMs !== undefined ? { heartbeatIntervalMs: profile.pingIntervalMs } : {}),
   };
 }

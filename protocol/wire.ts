@@ -148,6 +148,9 @@ export interface Protocol {
   readonly hub: HubApi;
   /** Interval of the hub's heartbeats (WebSocket pings or app frames), ms, when the protocol fixes it; the run's --ping-interval otherwise. */
   readonly heartbeatIntervalMs?: number;
-  /** The hub's heartbeats are WebSocket pings (true) or app frames (false): both are liveness. */
-  readonly pingsAreHeartbeats: boolean;
+  /**
+   * Who sends the heartbeats: the hub as WebSocket pings, the hub as app frames, or the agents
+   * (answered by the hub). All three are liveness; only the agents' interval is the agents' own.
+   */
+  readonly heartbeatBy: 'pings' | 'hub' | 'agent';
 }

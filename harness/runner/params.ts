@@ -3,6 +3,7 @@ import { applyAgentDefects } from '../../agent/defects.ts';
 import type { BackoffOptions } from '../../agent/backoff.ts';
 import { AGENT_ID_MAX_LENGTH, DEFAULT_PING_INTERVAL_MS, isValidAgentId } from '../../protocol/v1.ts';
 import { DEFAULT_PROTOCOL, INLINE_SOURCE_PREFIX, resolveProtocolSource } from '../../protocol/registry.ts';
+import { formatDuration } from '../../common/duration.ts';
 import type { Protocol } from '../../protocol/wire.ts';
 import { resolveFaults, resolveRedeploys, type ScenarioDefinition } from '../scenario/define.ts';
 import { HarnessError } from '../errors.ts';
@@ -29,7 +30,16 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions,
   // The scenario's runtime, else one by fleet size: a big fleet's hub kept off the judge's event loop.
   const hubRuntimeDefault = scenario.hub?.runtime ?? defaultHubRuntime(agents);
   const hub: HubChoice = options.hub ?? (options.hubUrl ? { kind: 'external', url: options.hubUrl } : { kind: hubRuntimeDefault });
-  const pingIntervalMs = resolvePingInterval(scenario, hub, options.hubPingIntervalMs ?? protocol?.heartbeatIntervalMs);
+  // Agents that send the heartbeat themselves expect an answer at their own pace, whatever the hub would do.
+  const agentBeatMs = protocol?.heartbeatBy === 'agent' ? protocol.heartbeatIntervalMs : undefined;
+  if (agentBeatMs !== undefined && options.hubPingIntervalMs !== undefined && options.hubPingIntervalMs !== agentBeatMs) {
+    throw new HarnessError(
+      'EC_BAD_OPTION',
+      `--hub-ping-interval ${formatDuration(options.hubPingIntervalMs)} does not apply: protocol ${protocol!.name}'s agents send the heartbeat themselves, every ${formatDuration(agentBeatMs)} (heartbeat.everyMs), and judge the link by its answers`,
+      'drop --hub-ping-interval, or change heartbeat.everyMs in the profile',
+    );
+  }
+  const pingIntervalMs = agentBeatMs ?? resolvePingInterval(scenario, hub, options.hubPingIntervalMs ?? protocol?.heartbeatIntervalMs);
   const hubDefects = options.hubDefects ?? [];
   const reference = hub.kind === 'in-process' || hub.kind === 'child-process' || (hub.kind === 'container' && hub.image === undefined);
   if (!reference && hubDefects.length > 0) {

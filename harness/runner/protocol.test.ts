@@ -7,6 +7,8 @@ import v1 from '../../protocol/profiles/v1.ts';
 import { RawHub } from '../../protocol/raw-hub.test-support.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import type { CheckResult } from '../checks/types.ts';
+import { compileProtocol } from '../../protocol/define.ts';
+import { resolveParams } from './params.ts';
 import { runScenario } from './run.ts';
 
 const loop = SCENARIOS.get('loop')!;
@@ -76,5 +78,19 @@ describe('connection-only (--protocol ws)', () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('the heartbeat interval on a protocol whose agents send the heartbeat', () => {
+  const beat = compileProtocol({ name: 'beat', socket: { path: '/ws' }, heartbeat: { by: 'agent', everyMs: 5_000, send: { op: 'hb' }, answer: { op: 'hb_ack' } } }, { source: 'x' });
+
+  test("is the agents' own, whatever the scenario says", () => {
+    expect(resolveParams(loop, { hubUrl: 'http://127.0.0.1:9' }, beat).pingIntervalMs).toBe(5_000);
+    expect(resolveParams(loop, {}, beat).pingIntervalMs).toBe(5_000);
+  });
+
+  test('--hub-ping-interval that says otherwise is refused, naming both', () => {
+    expect(() => resolveParams(loop, { hubPingIntervalMs: 2_000 }, beat)).toThrow(/--hub-ping-interval 2s does not apply: protocol beat's agents send the heartbeat themselves, every 5s/);
+    expect(resolveParams(loop, { hubPingIntervalMs: 5_000 }, beat).pingIntervalMs).toBe(5_000);
   });
 });
