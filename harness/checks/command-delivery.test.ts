@@ -23,7 +23,7 @@ describe('checkCommandDelivery', () => {
   });
 
   describe('a hub that gives commands ids of its own is matched by the run token in the payload', () => {
-    const issued = (h: HistoryBuilder, agent: string, id: string, token: string, t: number) => h.event({ t, type: 'command.issued', agent, id, name: token, token });
+    const issued = (h: HistoryBuilder, agent: string, id: string, token: string, t: number) => h.event({ t, type: 'command.issued', agent, id, name: token.split('@')[0]!, token });
     const delivered = (h: HistoryBuilder, agent: string, id: string, token: string | undefined, t: number, repeat = false) =>
       h.event({ t, agent, type: 'command', id, name: '', transport: 'ws', repeat, conn: 1, ...(token ? { token } : {}) });
 
@@ -66,6 +66,18 @@ describe('checkCommandDelivery', () => {
         expect(result.status).toBe('failed');
         expect(evidenceOf(result)).toMatchObject({ duplicated: [], phantomDuplicates: [{ id: 'other-1', issuedId: 'issue-1' }] });
       }
+    });
+
+    test("a command left at the hub by an earlier run (same name, another run's token) is named as such, not as a misroute", () => {
+      const h = new HistoryBuilder();
+      issued(h, 'agent-1', 'issue-2', 'cmd-2@this', 100);
+      delivered(h, 'agent-1', 'issue-2', 'cmd-2@this', 120);
+      h.event({ t: 130, agent: 'agent-2', type: 'command', id: 'old-7', name: 'cmd-2', transport: 'ws', repeat: false, conn: 1, token: 'cmd-2@earlier' });
+      const result = checkCommandDelivery(h.input(['agent-1', 'agent-2']), {});
+      expect(result.status).toBe('failed');
+      expect(evidenceOf(result)).toMatchObject({ misrouted: [], phantomDuplicates: [], fromEarlierRuns: [{ id: 'old-7', agent: 'agent-2' }] });
+      expect(result.summary).toContain('1 delivered from an earlier run');
+      expect(result.summary).toContain('--agent-id-prefix');
     });
 
     test('without the token a re-id looks like what it is to the check: lost and never issued', () => {

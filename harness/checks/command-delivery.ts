@@ -98,7 +98,11 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
 
   // A hub that re-ids commands: each delivered id the run never issued, carrying a token it did, is the issued command.
   const idOfToken = new Map<string, string>();
-  for (const e of input.events) if (e.type === 'command.issued' && e.token !== undefined) idOfToken.set(e.token, e.id);
+  const ourTokens = new Set<string>();
+  for (const e of input.events) {
+    if ((e.type === 'command.issued' || e.type === 'command.issue.failed') && e.token !== undefined) ourTokens.add(e.token);
+    if (e.type === 'command.issued' && e.token !== undefined) idOfToken.set(e.token, e.id);
+  }
   const reId = new Map<string, string>();
   // An issued id the hub delivered as it is: a second id with its token is a phantom, never a rename.
   const deliveredIdOf = new Map<string, string>(deliveries.filter((d) => issued.has(d.id)).map((d) => [d.id, d.id]));
@@ -121,6 +125,8 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
   const misrouted = new Map<string, { id: string; name: string; issuedFor: string; appliedBy: string; atMs: number }>();
   const phantomDuplicates = new Map<string, { id: string; name: string; agent: string; issuedId: string; atMs: number }>();
   const neverIssued = new Map<string, { id: string; name: string; agent: string; atMs: number }>();
+  // Delivered with a token that is not this run's: left at the hub by an earlier run (names repeat, cmd-N; tokens do not).
+  const earlierRuns = new Map<string, { id: string; name: string; agent: string; atMs: number }>();
   const deliveredFromFailedIssues = new Map<string, { name: string; id: string; agent: string; error: string }>();
   const redelivered = new Map<string, { id: string; agent: string; ackedAtMs: number; ackTransport: string; ackConn?: number; redeliveredAtMs: number; transport: string; conn?: number; times: number }>();
   let repeats = 0;
@@ -148,7 +154,10 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
     let meantFor: string | undefined;
     const own = issued.get(d.id);
     if (own) meantFor = own.agent;
-    else {
+    else if (d.token !== undefined && !ourTokens.has(d.token)) {
+      if (!earlierRuns.has(d.id)) earlierRuns.set(d.id, { id: d.id, name: d.name, agent: d.agent, atMs: at(d.t) });
+      continue;
+    } else {
       const issuedId = idOfName.get(d.name) ?? deliveredFromFailedIssues.get(d.name)?.id;
       const attempt = failedAttempt.get(d.name);
       if (issuedId !== undefined && issuedId !== d.id) {
@@ -214,6 +223,7 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
     misrouted: list(misrouted),
     phantomDuplicates: list(phantomDuplicates),
     neverIssued: list(neverIssued),
+    fromEarlierRuns: list(earlierRuns),
     redeliveredAfterAck: list(redelivered),
     failedIssues: failedIssues.slice(0, MAX_LISTED),
     adminNotFound,
@@ -226,6 +236,7 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
   if (duplicated.length > 0) problems.push(`${duplicated.length} applied more than once`);
   if (misrouted.size > 0) problems.push(`${misrouted.size} misrouted (${some([...misrouted.values()], (m) => `${m.id} (${m.name}) issued for ${m.issuedFor}, applied by ${m.appliedBy}`)})`);
   if (phantomDuplicates.size > 0) problems.push(`${phantomDuplicates.size} phantom duplicate(s) (${some([...phantomDuplicates.values()], (p) => `${p.name} delivered to ${p.agent} again under id ${p.id}, issued as ${p.issuedId}`)})`);
+  if (earlierRuns.size > 0) problems.push(`${earlierRuns.size} delivered from an earlier run (${some([...earlierRuns.values()], (n) => `${n.name} as ${n.id} to ${n.agent}`)}): the hub still held commands another run issued; start it clean, or give this run its own ids (--agent-id-prefix)`);
   if (neverIssued.size > 0) problems.push(`${neverIssued.size} never issued by this run (${some([...neverIssued.values()], (n) => `${n.name} as ${n.id} to ${n.agent}`)}): another client uses these agent ids, or the hub invents commands`);
   if (redelivered.size > 0) problems.push(`${redelivered.size} redelivered after ack (${some([...redelivered.values()], (r) => `${r.id} to ${r.agent} at ${formatMs(r.redeliveredAtMs)}, acked over ${r.ackTransport} at ${formatMs(r.ackedAtMs)}`)})`);
   if (failedIssues.length > 0) problems.push(`${failedIssues.length} admin call(s) failed (${[...new Set(failedIssues.map((f) => f.error))].slice(0, 3).join('; ')})`);

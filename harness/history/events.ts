@@ -10,7 +10,7 @@ export type HarnessEvent =
    * `status` when the hub answered (404/405 included). The hub may still have enqueued `name` (a timeout).
    */
   /** `unreadable`: the hub answered 2xx, but without a command id where the protocol says: the profile does not fit its issuing call. */
-  | { t: number; type: 'command.issue.failed'; agent: string; name: string; sentAtMs: number; error: string; status?: number; unreadable?: boolean }
+  | { t: number; type: 'command.issue.failed'; agent: string; name: string; token?: string; sentAtMs: number; error: string; status?: number; unreadable?: boolean }
   | { t: number; type: 'fault.applied'; fault: string; kind: string; target: string; detail: Record<string, unknown> }
   | { t: number; type: 'fault.removed'; fault: string; kind: string; target: string; atStop?: boolean }
   | { t: number; type: 'fault.error'; error: string }

@@ -1,4 +1,5 @@
 import type { Rng } from '../../../common/rng.ts';
+import { randomBytes } from 'node:crypto';
 import { COMMAND_TOKEN_FIELD, type HubApi } from '../../../protocol/wire.ts';
 import type { History } from '../../history/history.ts';
 
@@ -25,6 +26,8 @@ export class CommandTraffic {
   #issued = 0;
   #noRoute = 0;
   #otherFailures = 0;
+  /** Makes this run's tokens its own: a hub holding commands from an earlier run (same names, cmd-N) is not taken for this one's. */
+  readonly #runTag = randomBytes(4).toString('hex');
   /** The first answer the protocol found no command id in: the profile does not fit the hub's issuing call. */
   #unreadable: string | undefined;
 
@@ -56,6 +59,10 @@ export class CommandTraffic {
     return `the hub has no ${method} ${path.split('?')[0]} (HTTP 404/405 to all ${this.#noRoute} call(s)), so the harness cannot issue commands`;
   }
 
+  #runToken(name: string): string {
+    return `${name}@${this.#runTag}`;
+  }
+
   #issueOne(): void {
     const agent = this.#agents[Math.floor(this.#rng.next() * this.#agents.length)]!;
     const name = `cmd-${++this.#sequence}`;
@@ -68,8 +75,8 @@ export class CommandTraffic {
     // Stamped when sent: the hub may deliver over the WebSocket before its HTTP answer arrives.
     const sentAt = this.#clock();
     try {
-      // The name is the run's token for the command: in the payload too, so a hub that re-ids commands is still matched.
-      const request = this.#issue.request(agent, name, { sequence: this.#sequence, [COMMAND_TOKEN_FIELD]: name });
+      // The run's token for the command, in its payload: a hub that re-ids commands is still matched.
+      const request = this.#issue.request(agent, name, { sequence: this.#sequence, [COMMAND_TOKEN_FIELD]: this.#runToken(name) });
       const response = await fetch(new URL(request.path, this.#hubUrl()), {
         method: request.method,
         // The harness's own calls carry its admin token (--admin-token, else --token) over the profile's authorization.
@@ -82,7 +89,7 @@ export class CommandTraffic {
         await response.body?.cancel();
         if (response.status === 404 || response.status === 405) this.#noRoute++;
         else this.#otherFailures++;
-        this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, sentAtMs: sentAt, error: `HTTP ${response.status}`, status: response.status });
+        this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, token: this.#runToken(name), sentAtMs: sentAt, error: `HTTP ${response.status}`, status: response.status });
         return;
       }
       const text = await response.text();
@@ -96,14 +103,14 @@ export class CommandTraffic {
       if (!answer.ok) {
         this.#otherFailures++;
         this.#unreadable ??= answer.why;
-        this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, sentAtMs: sentAt, error: answer.why, status: response.status, unreadable: true });
+        this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, token: this.#runToken(name), sentAtMs: sentAt, error: answer.why, status: response.status, unreadable: true });
         return;
       }
       this.#issued++;
-      this.#history.append({ t: sentAt, type: 'command.issued', agent, id: answer.id, name, token: name });
+      this.#history.append({ t: sentAt, type: 'command.issued', agent, id: answer.id, name, token: this.#runToken(name) });
     } catch (error) {
       this.#otherFailures++;
-      this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, sentAtMs: sentAt, error: (error as Error).message });
+      this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, token: this.#runToken(name), sentAtMs: sentAt, error: (error as Error).message });
     }
   }
 }
