@@ -117,7 +117,9 @@ ${HUB_USAGE}
   --debug                    print the stack trace with an error
   -h, --help                 this help
 
-exit codes: 0 every check passed, 1 a check failed, 2 usage or harness error`;
+exit codes: 0 every check passed, 1 a check failed (the hub), 2 the run cannot judge (invalid: a
+            protocol that does not fit the hub, an overloaded machine, a fault that did not
+            apply), a usage or harness error, or interrupted`;
 
 function usageError(message: string, fix: string): HarnessError {
   return new HarnessError('EC_USAGE', message, fix);

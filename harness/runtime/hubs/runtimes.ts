@@ -73,7 +73,7 @@ export const HUB_RUNTIMES: HubRuntimes = {
   external: {
     description: 'a hub someone else runs (--hub-url): checked for an answer, never restarted',
     fields: {
-      url: { flag: '--hub-url', arg: 'URL', value: 'http-url', required: true, chooses: true, what: 'the hub base URL', example: 'http://127.0.0.1:8080', usage: 'target a hub you run (protocol v1); the harness will not restart it' },
+      url: { flag: '--hub-url', arg: 'URL', value: 'http-url', required: true, chooses: true, what: 'the hub base URL', example: 'http://127.0.0.1:8080', usage: 'target a hub you run, on the wire --protocol names; the harness will not restart it' },
     },
     start: (choice) => connectExternalHub(choice.url),
   },
