@@ -5,7 +5,9 @@ and just enough HTTP/1.1). Nothing here comes from edge-chaos: the harness
 knows this wire only from acme.protocol.ts beside it.
 
 It listens on $HOST:$PORT (default 127.0.0.1:8080), the way --hub-cmd starts
-a hub. The wire:
+a hub, with a listen backlog of $BACKLOG (default 100, asyncio's; a burst of
+connects larger than that overflows it and waits on TCP's SYN retransmits).
+The wire:
 
   GET  /agents/{agent}/socket          WebSocket upgrade; header x-acme-key must
                                        equal $ACME_KEY when it is set (else 401)
@@ -502,7 +504,8 @@ async def main(argv):
     hub = Hub(options)
     host = os.environ.get("HOST") or "127.0.0.1"
     port = int(os.environ.get("PORT") or 8080)
-    server = await asyncio.start_server(hub.handle, host, port, limit=MAX_HEADER_BYTES)
+    backlog = int(os.environ.get("BACKLOG") or 100)
+    server = await asyncio.start_server(hub.handle, host, port, limit=MAX_HEADER_BYTES, backlog=backlog)
     hub.listening_at = time.monotonic()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
