@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CURVE_SIZES, parseBenchArgs, UsageError, type BenchArgs } from './args.ts';
+import { ALL_PROTOCOLS, sidesOf } from './sides.ts';
 
 const parse = (...argv: string[]): BenchArgs => parseBenchArgs(argv) as BenchArgs;
 
@@ -25,8 +26,35 @@ describe('bench flags', () => {
     expect(parse('--sizes', '1000,2000', '--agents', '1000')).toMatchObject({ agents: 1_000 });
   });
 
+  it('measures every protocol by default; --protocols chooses some, in a fixed order whatever the order given', () => {
+    expect(parse().protocols).toEqual(['v1', 'json', 'socket.io']);
+    expect(parse('--protocols', 'socket.io,v1').protocols).toEqual(['v1', 'socket.io']);
+    expect(parse('--protocols', ' json ').protocols).toEqual(['json']);
+  });
+
+  it('v1 brings bare ws with it; the other protocols are one Fleet each', () => {
+    expect(sidesOf(['v1'])).toEqual(['fleet', 'bare']);
+    expect(sidesOf(['socket.io', 'json'])).toEqual(['json', 'socketio']);
+    expect(sidesOf(ALL_PROTOCOLS)).toEqual(['fleet', 'bare', 'json', 'socketio']);
+  });
+
+  it('refuses an unknown or repeated protocol, naming it and listing the known ones', () => {
+    const refusal = (value: string): UsageError => {
+      try {
+        parseBenchArgs(['--protocols', value]);
+      } catch (error) {
+        return error as UsageError;
+      }
+      throw new Error(`--protocols ${value} was taken`);
+    };
+    expect(refusal('v1,socketio').message).toMatch(/"socketio" is not one of them/);
+    expect(refusal('v1,socketio').fix).toMatch(/v1, json, socket\.io/);
+    expect(refusal('v1,v1').message).toMatch(/at most once/);
+    expect(refusal('').message).toMatch(/"" is not one of them/);
+  });
+
   it('refuses what it cannot do, naming the value', () => {
-    for (const argv of [['--sizes', '1000,1000'], ['--sizes', '1000,x'], ['--sizes', ''], ['--curve', '--quick'], ['--sizes', '1000,2000', '--agents', '3000'], ['--runs', '6'], ['--agents', '0']]) {
+    for (const argv of [['--sizes', '1000,1000'], ['--sizes', '1000,x'], ['--sizes', ''], ['--curve', '--quick'], ['--sizes', '1000,2000', '--agents', '3000'], ['--runs', '6'], ['--agents', '0'], ['--protocols', 'ws']]) {
       expect(() => parseBenchArgs(argv), argv.join(' ')).toThrow(UsageError);
     }
   });

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ALL_PROTOCOLS, PROTOCOL_CHOICES, type ProtocolChoice } from './sides.ts';
 
 /** `npm run bench -- [options]`: flags are checked here once, and nowhere else. */
 
-export const USAGE = `usage: npm run bench -- [--quick] [--curve] [--sizes N,N,...] [--agents N] [--runs N] [--no-artillery] [--no-artillery-install] [--out FILE] [--json FILE]
+export const USAGE = `usage: npm run bench -- [--quick] [--curve] [--sizes N,N,...] [--agents N] [--runs N] [--protocols P,P,...] [--no-artillery] [--no-artillery-install] [--out FILE] [--json FILE]
 
   --quick                 a small run (2000 connections, one run per side, short windows): under a minute
   --curve                 the cost curve: every client at 1000, 2000, 5000 and 10000 connections,
@@ -15,7 +16,12 @@ export const USAGE = `usage: npm run bench -- [--quick] [--curve] [--sizes N,N,.
                           size the headline table shows (default 5000 if measured, else the largest)
   --runs N                runs per client per size, taken in turn (Fleet, bare, Artillery, then the
                           reverse), medians and min to max reported (default 3, quick 1; at most 5)
-  --no-artillery          skip the Artillery column (marked skipped)
+  --protocols P,P,...     the Fleets to measure, each against its own hub (default ${ALL_PROTOCOLS.join(',')}):
+                          v1 (the reference hub; with bare ws, its floor), json (the custom JSON profile
+                          examples/protocols/acme-hub/acme.protocol.ts against its Python hub, needs python3 3.11+),
+                          socket.io (against the zoo's Socket.IO hub); with --curve, json and socket.io are
+                          measured at the headline size only
+  --no-artillery          skip the Artillery column (marked skipped; it also needs v1, whose rate paces it)
   --no-artillery-install  use Artillery only if it is already installed (node_modules/.cache/edge-chaos-bench/); never install
   --out FILE              markdown report (default: docs/benchmarks.md with --curve, the committed page with
                           its chart; reports/benchmarks.md otherwise, so a quick look never drops the chart)
@@ -41,6 +47,8 @@ export interface BenchArgs {
   sizes: number[];
   curve: boolean;
   runsPerSide: number;
+  /** The Fleets to measure; v1 brings bare ws with it. In the order ALL_PROTOCOLS lists them. */
+  protocols: ProtocolChoice[];
   artillery: boolean;
   artilleryInstall: boolean;
   outPath: string;
@@ -76,6 +84,17 @@ function parseSizes(text: string): number[] {
   return unique;
 }
 
+function parseProtocols(text: string | undefined): ProtocolChoice[] {
+  if (text === undefined) return [...ALL_PROTOCOLS];
+  const names = text.split(',').map((part) => part.trim());
+  const unknown = names.filter((name) => !Object.hasOwn(PROTOCOL_CHOICES, name));
+  if (names.length === 0 || unknown.length > 0 || new Set(names).size !== names.length) {
+    const why = unknown.length > 0 ? `${unknown.map((name) => JSON.stringify(name)).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not one of them` : 'each at most once';
+    throw new UsageError(`--protocols ${JSON.stringify(text)}: ${why}`, `list some of ${ALL_PROTOCOLS.join(', ')}, e.g. --protocols ${ALL_PROTOCOLS.join(',')}`);
+  }
+  return ALL_PROTOCOLS.filter((name) => names.includes(name));
+}
+
 export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
   let values;
   try {
@@ -87,6 +106,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
         curve: { type: 'boolean' },
         sizes: { type: 'string' },
         runs: { type: 'string' },
+        protocols: { type: 'string' },
         'no-artillery': { type: 'boolean' },
         'no-artillery-install': { type: 'boolean' },
         out: { type: 'string' },
@@ -124,6 +144,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
     sizes,
     curve,
     runsPerSide: positiveInt('--runs', values.runs, quick ? 1 : 3, MAX_RUNS),
+    protocols: parseProtocols(values.protocols),
     artillery: !(values['no-artillery'] ?? false),
     artilleryInstall: !(values['no-artillery-install'] ?? false),
     outPath,

@@ -23,6 +23,8 @@ function point(agents: number): HoldPoint {
     agents,
     fleet: { status: 'measured', value: summarize(runs(15, 20, agents / 3)) },
     bare: { status: 'measured', value: summarize(runs(9, 2, agents / 4)) },
+    json: { status: 'skipped', reason: 'measured at 5,000 connections only' },
+    socketio: { status: 'skipped', reason: 'measured at 5,000 connections only' },
     artillery:
       agents < 10_000
         ? { status: 'measured', value: { summary: summarize(runs(9.5, 40, agents / 2)), arrivalsPerSecond: 2_400, version: '2.0.21', install: 'found' } }
@@ -33,7 +35,7 @@ function point(agents: number): HoldPoint {
 const result: BenchResult = {
   machine: { cpuModel: 'Test CPU', cores: 2, ramBytes: 8 * 1024 ** 3, node: 'v20.20.2', os: 'Linux', date: '2026-12-02T00:00:00.000Z' },
   loadAverage: { atStart: [0.1, 0.2, 0.3], atEnd: [0.4, 0.5, 0.6] },
-  settings: { agents: 5_000, sizes: [1_000, 2_000, 5_000, 10_000], curve: true, maxInFlight: 128, runsPerSide: 3, settleMs: 1_000, idleWindowMs: 3_000, proxyBlockMs: 500, proxyRounds: 4, quick: false },
+  settings: { agents: 5_000, sizes: [1_000, 2_000, 5_000, 10_000], curve: true, maxInFlight: 128, runsPerSide: 3, settleMs: 1_000, idleWindowMs: 3_000, proxyBlockMs: 500, proxyRounds: 4, quick: false, protocols: ['v1'] },
   points: [1_000, 2_000, 5_000, 10_000].map(point),
   proxy: { status: 'skipped', reason: 'test' },
   totalMs: 1,
@@ -62,14 +64,14 @@ describe('the cost curve', () => {
     expect(markdown).toMatch(/^\| 2,000 \| 0\.67 \(0\.60–0\.80\) \| 0\.50 \(0\.45–0\.60\) \| 1\.33 \| 1\.00 \(0\.90–1\.20\) \|$/m);
     expect(markdown).toMatch(/^\| 10,000 \| .* \| unavailable \|$/m);
     expect(markdown).toContain('Artillery 2.0.21 at 10,000: unavailable: at 10000 connections, run 1/3: artillery held only 9000');
-    expect(markdown).toContain('Fleet (EdgeAgent) 15.0 KiB per connection + 20.0 MiB; bare ws 9.0 KiB per connection + 2.0 MiB');
+    expect(markdown).toContain('Fleet v1 (EdgeAgent) 15.0 KiB per connection + 20.0 MiB; bare ws 9.0 KiB per connection + 2.0 MiB');
   });
 
   it('draws both panels with a line per client, Artillery stopping where it failed', () => {
     const svg = curveSvg(result);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     const points = (series: string): string[] => [...svg.matchAll(new RegExp(`class="point" data-series="${series}" data-x="(\\d+)"`, 'g'))].map((m) => m[1]!);
-    expect(points('Fleet \\(EdgeAgent\\)')).toEqual(['1000', '2000', '5000', '10000', '1000', '2000', '5000', '10000']);
+    expect(points('Fleet v1 \\(EdgeAgent\\)')).toEqual(['1000', '2000', '5000', '10000', '1000', '2000', '5000', '10000']);
     expect(points('Artillery 2.0.21')).toEqual(['1000', '2000', '5000']);
     expect(svg).toContain('RSS per connection');
     expect(svg).toContain('Time to connect all N');

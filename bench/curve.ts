@@ -1,5 +1,6 @@
 import { cell, measured, NO_VALUE, ratio, runsText, spreadCell, table, thousands } from './markdown.ts';
 import type { BenchResult, HoldMeasurement, HoldPoint, HoldSummary } from './results.ts';
+import { SIDES } from './sides.ts';
 import { lineChartSvg, type ChartPanel, type ChartSeries } from './svg-chart.ts';
 
 /**
@@ -9,7 +10,7 @@ import { lineChartSvg, type ChartPanel, type ChartSeries } from './svg-chart.ts'
 
 type Side = 'fleet' | 'bare' | 'artillery';
 
-const SIDE_NAMES: Record<Side, string> = { fleet: 'Fleet (EdgeAgent)', bare: 'bare ws', artillery: 'Artillery' };
+const SIDE_NAMES: Record<Side, string> = { fleet: SIDES.fleet.name, bare: SIDES.bare.name, artillery: 'Artillery' };
 
 function summaryOf(point: HoldPoint, side: Side): HoldSummary | undefined {
   return side === 'artillery' ? measured(point.artillery)?.summary : measured(point[side]);

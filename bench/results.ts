@@ -1,3 +1,5 @@
+import type { ProtocolChoice } from './sides.ts';
+
 /**
  * What one bench run measured, as plain data: the table, the console output
  * and bench.test.ts all read this, never the measuring code.
@@ -103,13 +105,20 @@ export interface BenchSettings {
   proxyBlockMs: number;
   proxyRounds: number;
   quick: boolean;
+  /** What --protocols chose (v1 brings bare ws with it); the other protocols are measured at `agents` only. */
+  protocols: ProtocolChoice[];
 }
 
-/** The three clients holding one number of connections. */
+/** Every client holding one number of connections (bench/sides.ts says what each is). */
 export interface HoldPoint {
   agents: number;
+  /** The Fleet on protocol v1 against the reference hub. */
   fleet: Outcome<HoldSummary>;
   bare: Outcome<HoldSummary>;
+  /** The Fleet on the custom JSON profile against the acme hub (Python). */
+  json: Outcome<HoldSummary>;
+  /** The Fleet on Socket.IO against the zoo's Socket.IO hub. */
+  socketio: Outcome<HoldSummary>;
   artillery: Outcome<ArtilleryHold>;
 }
 

@@ -3,6 +3,7 @@ import { bareHolder } from './bare-holder.ts';
 import { median } from '../summary.ts';
 import { fleetHolder } from './fleet-holder.ts';
 import type { ConnectionHolder, FromHolder, HolderSetup, MemorySample, ToHolder } from './messages.ts';
+import { SIDES, type FleetProtocol } from '../sides.ts';
 
 /**
  * A holder child: opens N connections for one side, reports its memory
@@ -51,7 +52,8 @@ async function onMessage(message: ToHolder): Promise<void> {
   switch (message.type) {
     case 'setup': {
       setup = message;
-      holder = message.side === 'fleet' ? fleetHolder(message) : bareHolder(message);
+      const wire = (SIDES[message.side] as { fleet?: FleetProtocol }).fleet;
+      holder = wire ? await fleetHolder(message, wire) : bareHolder(message);
       await holder.warmUp();
       send({ type: 'ready', baseline: await memorySample() });
       return;
@@ -62,7 +64,8 @@ async function onMessage(message: ToHolder): Promise<void> {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          reject(new Error(`only ${holder!.openCount()} of ${setup!.agents} ${setup!.side} connections open after ${setup!.connectTimeoutMs / 1000} s`));
+          const trouble = holder!.trouble?.();
+          reject(new Error(`only ${holder!.openCount()} of ${setup!.agents} ${setup!.side} connections open after ${setup!.connectTimeoutMs / 1000} s${trouble ? `; last trouble: ${trouble}` : ''}`));
         }, setup!.connectTimeoutMs);
       });
       const { failedAttempts } = await Promise.race([holder.connectAll(), timedOut]);

@@ -11,7 +11,9 @@
  *   child -> bench   { type: 'failed', message }      at any point; the child then exits
  */
 
-export type HolderSide = 'fleet' | 'bare';
+import type { HolderSide } from '../sides.ts';
+
+export type { HolderSide };
 
 export interface HolderSetup {
   type: 'setup';
@@ -53,5 +55,7 @@ export interface ConnectionHolder {
   connectAll(): Promise<{ failedAttempts: number }>;
   /** Number of connections open now. */
   openCount(): number;
+  /** The last failure or close it saw, if any: said when connecting times out. */
+  trouble?(): string | undefined;
   close(): Promise<void>;
 }
