@@ -1,5 +1,8 @@
 import { curveMarkdown } from './curve.ts';
 import { cell, formatDuration, measured, NO_VALUE, ratio, runsText, spreadCell, table, thousands } from './markdown.ts';
+import { HUB_LISTEN_BACKLOG, HUB_PING_INTERVAL_MS } from './settings.ts';
+import { HOLDER_SIDES, OTHER_PROTOCOL_SIDES, SIDES, SOCKET_IO_RSS_BOUND } from './sides.ts';
+import { rssRatios, socketIoWithinBound } from './summary.ts';
 import { MIN_CONNECTIONS_FOR_RSS, type BenchResult, type HoldMeasurement, type HoldPoint, type HoldSummary, type LatencyPercentiles, type LoadAverage, type Outcome } from './results.ts';
 
 /**
@@ -35,6 +38,12 @@ function outcomeNote(name: string, outcome: Outcome<unknown>): string | undefine
   return outcome.status === 'measured' ? undefined : `${name}: ${outcome.status}: ${outcome.reason}`;
 }
 
+/** One figure's cell and ratio: idle CPU is a few clock ticks (10 ms each) in the window, so a ratio of two would be a ratio of noise. */
+function ratioOf(key: keyof typeof HOLD_ROWS, a: HoldSummary | undefined, b: HoldSummary | undefined): string {
+  const median = (summary: HoldSummary | undefined): number | undefined => summary && PICK[key](summary.median);
+  return key === 'idleCpu' ? NO_VALUE : ratio(median(a), median(b));
+}
+
 /** The point the headline table shows: settings.agents, which is always one of the sizes. */
 export function headlinePoint(result: BenchResult): HoldPoint {
   return result.points.find((p) => p.agents === result.settings.agents) ?? result.points.at(-1)!;
@@ -46,10 +55,6 @@ export function holdTable(point: HoldPoint): string {
   const bare = measured(point.bare);
   const artillery = measured(point.artillery);
   const artilleryName = artillery ? `Artillery ${artillery.version}` : 'Artillery';
-  const median = (summary: HoldSummary | undefined, key: keyof typeof HOLD_ROWS): number | undefined => summary && PICK[key](summary.median);
-  // Idle CPU is a few clock ticks (10 ms each) in the window, so a ratio of two would be a ratio of noise.
-  const ratioOf = (key: keyof typeof HOLD_ROWS, a: HoldSummary | undefined, b: HoldSummary | undefined): string =>
-    key === 'idleCpu' ? NO_VALUE : ratio(median(a, key), median(b, key));
   const rows = (Object.keys(HOLD_ROWS) as (keyof typeof HOLD_ROWS)[]).map((key) => [
     HOLD_ROWS[key],
     spreadCell(fleet, PICK[key], DIGITS[key]),
@@ -59,9 +64,53 @@ export function holdTable(point: HoldPoint): string {
     // Artillery's arrivals were paced by the bench, so its rate says nothing about it.
     key === 'rate' ? NO_VALUE : ratioOf(key, artillery?.summary, fleet),
   ]);
-  const notes = [outcomeNote('Fleet', point.fleet), outcomeNote('bare ws', point.bare), outcomeNote(artilleryName, point.artillery)].filter(Boolean);
-  const body = table(['metric', 'Fleet (EdgeAgent)', 'bare ws', 'Fleet / bare', artilleryName, `${artilleryName.split(' ')[0]} / Fleet`], rows);
+  const notes = [outcomeNote(SIDES.fleet.name, point.fleet), outcomeNote(SIDES.bare.name, point.bare), outcomeNote(artilleryName, point.artillery)].filter(Boolean);
+  const body = table(['metric', SIDES.fleet.name, SIDES.bare.name, 'Fleet / bare', artilleryName, `${artilleryName.split(' ')[0]} / Fleet`], rows);
   return notes.length > 0 ? `${body}\n\n${notes.join('\n\n')}` : body;
+}
+
+/** True when --protocols chose a Fleet on another protocol than v1: the protocol table is shown. */
+function otherProtocolsChosen(result: BenchResult): boolean {
+  return result.settings.protocols.some((protocol) => protocol !== 'v1');
+}
+
+function protocolHeading(result: BenchResult): string {
+  return `The Fleet on other protocols: ${thousands.format(result.settings.agents)} idle connections, each protocol against its own hub`;
+}
+
+/**
+ * The Fleet on each protocol at one size, next to the v1 Fleet: each cell
+ * the median (min–max) over the runs, each ratio of two medians. Each side
+ * ran against its own hub, so the connect rate is the pair's (a hub in
+ * Python accepts more slowly than one in Node), while memory and CPU are
+ * the fleet process's alone.
+ */
+export function protocolTable(point: HoldPoint): string {
+  const v1 = measured(point.fleet);
+  const rows = (Object.keys(HOLD_ROWS) as (keyof typeof HOLD_ROWS)[]).map((key) => [
+    HOLD_ROWS[key],
+    spreadCell(v1, PICK[key], DIGITS[key]),
+    ...OTHER_PROTOCOL_SIDES.flatMap((side) => {
+      const summary = measured(point[side]);
+      return [summary ? spreadCell(summary, PICK[key], DIGITS[key]) : point[side].status, ratioOf(key, summary, v1)];
+    }),
+  ]);
+  const header = ['metric', SIDES.fleet.name, ...OTHER_PROTOCOL_SIDES.flatMap((side) => [SIDES[side].name, `${SIDES[side].short} / ${SIDES.fleet.short}`])];
+  const notes = (['fleet', ...OTHER_PROTOCOL_SIDES] as const).map((side) => outcomeNote(SIDES[side].name, point[side])).filter(Boolean);
+  return [table(header, rows), '', rssRatiosSentence(point), ...(notes.length > 0 ? ['', notes.join('\n\n')] : [])].join('\n');
+}
+
+/** The RSS-per-agent ratios in one sentence, with the Socket.IO bound's verdict. */
+export function rssRatiosSentence(point: HoldPoint): string {
+  const ratios = rssRatios(point);
+  const within = socketIoWithinBound(ratios);
+  const bound = `${SOCKET_IO_RSS_BOUND}`;
+  const verdict = within === undefined ? `the ${bound}× bound cannot be judged without both` : within ? `within the ${bound}× bound` : `over the ${bound}× bound`;
+  return (
+    `RSS per agent, each a ratio of two medians from this run: ${SIDES.json.short} / ${SIDES.fleet.short} ${cell(ratios.jsonPerV1, 2)}; ` +
+    `${SIDES.socketio.short} / ${SIDES.fleet.short} ${cell(ratios.socketIoPerV1, 2)} (${verdict}); ` +
+    `${SIDES.fleet.short} Fleet / bare ws ${cell(ratios.fleetPerBare, 2)}.`
+  );
 }
 
 export function latencyTable(result: BenchResult): string {
@@ -97,8 +146,10 @@ export function consoleReport(result: BenchResult): string {
   const curve = settings.curve
     ? result.points.map((point) => [`At ${thousands.format(point.agents)} connections`, '', holdTable(point), '']).flat()
     : [holdHeading(result), '', holdTable(headlinePoint(result)), ''];
+  const protocols = otherProtocolsChosen(result) ? [protocolHeading(result), '', protocolTable(headlinePoint(result)), ''] : [];
   return [
     ...curve,
+    ...protocols,
     'What a Toxiproxy proxy (no toxics) adds to a WebSocket ping round trip',
     '',
     latencyTable(result),
@@ -148,22 +199,30 @@ export function markdownReport(result: BenchResult, options: MarkdownOptions = {
     '',
     holdTable(headline),
     '',
+    ...(otherProtocolsChosen(result) ? [`## ${protocolHeading(result)}`, '', protocolTable(headline), ''] : []),
     ...(settings.curve
       ? [`## The cost curve: ${sizes} connections`, '', curveMarkdown(result, options.curveSvgHref), '']
       : []),
     '## How',
     '',
-    'The reference hub (`server/main.ts`, ping interval 60 s, no commands) runs',
-    'in a process of its own, a fresh one for each client run. Each client runs in a',
-    'process of its own too, so no two sides share a heap:',
+    `Each client run gets a hub of its own, in a process of its own, a fresh one each time, with no commands and a ping interval of ${HUB_PING_INTERVAL_MS / 1000} s`,
+    'for every hub (WebSocket pings, the acme hub\'s app-level pings, Engine.IO\'s pings alike), so no side\'s idle window',
+    'holds a heartbeat another\'s does not. Each client runs in a process of its own too, so no two sides share a heap',
+    `(bench/sides.ts). Chosen with \`--protocols\` (this run: ${settings.protocols.join(', ')})${settings.curve ? '; with the curve, the Fleets on other protocols than v1 only at the headline size' : ''}:`,
     '',
-    '- **Fleet**: `harness/runtime/fleet/fleet.ts` with N `EdgeAgent`s, as the harness builds it',
-    '  (the event sink only counts). Connected agents do not poll.',
-    '- **bare ws**: one `ws` client per connection and nothing else, same URL and',
-    '  options (`perMessageDeflate: false`); a failed handshake is retried after 1 s.',
-    `- Both are started by one driver with at most ${settings.maxInFlight} handshakes under way, not by`,
-    '  `Fleet.start`\'s open-loop ramp: a ramp faster than the hub accepts overflows',
-    '  its listen backlog (511), the kernel drops SYNs, and the time then measures',
+    ...HOLDER_SIDES.map((side) => `- **${SIDES[side].name}**: ${SIDES[side].measures}`),
+    '',
+    'The hubs: the reference hub (`server/main.ts`, in-memory store); the acme hub, `python3 examples/protocols/acme-hub/hub.py`',
+    `(asyncio, standard library only), given a listen backlog of ${HUB_LISTEN_BACKLOG} (\`BACKLOG\`; asyncio's default of 100 is under the`,
+    `${settings.maxInFlight} handshakes the bench keeps under way) and the bench's open-file limit; the zoo's Socket.IO hub,`,
+    '`node harness/runtime/hubs/zoo/socketio-hub.mjs` (the `socket.io` package, websocket transport only). The connect',
+    'rate is the pair\'s, client and hub: a hub in Python accepts more slowly than one in Node. Memory and CPU are the',
+    'client process\'s alone.',
+    '',
+    `- Every client is started by one driver with at most ${settings.maxInFlight} handshakes under way (a handshake`,
+    '  lasting to the session\'s open: the WebSocket\'s for v1 and bare, the welcome for JSON, the CONNECT ack for',
+    '  Socket.IO), not by `Fleet.start`\'s open-loop ramp: a ramp faster than the hub accepts overflows',
+    '  its listen backlog, the kernel drops SYNs, and the time then measures',
     '  TCP\'s SYN retransmit timer (1 s, 3 s), not the client.',
     `- **Artillery**${artillery ? ` ${artillery.version}` : ''}: its WebSocket engine, a generated script of N arrivals`,
     `  spread evenly${artillery ? ` (at ${thousands.format(headline.agents)}: ${thousands.format(artillery.arrivalsPerSecond)}/s)` : ''}, 80% of the rate of the first Fleet run at that size: Artillery's arrivals are`,
@@ -174,8 +233,10 @@ export function markdownReport(result: BenchResult, options: MarkdownOptions = {
     `  Installed by the bench with \`npm install --prefix node_modules/.cache/edge-chaos-bench/artillery --ignore-scripts\`, telemetry off.${artillery ? ` This run: ${artillery.install}.` : ''}`,
     '  Where it fails at a size, the table says why and it is not run again at that size.',
     '',
-    'Every run ends only when the hub\'s `edge_hub_connections_open` equals N, and',
-    'again after the idle window. At each size the clients take turns, Fleet, bare,',
+    'Every run ends only when the hub counts N connections, and again after the idle window: the reference hub\'s',
+    '`edge_hub_connections_open` (with no replaced connection); for the acme and Socket.IO hubs, which have no metrics,',
+    'the kernel\'s count of established TCP connections on the hub\'s port (/proc/net/tcp), and the Fleet\'s count of',
+    'sessions, less any connection that closed. At each size the clients take turns, Fleet v1, bare, JSON, Socket.IO,',
     'Artillery, then the reverse (A B C C B A ...), so a drift in machine load falls',
     'on every client alike; each figure is the median over the runs, taken figure by',
     'figure, and every ratio is of two medians from this one bench run.',

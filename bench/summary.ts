@@ -1,4 +1,5 @@
-import type { HoldMeasurement, HoldSummary } from './results.ts';
+import type { HoldMeasurement, HoldPoint, HoldSummary } from './results.ts';
+import { SOCKET_IO_RSS_BOUND, type HolderSide } from './sides.ts';
 
 /** Several runs of one side reduced to a median and a spread, figure by figure. */
 
@@ -9,7 +10,7 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-type Figure = Exclude<keyof HoldMeasurement, 'agents'>;
+export type Figure = Exclude<keyof HoldMeasurement, 'agents'>;
 const FIGURES: readonly Figure[] = [
   'connectMs',
   'agentsPerSecond',
@@ -41,4 +42,43 @@ export function summarize(runs: readonly HoldMeasurement[]): HoldSummary {
     max: pick((values) => Math.max(...values)),
     runs: [...runs],
   };
+}
+
+/** A side's summary at a point, when it was measured. */
+export function sideSummary(point: HoldPoint, side: HolderSide): HoldSummary | undefined {
+  const outcome = point[side];
+  return outcome.status === 'measured' ? outcome.value : undefined;
+}
+
+/**
+ * One figure's median on one side over its median on another, at one point;
+ * undefined where either has no figure or the base is zero.
+ */
+export function sideRatio(point: HoldPoint, side: HolderSide, base: HolderSide, figure: Figure): number | undefined {
+  const top = sideSummary(point, side)?.median[figure];
+  const bottom = sideSummary(point, base)?.median[figure];
+  return top === undefined || bottom === undefined || bottom === 0 ? undefined : top / bottom;
+}
+
+/** The RSS-per-agent ratios the report states, each of two medians from one bench run. */
+export interface RssRatios {
+  /** The v1 Fleet over bare ws: what the Fleet adds to a bare socket. */
+  fleetPerBare: number | undefined;
+  /** The Fleet on the custom JSON profile over the v1 Fleet. */
+  jsonPerV1: number | undefined;
+  /** The Fleet on Socket.IO over the v1 Fleet: the acceptance bounds it at SOCKET_IO_RSS_BOUND. */
+  socketIoPerV1: number | undefined;
+}
+
+export function rssRatios(point: HoldPoint): RssRatios {
+  return {
+    fleetPerBare: sideRatio(point, 'fleet', 'bare', 'rssPerConnectionBytes'),
+    jsonPerV1: sideRatio(point, 'json', 'fleet', 'rssPerConnectionBytes'),
+    socketIoPerV1: sideRatio(point, 'socketio', 'fleet', 'rssPerConnectionBytes'),
+  };
+}
+
+/** Whether the Socket.IO fleet keeps within its bound; undefined when the ratio was not measured. */
+export function socketIoWithinBound(ratios: RssRatios, bound = SOCKET_IO_RSS_BOUND): boolean | undefined {
+  return ratios.socketIoPerV1 === undefined ? undefined : ratios.socketIoPerV1 <= bound;
 }
