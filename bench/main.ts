@@ -12,8 +12,9 @@ import { benchSettings, runLimitMs } from './settings.ts';
 
 /**
  * `npm run bench`: Fleet vs bare ws vs Artillery holding N idle connections
- * (with --curve, at several N), and what a Toxiproxy proxy adds to a round
- * trip, in one run; prints the tables and writes docs/benchmarks.md (and,
+ * (with --curve, at several N), the Fleet on the custom JSON profile and on
+ * Socket.IO next to v1, and what a Toxiproxy proxy adds to a round trip, in
+ * one run; prints the tables and writes docs/benchmarks.md (and,
  * with --curve, its chart beside it). Exit 0 measured (Artillery may be
  * unavailable), 1 a measurement failed, 2 a bad flag or a machine that
  * cannot hold that many connections, 130 interrupted.
@@ -68,7 +69,7 @@ async function main(): Promise<number> {
   watchdog.unref();
 
   const sizes = settings.sizes.join(', ');
-  log(`${settings.curve ? `curve over ${sizes}` : sizes} connections per client, ${runsText(settings.runsPerSide)} per side${args.artillery ? '' : ', no Artillery'}`);
+  log(`${settings.curve ? `curve over ${sizes}` : sizes} connections per client, ${runsText(settings.runsPerSide)} per side, protocols ${settings.protocols.join(', ')}${args.artillery ? '' : ', no Artillery'}`);
   try {
     const result = await runBench({ settings, artillery: args.artillery ? 'run' : 'skip', artilleryInstall: args.artilleryInstall, log });
     process.stdout.write(`\n${consoleReport(result)}\n`);
