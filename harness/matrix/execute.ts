@@ -1,3 +1,4 @@
+import { Deadline } from '../../common/deadline.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { runScenario } from '../index.ts';
 import type { RunResult } from '../runner/result.ts';
@@ -57,20 +58,15 @@ export async function executeMatrix(runs: readonly PlannedRun[], options: Execut
 export async function executeOne(run: PlannedRun, signal?: AbortSignal): Promise<RunOutcome> {
   const started = performance.now();
   const timeoutMs = (run.options.durationMs ?? 30_000) + RUN_SLACK_MS;
-  // A timer of our own: on Node 20, AbortSignal.any over AbortSignal.timeout can lose the timeout.
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), timeoutMs);
-  const onOuterAbort = () => abort.abort();
-  signal?.addEventListener('abort', onOuterAbort, { once: true });
-  if (signal?.aborted) abort.abort();
+  // Ends the run at its time limit or when the matrix is stopped (common/deadline.ts says why not AbortSignal.any).
+  const deadline = new Deadline(timeoutMs, signal);
   try {
-    const result = await runScenario(SCENARIOS.get(run.scenario)!, { ...run.options, signal: abort.signal });
+    const result = await runScenario(SCENARIOS.get(run.scenario)!, { ...run.options, signal: deadline.signal });
     return outcomeOf(run, result, performance.now() - started);
   } catch (error) {
     return { run, status: 'could-not-judge', failed: [], skipped: [], evaluated: [], summaries: [], error: oneLine(error), elapsedMs: Math.round(performance.now() - started) };
   } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onOuterAbort);
+    deadline.clear();
   }
 }
 
