@@ -36,7 +36,9 @@ or let edge-chaos start it, which sets PORT, HOST and PING_INTERVAL_MS:
 Options: --ping-interval MS (default $PING_INTERVAL_MS, else 25000),
 --ping-timeout MS (20000), --path P (/socket.io/), --namespace NS (/),
 --token T (the CONNECT's auth.token and every HTTP call's
-`authorization: Bearer T` must carry it; /healthz needs none).
+`authorization: Bearer T` must carry it; /healthz needs none), --state FILE
+(keep pending commands in FILE, JSON, so a restart keeps them: without it a
+redeploy loses what was queued, and edge-chaos's redeploy says so).
 SIGTERM closes every socket with 1012 Service Restart and exits.
 """
 
@@ -72,6 +74,7 @@ def parse_args():
     parser.add_argument("--path", default="/socket.io/", help="Engine.IO's path")
     parser.add_argument("--namespace", default="/", help="the namespace agents connect to")
     parser.add_argument("--token", default=None, help="required in auth.token and in every HTTP call's bearer")
+    parser.add_argument("--state", default=None, help="keep pending commands in this JSON file, so a redeploy keeps them")
     args = parser.parse_args()
     if args.ping_interval <= 0 or args.ping_timeout <= 0:
         parser.error("--ping-interval and --ping-timeout must be positive")
@@ -136,8 +139,22 @@ def decode_sio(text):
 
 # --- the hub's state -----------------------------------------------------------------------------
 
-# agent id -> pending commands, oldest first
+# agent id -> pending commands, oldest first; in --state FILE too when given, so a restart keeps them
 pending = {}
+if ARGS.state and os.path.exists(ARGS.state):
+    with open(ARGS.state, encoding="utf-8") as f:
+        pending = json.load(f)
+
+
+def save():
+    if not ARGS.state:
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(ARGS.state)), exist_ok=True)
+    tmp = f"{ARGS.state}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(pending, f)
+    os.replace(tmp, ARGS.state)
+
 # agent id -> its live Session (one per agent: the newest wins)
 sessions = {}
 
@@ -149,11 +166,14 @@ def ack(agent, ids):
         pending[agent] = left
     else:
         pending.pop(agent, None)
+    if len(left) != len(listed):
+        save()
     return len(listed) - len(left)
 
 
 def enqueue(agent, command):
     pending.setdefault(agent, []).append(command)
+    save()
     session = sessions.get(agent)
     if session:
         session.emit_command(command)
