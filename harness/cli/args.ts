@@ -22,6 +22,7 @@ export interface CliArgs {
   hubPingIntervalMs?: number;
   agentIdPrefix?: string;
   protocol?: string;
+  healthPath?: string;
   token?: string;
   adminToken?: string;
   reportDir?: string;
@@ -104,6 +105,9 @@ ${HUB_USAGE}
                              websocket transport: the 'command' event, v1's HTTP routes), or a profile
                              file describing your hub's own routes and frames (./my-hub.protocol.ts;
                              docs/protocols.md)
+  --health-path P            how the hub's health is probed: GET P (any answer below 500 is up), or
+                             tcp (a connect to its port); default: the protocol's (v1 /healthz,
+                             ws tcp)
   --token T                  bearer token agents send (the reference hub then requires it);
                              also the admin token unless --admin-token is given
   --admin-token T            bearer token for the hub's /admin/* and /metrics (e.g. a --hub-url hub)
@@ -151,7 +155,7 @@ function parseWhole(flag: string, text: string, min: number, max = Number.MAX_SA
 
 const VALUE_OPTIONS = new Set([
   'agents', 'duration', 'seed', 'defect', 'agent-defect', 'fleet-shards', 'fleet-runner', 'metrics-port',
-  'agent-id-prefix', 'protocol', 'token', 'admin-token', 'report-dir', 'loop-cycles', 'loop-max-connection', 'toxiproxy', 'hub-ping-interval',
+  'agent-id-prefix', 'protocol', 'health-path', 'token', 'admin-token', 'report-dir', 'loop-cycles', 'loop-max-connection', 'toxiproxy', 'hub-ping-interval',
   ...Object.values(SETTING_FLAGS).map((flag) => flag.slice(2)),
   ...HUB_FLAGS.map((flag) => flag.slice(2)),
 ]);
@@ -199,6 +203,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         'metrics-port': { type: 'string' },
         'agent-id-prefix': { type: 'string' },
         protocol: { type: 'string' },
+        'health-path': { type: 'string' },
         token: { type: 'string' },
         'admin-token': { type: 'string' },
         'report-dir': { type: 'string' },
@@ -264,6 +269,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     hubPingIntervalMs: values['hub-ping-interval'] === undefined ? undefined : parsePingInterval(values['hub-ping-interval']),
     agentIdPrefix: values['agent-id-prefix'],
     protocol: values.protocol,
+    healthPath: values['health-path'],
     token: values.token,
     adminToken: values['admin-token'],
     reportDir: values['report-dir'],

@@ -132,6 +132,7 @@ function runOptionsOf(args: ReturnType<typeof parseCliArgs>): RunOptions {
     metricsPort: args.metricsPort,
     agentIdPrefix: args.agentIdPrefix,
     protocol: args.protocol,
+    healthPath: args.healthPath,
     token: args.token,
     adminToken: args.adminToken,
     loopMinCycles: args.loopMinCycles,

@@ -236,6 +236,7 @@ const RUN_OPTIONS = {
     // The length also depends on the agent count: resolveParams checks the longest id.
     check: text((value) => (isValidAgentId(`${value}1`) ? undefined : `makes invalid edge_agent_ids: use only ${AGENT_ID_CHARS}`), "'edge-'"),
   },
+  healthPath: { flag: '--health-path', check: text((value) => (value === 'tcp' || /^\/[^\s]*$/.test(value) ? undefined : "must be an absolute path like /status, or 'tcp'"), "'/status'") },
   protocol: { flag: '--protocol', check: instance("a protocol's name, a profile file's path or a defineProtocol profile", (value) => (typeof value === 'string' && value !== '') || (typeof value === 'object' && value !== null && !Array.isArray(value))) },
   token: { flag: '--token', check: text(tokenProblem, "'the token your hub expects'") },
   adminToken: { flag: '--admin-token', check: text(tokenProblem, "'the admin token your hub expects'") },

@@ -55,6 +55,11 @@ export interface RunOptions {
    * process only: shard processes need a name or a file). Default: the scenario's, else v1.
    */
   protocol?: string | ProtocolProfile;
+  /**
+   * How the harness probes the hub's health: an absolute path (GET, any answer below 500 is up), or
+   * 'tcp' (a connect to its port). Default: the protocol's health path, else 'tcp' (connection-only hubs).
+   */
+  healthPath?: string;
   /** Bearer token agents send (and the in-process hub requires). */
   token?: string;
   /** Bearer token for the hub's /admin/* and /metrics. Default: `token`. */

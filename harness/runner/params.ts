@@ -84,6 +84,8 @@ export function resolveParams(scenario: ScenarioDefinition, options: RunOptions,
     protocolSource,
     /** Whether --protocol (or the scenario) chose it, so the replay command passes it back. */
     protocolChosen: options.protocol !== undefined,
+    /** --health-path, when given: it overrides the protocol's health probe. */
+    healthPath: options.healthPath,
     /** Environment variables the protocol's profile reads: a replay needs them set. */
     protocolEnv: protocol?.envNames ?? [],
     backoff,

@@ -66,11 +66,17 @@ describe('connection-only (--protocol ws)', () => {
       expect(new Set(paths)).toEqual(new Set(['/feed?room=7']));
       expect(check(result.checks, 'connection-loop').status).toBe('passed');
       expect(check(result.checks, 'hub-health').status).toBe('passed');
+      // A TCP probe: the 'up' carries no HTTP status.
+      expect(result.events.find((e) => e.type === 'hub.health' && e.state === 'up')).not.toHaveProperty('status');
       const delivery = check(result.checks, 'command-delivery');
       expect(delivery.status).toBe('skipped');
       expect(delivery.summary).toContain('protocol "ws" carries no commands');
       expect(check(result.checks, 'hub-connections-replaced').summary).toContain('protocol "ws" names no hub metric for replaced');
       expect(result.replay).toContain('--protocol ws');
+      // The user names an HTTP probe instead: GET /status, whose 404 still says the hub is up.
+      const http = await runScenario(loop, { ...quick, hubUrl: url, protocol: 'ws', healthPath: '/status' });
+      expect(http.events.find((e) => e.type === 'hub.health' && e.state === 'up')).toMatchObject({ status: 404 });
+      expect(http.replay).toContain('--health-path /status');
     } finally {
       clearInterval(pinger);
       for (const c of wss.clients) c.terminate();

@@ -27,6 +27,7 @@ export function replayCommand(scenario: string, params: ResolvedParams): string 
       if (value !== undefined) args.push(`${flag} ${shellQuote(value)}`);
     }
   }
+  if (params.healthPath !== undefined) args.push(`--health-path ${shellQuote(params.healthPath)}`);
   if (params.protocolChosen && !params.protocolSource.startsWith(INLINE_SOURCE_PREFIX)) args.push(`--protocol ${shellQuote(shownProtocol(params.protocolSource))}`);
   // Never a secret in a report: the replay reads the token from the environment.
   if (params.tokenGiven) args.push(`--token "$${TOKEN_ENV}"`);

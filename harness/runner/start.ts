@@ -131,7 +131,7 @@ export async function startRun(ctx: RunContext): Promise<StartedRun> {
       for (const h of new Set([redeploys.current, ...redeploys.retired])) if (h !== hub) await h[Symbol.asyncDispose]();
     });
     // Stopped before any hub is disposed, so the run's own teardown is not taken for the hub going away.
-    const health = stack.use(startHubWatcher({ current: () => redeploys.current, healthPath: ctx.protocol.hub.healthPath ?? false, clock, sink: (e) => history.append(e) }));
+    const health = stack.use(startHubWatcher({ current: () => redeploys.current, healthPath: params.healthPath === 'tcp' ? false : (params.healthPath ?? ctx.protocol.hub.healthPath ?? false), clock, sink: (e) => history.append(e) }));
     // Registered before the fleet, so it is closed after it and counts the fleet's last events.
     let fleetRef: FleetHandle | undefined;
     const metrics = new RunMetrics({ history, agents: params.agents, counts: () => fleetRef?.counts(), shards: () => fleetRef?.shards ?? 0, clock });
