@@ -214,10 +214,7 @@ export class EdgeAgent implements Sleeper {
       code = hubClose.code;
       reasonBuffer = Buffer.from(hubClose.reason);
     }
-    if (this.#beat) {
-      clearInterval(this.#beat.timer);
-      this.#beat = undefined;
-    }
+    this.#stopBeat();
     this.#socket = undefined;
     wakeups.cancel(this);
     clearTimeout(this.#resetTimer);
@@ -386,15 +383,10 @@ export class EdgeAgent implements Sleeper {
 
   /** True when the hub took every ack (a protocol without poll acks: there is nothing to take). */
   async #postAcks(commands: readonly WireCommand[], signal: AbortSignal): Promise<boolean> {
-    const requests = this.#profile.wire.polling!.acks(this.id, commands);
-    if (requests.length === 0) return true;
-    // One id list per request: a batch acks them all, a request per command its own.
-    const idsOf = requests.length === 1 ? [commands.map((c) => c.id)] : commands.map((c) => [c.id]);
     let all = true;
-    for (let i = 0; i < requests.length; i++) {
-      const ids = idsOf[i]!;
+    for (const { ids, request } of this.#profile.wire.polling!.acks(this.id, commands)) {
       try {
-        const response = await this.#fetch(requests[i]!, signal);
+        const response = await this.#fetch(request, signal);
         await response.body?.cancel();
         if (!response.ok) this.#observe({ type: 'ack.failed', ids, transport: 'poll', error: `HTTP ${response.status}` });
         else this.#observe({ type: 'command.acked', transport: 'poll', ids, status: response.status });
@@ -411,10 +403,13 @@ export class EdgeAgent implements Sleeper {
   #clearTimers(): void {
     wakeups.cancel(this);
     clearTimeout(this.#resetTimer);
-    if (this.#beat) {
-      clearInterval(this.#beat.timer);
-      this.#beat = undefined;
-    }
+    this.#stopBeat();
+  }
+
+  #stopBeat(): void {
+    if (!this.#beat) return;
+    clearInterval(this.#beat.timer);
+    this.#beat = undefined;
   }
 }
 

@@ -42,7 +42,7 @@ describe('protocol v1 as a profile', () => {
     expect(new URL(poll.path, 'http://h').toString()).toBe(pollUrl('http://h', 'agent-7'));
     expect(v1.agent.polling!.read({ commands: [{ id: 'a', name: 'n' }, { name: 'no id' }], more: true })).toEqual({ ok: true, commands: [{ id: 'a', name: 'n', payload: undefined }], more: true });
     expect(v1.agent.polling!.acks('agent-7', [{ id: 'a', name: 'n', payload: 1 }, { id: 'b', name: 'n', payload: 2 }])).toEqual([
-      { method: 'POST', path: '/edge/acks', headers: { authorization: 'Bearer t0k', 'content-type': 'application/json' }, body: { edge_agent_id: 'agent-7', ids: ['a', 'b'] } },
+      { ids: ['a', 'b'], request: { method: 'POST', path: '/edge/acks', headers: { authorization: 'Bearer t0k', 'content-type': 'application/json' }, body: { edge_agent_id: 'agent-7', ids: ['a', 'b'] } } },
     ]);
     expect(v1.hub.issue!.request('agent-7', 'cmd-1', { sequence: 1 })).toEqual({
       method: 'POST',
@@ -100,7 +100,7 @@ describe('a custom JSON profile', () => {
     const batch = compileProtocol({ ...acme, polling: { path: '/q', id: 'ref', ack: { per: 'batch', path: '/q/ack', body: { refs: '{ids}' } } } }, { source: 'x', env });
     const read = batch.agent.polling!.read([{ ref: 1 }, { ref: 'r2' }]);
     expect(read).toMatchObject({ ok: true, commands: [{ id: '1', hubId: 1 }, { id: 'r2' }] });
-    expect(batch.agent.polling!.acks('a', (read as unknown as { commands: never[] }).commands)[0]!.body).toEqual({ refs: [1, 'r2'] });
+    expect(batch.agent.polling!.acks('a', (read as unknown as { commands: never[] }).commands)[0]!.request.body).toEqual({ refs: [1, 'r2'] });
   });
 
   test('polled jobs are acked one call each; issuing keeps the payload an object and reads the hub id', () => {
@@ -110,7 +110,8 @@ describe('a custom JSON profile', () => {
     expect(read).toEqual({ ok: true, commands: [{ id: 'j1', name: 'k', payload: undefined }], more: false });
     expect(polling.read({ items: [] })).toMatchObject({ ok: false, why: expect.stringContaining('no list at jobs') });
     const acks = polling.acks('a-1', [{ id: 'j1', name: 'k', payload: 1 }, { id: 'j2', name: 'k', payload: 2 }]);
-    expect(acks.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /agents/a-1/jobs/j1/done', 'POST /agents/a-1/jobs/j2/done']);
+    expect(acks.map((a) => `${a.request.method} ${a.request.path}`)).toEqual(['POST /agents/a-1/jobs/j1/done', 'POST /agents/a-1/jobs/j2/done']);
+    expect(acks.map((a) => a.ids)).toEqual([['j1'], ['j2']]);
     const issue = acmeWire.hub.issue!.request('a-1', 'cmd-3', { sequence: 3 });
     expect(issue.body).toEqual({ agent: 'a-1', kind: 'cmd-3', args: { sequence: 3 } });
     expect(acmeWire.hub.issue!.read({ job_id: 'j-77' })).toEqual({ ok: true, id: 'j-77' });

@@ -12,7 +12,7 @@
 import { EdgeChaosError } from '../common/errors.ts';
 import { closestName } from '../common/closest-name.ts';
 import { compileMatch, compileTemplate, parsePath, readPath, TemplateError, type Built, type Match, type Template } from './template.ts';
-import { asHubSentIt, type AgentWire, type HubApi, type HubFrame, type HubMetricNames, type PollWire, type Protocol, type WireCommand, type WireRequest } from './wire.ts';
+import { asHubSentIt, isWireId, wireCommand, type AgentWire, type HubApi, type HubFrame, type HubMetricNames, type PollWire, type Protocol, type WireCommand, type WireRequest } from './wire.ts';
 
 export type { Match, Template } from './template.ts';
 export type { HubMetricNames } from './wire.ts';
@@ -294,7 +294,7 @@ function compileRequest(where: string, field: string, request: RequestTemplate, 
     const params: string[] = [];
     for (const [key, build] of query) {
       const v = build(values);
-      if (v !== undefined) params.push(`${encodeURIComponent(key)}=${encodeURIComponent(typeof v === 'string' ? v : JSON.stringify(v))}`);
+      if (v !== undefined) params.push(queryParam(key, v));
     }
     if (params.length > 0) built += (built.includes('?') ? '&' : '?') + params.join('&');
     let allHeaders = base;
@@ -323,9 +323,9 @@ function pathSegments(values: Parameters<Built>[0]): Parameters<Built>[0] {
   };
 }
 
-/** Encodes an agent id for a URL path segment (query values are encoded where they are joined). */
-function pathValues(agent: string, token: string | undefined) {
-  return { agent: encodeURIComponent(agent), token };
+/** One `key=value` of a query string, the value encoded (an object as JSON). */
+function queryParam(key: string, value: unknown): string {
+  return `${encodeURIComponent(key)}=${encodeURIComponent(typeof value === 'string' ? value : JSON.stringify(value))}`;
 }
 
 /** Builds the Protocol seam from a checked profile. */
@@ -351,7 +351,7 @@ export function compileProtocol(profile: ProtocolProfile, context: CompileContex
   }
   Object.freeze(headers);
   const socketPath = profile.socket.path === undefined ? undefined : template(where, 'socket.path', profile.socket.path, AT_CONNECT, env);
-  const socketQuery = Object.entries(profile.socket.query ?? {}).map(([key, t]) => [encodeURIComponent(key), template(where, `socket.query.${key}`, t, AT_CONNECT, env)] as const);
+  const socketQuery = Object.entries(profile.socket.query ?? {}).map(([key, t]) => [key, template(where, `socket.query.${key}`, t, AT_CONNECT, env)] as const);
   const origins = new Map<string, string>();
   const origin = (hubUrl: string): string => {
     let o = origins.get(hubUrl);
@@ -365,13 +365,13 @@ export function compileProtocol(profile: ProtocolProfile, context: CompileContex
   };
   const socketUrl = (hubUrl: string, agentId: string): string => {
     let url = origin(hubUrl);
-    if (socketPath) url += String(socketPath(pathValues(agentId, token)));
+    if (socketPath) url += String(socketPath(pathSegments({ agent: agentId, token })));
     if (socketQuery.length > 0) {
       let sep = url.includes('?') ? '&' : '?';
       for (const [key, build] of socketQuery) {
         const v = build({ agent: agentId, token });
         if (v === undefined) continue;
-        url += `${sep}${key}=${encodeURIComponent(typeof v === 'string' ? v : JSON.stringify(v))}`;
+        url += `${sep}${queryParam(key, v)}`;
         sep = '&';
       }
     }
@@ -412,9 +412,8 @@ export function compileProtocol(profile: ProtocolProfile, context: CompileContex
 
   const readCommand = (value: unknown, paths: { id: string[]; name?: string[]; payload?: string[] }): WireCommand | string => {
     const id = readPath(value, paths.id);
-    if (!((typeof id === 'string' && id !== '') || typeof id === 'number')) return `has no id at ${paths.id.join('.')}`;
-    const name = paths.name ? readPath(value, paths.name) : undefined;
-    return { id: String(id), name: typeof name === 'string' ? name : name === undefined ? '' : String(name), payload: paths.payload ? readPath(value, paths.payload) : undefined, ...(typeof id === 'number' ? { hubId: id } : {}) };
+    if (!isWireId(id)) return `has no id at ${paths.id.join('.')}`;
+    return wireCommand(id, paths.name ? readPath(value, paths.name) : undefined, paths.payload ? readPath(value, paths.payload) : undefined);
   };
 
   const agent: AgentWire = {
@@ -468,7 +467,7 @@ export function compileProtocol(profile: ProtocolProfile, context: CompileContex
       request: (agentId, name, payload) => request({ agent: agentId, token, name, payload }),
       read(body) {
         const id = readPath(body, idPath);
-        if ((typeof id === 'string' && id !== '') || typeof id === 'number') return { ok: true, id: String(id) };
+        if (isWireId(id)) return { ok: true, id: String(id) };
         const shown = JSON.stringify(body) ?? String(body);
         return { ok: false, why: `the answer to ${issuePath} has no id at ${profile.issue && profile.issue.id}: ${quote(shown)}` };
       },
@@ -503,17 +502,15 @@ function compilePolling(where: string, profile: ProtocolProfile, env: NodeJS.Pro
       const commands: WireCommand[] = [];
       for (const entry of entries) {
         const id = readPath(entry, paths.id);
-        if (!((typeof id === 'string' && id !== '') || typeof id === 'number')) continue;
-        const name = paths.name ? readPath(entry, paths.name) : undefined;
-        commands.push({ id: String(id), name: typeof name === 'string' ? name : name === undefined ? '' : String(name), payload: paths.payload ? readPath(entry, paths.payload) : undefined, ...(typeof id === 'number' ? { hubId: id } : {}) });
+        if (isWireId(id)) commands.push(wireCommand(id, paths.name ? readPath(entry, paths.name) : undefined, paths.payload ? readPath(entry, paths.payload) : undefined));
       }
       return { ok: true, commands, more: more ? readPath(body, more) === true : false };
     },
     acks(agentId, commands) {
       if (!ackRequest || commands.length === 0) return [];
       const seen = commands.map(asHubSentIt);
-      if (ack!.per === 'batch') return [ackRequest({ agent: agentId, token, ids: seen.map((c) => c.id), commands: seen })];
-      return seen.map((command) => ackRequest({ agent: agentId, token, command }));
+      if (ack!.per === 'batch') return [{ ids: commands.map((c) => c.id), request: ackRequest({ agent: agentId, token, ids: seen.map((c) => c.id), commands: seen }) }];
+      return seen.map((command, i) => ({ ids: [commands[i]!.id], request: ackRequest({ agent: agentId, token, command }) }));
     },
   };
 }

@@ -17,7 +17,7 @@ describe('placeholders in a request path', () => {
   test("a command id is encoded as one segment of a per-command ack's path, as the agent id is", () => {
     const polling = compileProtocol(profile, { source: 'path-ids', env: {} }).agent.polling!;
     const acks = polling.acks('a-1', [{ id: 'jobs/7 x?y#z', name: '', payload: undefined }]);
-    expect(acks.map((a) => a.path)).toEqual(['/agents/a-1/jobs/jobs%2F7%20x%3Fy%23z/done']);
-    expect(new URL(acks[0]!.path, 'http://hub').pathname).toBe('/agents/a-1/jobs/jobs%2F7%20x%3Fy%23z/done');
+    expect(acks.map((a) => a.request.path)).toEqual(['/agents/a-1/jobs/jobs%2F7%20x%3Fy%23z/done']);
+    expect(new URL(acks[0]!.request.path, 'http://hub').pathname).toBe('/agents/a-1/jobs/jobs%2F7%20x%3Fy%23z/done');
   });
 });

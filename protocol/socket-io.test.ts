@@ -195,7 +195,7 @@ describe('socket.io profiles', () => {
   test('defaults: v1\'s HTTP routes for polling and issuing, /healthz, no metrics; each can be overridden or turned off', () => {
     const p = builtInProtocol('socket.io', { token: 't' });
     expect(p.agent.polling?.request('a-1')).toEqual({ method: 'GET', path: '/edge/commands?edge_agent_id=a-1', headers: { authorization: 'Bearer t' } });
-    expect(p.agent.polling?.acks('a-1', [{ id: 'c1', name: 'n', payload: null }])).toMatchObject([{ method: 'POST', path: '/edge/acks', body: { edge_agent_id: 'a-1', ids: ['c1'] } }]);
+    expect(p.agent.polling?.acks('a-1', [{ id: 'c1', name: 'n', payload: null }])).toMatchObject([{ ids: ['c1'], request: { method: 'POST', path: '/edge/acks', body: { edge_agent_id: 'a-1', ids: ['c1'] } } }]);
     expect(p.hub.issue?.request('a-1', 'reboot', { s: 1 })).toMatchObject({ method: 'POST', path: '/admin/commands', body: { edge_agent_id: 'a-1', name: 'reboot', payload: { s: 1 } } });
     expect(p.hub.issue?.read({ id: 'c-1' })).toEqual({ ok: true, id: 'c-1' });
     expect(p.hub).toMatchObject({ healthPath: '/healthz', metricNames: {} });

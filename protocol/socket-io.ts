@@ -29,7 +29,7 @@ import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
 import { badProfile, checkFields, checkPath, compileProtocol, defineProtocol, quote, template, whereOf, type CompileContext, type ProtocolProfile } from './define.ts';
 import { parsePath, readPath, type Built, type Template } from './template.ts';
 import v1 from './profiles/v1.ts';
-import { asHubSentIt, type AgentWire, type HubFrame, type Protocol, type WireCommand } from './wire.ts';
+import { asHubSentIt, isWireId, wireCommand, type AgentWire, type HubFrame, type Protocol } from './wire.ts';
 
 /** The closes an agent reports when the hub ends the session inside the socket (RFC 6455's 4000-4999: the application's own). */
 export const SOCKET_IO_CLOSE = {
@@ -294,11 +294,10 @@ export function compileSocketIoProtocol(input: SocketIoProfile, context: Compile
       return strict ? { kind: 'unrecognised', why: `${named} reads only the ${JSON.stringify(commandEvent)} event; the hub sent ${JSON.stringify(data[0])}: ${quote(text)}` } : CONTROL;
     }
     const id = readArg(data, idAt);
-    if (!((typeof id === 'string' && id !== '') || typeof id === 'number')) {
+    if (!isWireId(id)) {
       return { kind: 'unrecognised', why: `the ${JSON.stringify(commandEvent)} event ${quote(text)} has no id at ${paths.id} (${named})` };
     }
-    const name = readArg(data, nameAt);
-    const command: WireCommand = { id: String(id), name: typeof name === 'string' ? name : name === undefined ? '' : String(name), payload: readArg(data, payloadAt), ...(typeof id === 'number' ? { hubId: id } : {}) };
+    const command = wireCommand(id, readArg(data, nameAt), readArg(data, payloadAt));
     if (!ackData || (packet.id === undefined && !ackEvent)) return { kind: 'command', command };
     const frame: SocketIoEventFrame = { event: commandEvent, args: data.slice(1), nsp: packet.nsp, ...(packet.id === undefined ? {} : { id: packet.id }) };
     const value = ackData({ agent: agentId, token, frame, command: asHubSentIt(command) });

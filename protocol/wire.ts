@@ -41,6 +41,18 @@ export interface WireCommand {
   hubId?: number;
 }
 
+/** An id a hub may give a command (or an issuing call may answer): a non-empty string, or a number. */
+export function isWireId(value: unknown): value is string | number {
+  return (typeof value === 'string' && value !== '') || typeof value === 'number';
+}
+
+/** A command from the values a protocol read: the id as text (a number kept as hubId), a missing name as ''. */
+export function wireCommand(id: string | number, name: unknown, payload: unknown): WireCommand {
+  const command: WireCommand = { id: String(id), name: typeof name === 'string' ? name : name === undefined ? '' : String(name), payload };
+  if (typeof id === 'number') command.hubId = id;
+  return command;
+}
+
 /** A command as templates see it (an ack's `{command.id}`, a batch's `{ids}`): its id as the hub sent it. */
 export function asHubSentIt(command: WireCommand): { id: string | number; name: string; payload: unknown } {
   return { id: command.hubId ?? command.id, name: command.name, payload: command.payload };
@@ -81,8 +93,8 @@ export interface PollWire {
   request(agentId: string): WireRequest;
   /** Reads a 2xx answer's JSON body. Entries without an id are left out. */
   read(body: unknown): PollAnswer;
-  /** The requests that ack these commands (one per batch, or one per command); empty when the hub takes no poll acks. */
-  acks(agentId: string, commands: readonly WireCommand[]): WireRequest[];
+  /** The calls that ack these commands (one per batch, or one per command), each with the ids it acks; empty when the hub takes no poll acks. */
+  acks(agentId: string, commands: readonly WireCommand[]): { ids: string[]; request: WireRequest }[];
 }
 
 /** The agent's side of the wire. */
