@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { commandToken, type WireCommand, type WireRequest } from '../protocol/wire.ts';
+import { commandToken, sendWireRequest, type WireCommand } from '../protocol/wire.ts';
 import { backoffDelayMs } from './backoff.ts';
 import type { AgentObservation, Transport } from './events.ts';
 import { PingGaps } from './ping-gaps.ts';
@@ -345,7 +345,7 @@ export class EdgeAgent implements Sleeper {
     let nextPageNow = false;
     const polling = this.#profile.wire.polling!;
     try {
-      const response = await this.#fetch(polling.request(this.id), signal);
+      const response = await sendWireRequest(this.#hubUrl, polling.request(this.id), signal);
       if (!response.ok) {
         await response.body?.cancel();
         this.#observe({ type: 'poll', ok: false, commands: 0, status: response.status });
@@ -372,21 +372,12 @@ export class EdgeAgent implements Sleeper {
     if (this.#polling) this.#polling.timer = setTimeout(() => void this.#pollOnce(), nextPageNow ? 0 : this.#profile.pollIntervalMs);
   }
 
-  #fetch(request: WireRequest, signal: AbortSignal): Promise<Response> {
-    return fetch(new URL(request.path, this.#hubUrl), {
-      method: request.method,
-      headers: request.headers,
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
-      signal,
-    });
-  }
-
   /** True when the hub took every ack (a protocol without poll acks: there is nothing to take). */
   async #postAcks(commands: readonly WireCommand[], signal: AbortSignal): Promise<boolean> {
     let all = true;
     for (const { ids, request } of this.#profile.wire.polling!.acks(this.id, commands)) {
       try {
-        const response = await this.#fetch(request, signal);
+        const response = await sendWireRequest(this.#hubUrl, request, signal);
         await response.body?.cancel();
         if (!response.ok) this.#observe({ type: 'ack.failed', ids, transport: 'poll', error: `HTTP ${response.status}` });
         else this.#observe({ type: 'command.acked', transport: 'poll', ids, status: response.status });

@@ -85,6 +85,16 @@ export interface WireRequest {
   body?: unknown;
 }
 
+/** Sends a request to the hub (or proxy) at `hubUrl`: its path resolved against it, its body as JSON. */
+export function sendWireRequest(hubUrl: string, request: WireRequest, signal: AbortSignal): Promise<Response> {
+  return fetch(new URL(request.path, hubUrl), {
+    method: request.method,
+    headers: request.headers,
+    body: request.body === undefined ? undefined : JSON.stringify(request.body),
+    signal,
+  });
+}
+
 /** One poll's answer, read. */
 export type PollAnswer = { ok: true; commands: WireCommand[]; more: boolean } | { ok: false; why: string };
 

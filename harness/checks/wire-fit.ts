@@ -38,7 +38,6 @@ export const checkWireFit: Checker<Record<string, never>, WireFitEvidence> = (in
   let first: WireFitEvidence['first'];
   let unreadableIssues = 0;
   let firstUnreadableIssue: string | undefined;
-  let opened = false;
   let opens = 0;
   let refusedSessions = 0;
   let firstRefusal: string | undefined;
@@ -54,7 +53,6 @@ export const checkWireFit: Checker<Record<string, never>, WireFitEvidence> = (in
       unreadableIssues++;
       firstUnreadableIssue ??= e.error;
     } else if (e.type === 'ws.open') {
-      opened = true;
       opens++;
     } else if (e.type === 'ws.close' && e.refused) {
       refusedSessions++;
@@ -68,7 +66,7 @@ export const checkWireFit: Checker<Record<string, never>, WireFitEvidence> = (in
       }
     }
   }
-  const refusedAll = !opened && failed > 0 && refusedCount === failed;
+  const refusedAll = opens === 0 && failed > 0 && refusedCount === failed;
   const evidence: WireFitEvidence = {
     unrecognised,
     agents: agents.size,

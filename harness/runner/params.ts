@@ -19,8 +19,9 @@ import type { RunOptions } from './options.ts';
 export function resolveParams(scenario: ScenarioDefinition, options: RunOptions, protocol?: Protocol) {
   // Every option's name, type and range, once (the scenario's defaults were checked by defineScenario).
   checkRunOptions(options);
+  // The loaded protocol knows where it came from; without one (a dry run), resolve what the options name.
   const protocolGiven = options.protocol ?? scenario.protocol ?? DEFAULT_PROTOCOL;
-  const protocolSource = typeof protocolGiven === 'string' ? resolveProtocolSource(protocolGiven) : `${INLINE_SOURCE_PREFIX}${protocolGiven.name}`;
+  const protocolSource = protocol?.source ?? (typeof protocolGiven === 'string' ? resolveProtocolSource(protocolGiven) : `${INLINE_SOURCE_PREFIX}${protocolGiven.name}`);
   const agents = options.agents ?? scenario.defaults.agents;
   const durationMs = options.durationMs ?? scenario.defaults.durationMs;
   const agentIdPrefix = options.agentIdPrefix ?? 'agent-';

@@ -1,6 +1,6 @@
 import type { Rng } from '../../../common/rng.ts';
 import { randomBytes } from 'node:crypto';
-import { COMMAND_TOKEN_FIELD, type HubApi } from '../../../protocol/wire.ts';
+import { COMMAND_TOKEN_FIELD, sendWireRequest, type HubApi } from '../../../protocol/wire.ts';
 import type { History } from '../../history/history.ts';
 
 /**
@@ -28,10 +28,8 @@ export class CommandTraffic {
   #otherFailures = 0;
   /** Makes this run's tokens its own: a hub holding commands from an earlier run (same names, cmd-N) is not taken for this one's. */
   readonly #runTag = randomBytes(4).toString('hex');
-  /** The first answer the protocol found no command id in: the profile does not fit the hub's issuing call. */
-  #unreadable: string | undefined;
 
-  /** `token`: sent as `Authorization: Bearer <token>` on issuing calls, unless the protocol's own headers say otherwise. */
+  /** `token`: the harness's admin token, sent as `Authorization: Bearer <token>` on issuing calls over the protocol's own authorization. */
   constructor(opts: { hubUrl: () => string; issue: NonNullable<HubApi['issue']>; agents: readonly string[]; rng: Rng; history: History; clock: () => number; token?: string }) {
     this.#token = opts.token;
     this.#issue = opts.issue;
@@ -74,22 +72,19 @@ export class CommandTraffic {
   async #send(agent: string, name: string): Promise<void> {
     // Stamped when sent: the hub may deliver over the WebSocket before its HTTP answer arrives.
     const sentAt = this.#clock();
+    const token = this.#runToken(name);
     try {
       // The run's token for the command, in its payload: a hub that re-ids commands is still matched.
-      const request = this.#issue.request(agent, name, { sequence: this.#sequence, [COMMAND_TOKEN_FIELD]: this.#runToken(name) });
-      const response = await fetch(new URL(request.path, this.#hubUrl()), {
-        method: request.method,
-        // The harness's own calls carry its admin token (--admin-token, else --token) over the profile's authorization.
-        headers: { ...request.headers, ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}) },
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
-        signal: AbortSignal.timeout(5_000),
-      });
+      const request = this.#issue.request(agent, name, { sequence: this.#sequence, [COMMAND_TOKEN_FIELD]: token });
+      // The harness's own calls carry its admin token (--admin-token, else --token) over the profile's authorization.
+      if (this.#token) request.headers = { ...request.headers, authorization: `Bearer ${this.#token}` };
+      const response = await sendWireRequest(this.#hubUrl(), request, AbortSignal.timeout(5_000));
       // Any 2xx took the command (a job queue's 202 Accepted too); its id is read from the body.
       if (response.status < 200 || response.status > 299) {
         await response.body?.cancel();
         if (response.status === 404 || response.status === 405) this.#noRoute++;
         else this.#otherFailures++;
-        this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, token: this.#runToken(name), sentAtMs: sentAt, error: `HTTP ${response.status}`, status: response.status });
+        this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, token, sentAtMs: sentAt, error: `HTTP ${response.status}`, status: response.status });
         return;
       }
       const text = await response.text();
@@ -102,15 +97,14 @@ export class CommandTraffic {
       const answer = this.#issue.read(body);
       if (!answer.ok) {
         this.#otherFailures++;
-        this.#unreadable ??= answer.why;
-        this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, token: this.#runToken(name), sentAtMs: sentAt, error: answer.why, status: response.status, unreadable: true });
+        this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, token, sentAtMs: sentAt, error: answer.why, status: response.status, unreadable: true });
         return;
       }
       this.#issued++;
-      this.#history.append({ t: sentAt, type: 'command.issued', agent, id: answer.id, name, token: this.#runToken(name) });
+      this.#history.append({ t: sentAt, type: 'command.issued', agent, id: answer.id, name, token });
     } catch (error) {
       this.#otherFailures++;
-      this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, token: this.#runToken(name), sentAtMs: sentAt, error: (error as Error).message });
+      this.#history.append({ t: this.#clock(), type: 'command.issue.failed', agent, name, token, sentAtMs: sentAt, error: (error as Error).message });
     }
   }
 }
