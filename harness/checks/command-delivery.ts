@@ -55,12 +55,21 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
   const idOfName = new Map<string, string>();
   const failures: IssueFailure[] = [];
   const deliveries: Delivery[] = [];
+  // The run's tokens (in every payload it issued) and the issued id each stands for.
+  const idOfToken = new Map<string, string>();
+  const ourTokens = new Set<string>();
   for (const e of input.events) {
     if (e.type === 'command.issued') {
       issued.set(e.id, { agent: e.agent, t: e.t, name: e.name });
       idOfName.set(e.name, e.id);
-    } else if (e.type === 'command.issue.failed') failures.push(e);
-    else if (e.type === 'command') deliveries.push(e);
+      if (e.token !== undefined) {
+        idOfToken.set(e.token, e.id);
+        ourTokens.add(e.token);
+      }
+    } else if (e.type === 'command.issue.failed') {
+      failures.push(e);
+      if (e.token !== undefined) ourTokens.add(e.token);
+    } else if (e.type === 'command') deliveries.push(e);
   }
   if (issued.size === 0 && failures.length > 0 && failures.every(isNoRoute)) {
     const reason = input.commandsMissing ?? `the hub has no POST /admin/commands (HTTP 404/405 to all ${failures.length} call(s)), so the harness cannot issue commands`;
@@ -97,12 +106,6 @@ export const checkCommandDelivery: Checker<CommandDeliveryOptions> = (input, opt
   }
 
   // A hub that re-ids commands: each delivered id the run never issued, carrying a token it did, is the issued command.
-  const idOfToken = new Map<string, string>();
-  const ourTokens = new Set<string>();
-  for (const e of input.events) {
-    if ((e.type === 'command.issued' || e.type === 'command.issue.failed') && e.token !== undefined) ourTokens.add(e.token);
-    if (e.type === 'command.issued' && e.token !== undefined) idOfToken.set(e.token, e.id);
-  }
   const reId = new Map<string, string>();
   // An issued id the hub delivered as it is: a second id with its token is a phantom, never a rename.
   const deliveredIdOf = new Map<string, string>(deliveries.filter((d) => issued.has(d.id)).map((d) => [d.id, d.id]));
