@@ -70,8 +70,9 @@ export async function loadProtocolProfile(source: string): Promise<AnyProtocolPr
 export const INLINE_SOURCE_PREFIX = 'inline:';
 
 /** The Protocol a run uses: built from its profile (named, in a file, or given) with the run's token. */
-export async function loadProtocol(spec: string | ProtocolProfile = DEFAULT_PROTOCOL, options: { token?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Protocol> {
-  if (typeof spec !== 'string') return compileProtocol(defineProtocol(spec), { source: `${INLINE_SOURCE_PREFIX}${spec.name}`, ...options });
+export async function loadProtocol(spec: string | AnyProtocolProfile = DEFAULT_PROTOCOL, options: { token?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Protocol> {
+  // A profile given as an object, of either kind: compiling checks it (compileProtocol and compileSocketIoProtocol define it first).
+  if (typeof spec !== 'string') return compileAnyProtocol(spec, { source: `${INLINE_SOURCE_PREFIX}${spec.name}`, ...options });
   const source = resolveProtocolSource(spec);
   return compileAnyProtocol(await loadProtocolProfile(source), { source, ...options });
 }

@@ -36,9 +36,6 @@ export interface TemplateValues {
   seq?: number;
 }
 
-/** The names a placeholder may start with; `env.NAME` reads the environment when the profile is loaded. */
-export const TEMPLATE_ROOTS = ['agent', 'token', 'frame', 'command', 'commands', 'ids', 'name', 'payload', 'seq', 'env'] as const;
-
 export type TemplateFunction = (values: TemplateValues) => unknown;
 export type Template = string | number | boolean | null | readonly Template[] | { readonly [key: string]: Template } | TemplateFunction;
 
