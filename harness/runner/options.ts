@@ -1,5 +1,5 @@
 import type { FleetCounts } from '../runtime/fleet/fleet.ts';
-import type { ProtocolProfile } from '../../protocol/define.ts';
+import type { AnyProtocolProfile } from '../../protocol/registry.ts';
 import type { HubChoice } from '../runtime/hubs/index.ts';
 import type { ToxiproxyChoice } from '../runtime/proxy.ts';
 import type { ShardLauncher } from '../runtime/fleet/launchers/launcher.ts';
@@ -54,7 +54,7 @@ export interface RunOptions {
    * profile file (`defineProtocol`, docs/protocols.md), or the profile itself (agents in this
    * process only: shard processes need a name or a file). Default: the scenario's, else v1.
    */
-  protocol?: string | ProtocolProfile;
+  protocol?: string | AnyProtocolProfile;
   /**
    * How the harness probes the hub's health: an absolute path (GET, any answer below 500 is up), or
    * 'tcp' (a connect to its port). Default: the protocol's health path, else 'tcp' (connection-only hubs).
